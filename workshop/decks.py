@@ -1,0 +1,295 @@
+"""Load and validate YAML decks into plain dataclasses; every problem names its file and line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .polls import POLL_TYPES
+
+MAX_DECK_BYTES = 512 * 1024
+MAX_SLIDES = 200
+POLL_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+DECK_KEYS = {"title", "description", "slides"}
+SLIDE_KEYS = {"title", "kind", "body", "notes", "poll"}
+SLIDE_KINDS = ("content", "join")
+_PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+@dataclass(frozen=True)
+class Poll:
+    """One poll as the deck defines it."""
+
+    id: str
+    type: str
+    question: str
+    options: tuple[str, ...] = ()
+    scale_min: int = 1
+    scale_max: int = 5
+    scale_labels: dict[int, str] = field(default_factory=dict)
+    max_length: int = 80
+    results_visible: bool = True
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One slide: Markdown body, facilitator notes and at most one poll."""
+
+    title: str
+    kind: str = "content"
+    body: str = ""
+    notes: str = ""
+    poll: Poll | None = None
+
+
+@dataclass(frozen=True)
+class Deck:
+    """A validated deck."""
+
+    id: str
+    title: str
+    description: str
+    slides: tuple[Slide, ...]
+    source: str = field(default="", repr=False, compare=False)
+
+    def poll(self, poll_id: str) -> Poll | None:
+        """The poll with this id, or None."""
+        for slide in self.slides:
+            if slide.poll is not None and slide.poll.id == poll_id:
+                return slide.poll
+        return None
+
+    def polls(self) -> list[Poll]:
+        """Every poll, in slide order."""
+        return [slide.poll for slide in self.slides if slide.poll is not None]
+
+
+class DeckError(Exception):
+    """A deck that cannot be loaded; `problems` holds one `FILE:LINE: message` per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Located(dict):
+    """A mapping that remembers the line of itself and of each key (1-based)."""
+
+    line: int
+    key_lines: dict[Any, int]
+
+
+class _LocatedList(list):
+    """A sequence that remembers its own line and the line of each item."""
+
+    line: int
+    item_lines: list[int]
+
+
+class _Problems:
+    """Collects problems for one file."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.items: list[str] = []
+
+    def add(self, line: int, message: str) -> None:
+        self.items.append(f"{self.filename}:{line}: {message}")
+
+
+def _to_python(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int], problems: _Problems) -> Any:
+    """Turn a composed node into Python values that remember their lines; refuse aliases."""
+    if id(node) in seen:
+        # An alias points at a node already built: refusing them rules out "billion laughs" decks.
+        problems.add(node.start_mark.line + 1, "YAML anchors and aliases are not allowed in decks")
+        return None
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_COLLECTIONS:
+        problems.add(node.start_mark.line + 1,
+                     f"unsupported YAML tag '{node.tag}': decks may hold only plain data")
+        return None
+    if isinstance(node, yaml.MappingNode):
+        result = _Located()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = _to_python(loader, key_node, seen, problems)
+            if not isinstance(key, str | int):
+                problems.add(key_node.start_mark.line + 1, "keys must be plain text or whole numbers")
+                continue
+            if key in result:
+                problems.add(key_node.start_mark.line + 1, f"duplicate key '{key}'")
+            result[key] = _to_python(loader, value_node, seen, problems)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = _LocatedList(_to_python(loader, item, seen, problems) for item in node.value)
+        items.line = node.start_mark.line + 1
+        items.item_lines = [item.start_mark.line + 1 for item in node.value]
+        return items
+    return loader.construct_object(node, deep=True)
+
+
+def parse_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
+    """Parse YAML safely, keeping lines; returns (value, problems)."""
+    problems = _Problems(filename)
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            problems.add(1, "the file is empty")
+            return None, problems.items
+        return _to_python(loader, node, set(), problems), problems.items
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = error.problem or "invalid YAML"
+        if isinstance(error, yaml.constructor.ConstructorError):
+            problem = f"unsupported YAML tag ({problem.strip()}): decks may hold only plain data"
+        problems.add(line, problem)
+        return None, problems.items
+    except yaml.YAMLError as error:
+        problems.add(1, f"invalid YAML: {error}")
+        return None, problems.items
+    finally:
+        loader.dispose()
+
+
+def _text(value: Any, where: int, name: str, problems: _Problems, *, required: bool, limit: int) -> str:
+    """Validate an optional or required text field and return it stripped."""
+    if value is None:
+        if required:
+            problems.add(where, f"'{name}' is required")
+        return ""
+    if not isinstance(value, str):
+        problems.add(where, f"'{name}' must be text")
+        return ""
+    if required and not value.strip():
+        problems.add(where, f"'{name}' must not be empty")
+    if len(value) > limit:
+        problems.add(where, f"'{name}' is longer than {limit} characters")
+    return value.strip()
+
+
+def _unknown_keys(mapping: _Located, allowed: set[str], what: str, problems: _Problems) -> None:
+    """Report keys the format does not know (often a typo)."""
+    for key in mapping:
+        if key not in allowed:
+            known = ", ".join(sorted(allowed))
+            problems.add(mapping.key_lines[key], f"unknown {what} key '{key}' (known: {known})")
+
+
+def _poll(raw: Any, line: int, problems: _Problems) -> Poll | None:
+    """Validate one poll mapping."""
+    if not isinstance(raw, _Located):
+        problems.add(line, "'poll' must be a mapping")
+        return None
+    lines = raw.key_lines
+    before = len(problems.items)
+    poll_id = raw.get("id")
+    if not isinstance(poll_id, str) or not POLL_ID_PATTERN.match(poll_id):
+        problems.add(lines.get("id", raw.line), "poll 'id' must be 1-40 of a-z, 0-9, '_' or '-'")
+        poll_id = ""
+    poll_type = raw.get("type")
+    if poll_type not in POLL_TYPES:
+        problems.add(lines.get("type", raw.line), f"poll 'type' must be one of {', '.join(POLL_TYPES)}")
+        return None
+    kind = POLL_TYPES[poll_type]
+    _unknown_keys(raw, kind.deck_keys | {"id", "type", "question", "results_visible"}, "poll", problems)
+    question = _text(raw.get("question"), lines.get("question", raw.line), "question", problems,
+                     required=True, limit=200)
+    visible = raw.get("results_visible", True)
+    if not isinstance(visible, bool):
+        problems.add(lines.get("results_visible", raw.line), "'results_visible' must be true or false")
+        visible = True
+    fields = kind.parse_definition(raw, lambda key, message: problems.add(lines.get(key, raw.line), message))
+    if len(problems.items) > before:
+        return None
+    return Poll(id=poll_id, type=poll_type, question=question, results_visible=visible, **fields)
+
+
+def _slide(raw: Any, line: int, problems: _Problems, poll_ids: dict[str, int]) -> Slide | None:
+    """Validate one slide mapping."""
+    if not isinstance(raw, _Located):
+        problems.add(line, "each slide must be a mapping with at least a 'title'")
+        return None
+    lines = raw.key_lines
+    _unknown_keys(raw, SLIDE_KEYS, "slide", problems)
+    title = _text(raw.get("title"), lines.get("title", raw.line), "title", problems, required=True, limit=120)
+    kind = raw.get("kind", "content")
+    if kind not in SLIDE_KINDS:
+        problems.add(lines.get("kind", raw.line), f"slide 'kind' must be one of {', '.join(SLIDE_KINDS)}")
+    body = _text(raw.get("body"), lines.get("body", raw.line), "body", problems, required=False, limit=4000)
+    notes = _text(raw.get("notes"), lines.get("notes", raw.line), "notes", problems, required=False,
+                  limit=4000)
+    poll = None
+    if "poll" in raw:
+        poll = _poll(raw["poll"], lines["poll"], problems)
+        if poll is not None:
+            if poll.id in poll_ids:
+                problems.add(lines["poll"], f"poll id '{poll.id}' is already used on line {poll_ids[poll.id]}")
+            poll_ids[poll.id] = lines["poll"]
+        if kind == "join":
+            problems.add(lines["poll"], "a join slide cannot hold a poll")
+    return Slide(title=title, kind=kind, body=body, notes=notes, poll=poll)
+
+
+def parse_deck(text: str, deck_id: str, filename: str) -> Deck:
+    """Validate deck text; raise DeckError listing every problem, so nothing is half-loaded."""
+    data, parse_problems = parse_yaml(text, filename)
+    problems = _Problems(filename)
+    problems.items.extend(parse_problems)
+    if parse_problems:
+        raise DeckError(problems.items)
+    if not isinstance(data, _Located):
+        raise DeckError([f"{filename}:1: a deck must be a mapping with 'title' and 'slides'"])
+    _unknown_keys(data, DECK_KEYS, "deck", problems)
+    lines = data.key_lines
+    title = _text(data.get("title"), lines.get("title", 1), "title", problems, required=True, limit=120)
+    description = _text(data.get("description"), lines.get("description", 1), "description", problems,
+                        required=False, limit=1000)
+    raw_slides = data.get("slides")
+    slides: list[Slide] = []
+    if not isinstance(raw_slides, _LocatedList) or not raw_slides:
+        problems.add(lines.get("slides", 1), "'slides' must be a non-empty list")
+    elif len(raw_slides) > MAX_SLIDES:
+        problems.add(lines["slides"], f"a deck holds at most {MAX_SLIDES} slides")
+    else:
+        poll_ids: dict[str, int] = {}
+        for raw, line in zip(raw_slides, raw_slides.item_lines, strict=True):
+            slide = _slide(raw, line, problems, poll_ids)
+            if slide is not None:
+                slides.append(slide)
+    if problems.items:
+        raise DeckError(problems.items)
+    return Deck(id=deck_id, title=title, description=description, slides=tuple(slides), source=text)
+
+
+def load_deck(path: Path) -> Deck:
+    """Read and validate one deck file."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_DECK_BYTES:
+            raise DeckError([f"{path}:1: the file is {size} bytes; a deck may be at most {MAX_DECK_BYTES}"])
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise DeckError([f"{path}:1: the file is not UTF-8 text ({error.reason})"]) from error
+    except OSError as error:
+        raise DeckError([f"{path}:1: cannot read the file ({error.strerror})"]) from error
+    return parse_deck(text, path.stem, str(path))
+
+
+def load_decks(directory: Path) -> tuple[dict[str, Deck], list[str]]:
+    """Load every `*.yaml` deck in a directory; broken decks are left out and their problems returned."""
+    decks: dict[str, Deck] = {}
+    problems: list[str] = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            decks[path.stem] = load_deck(path)
+        except DeckError as error:
+            problems.extend(error.problems)
+    return decks, problems

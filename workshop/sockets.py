@@ -1,0 +1,193 @@
+"""Socket.IO handlers: authenticate, validate the payload, call `live`, emit. Nothing else."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from flask import request
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
+
+from .broadcast import ResultsBroadcaster, rooms
+from .live import Client, LiveError, Refused, Workshop
+
+log = logging.getLogger(__name__)
+Ack = dict[str, Any]
+
+
+class RateLimiter:
+    """A token bucket per connection: a steady rate with a short burst."""
+
+    def __init__(self, per_second: int):
+        self.rate = float(per_second)
+        self.burst = float(per_second * 2)
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, key: str) -> bool:
+        """Spend one token if there is one."""
+        now = time.monotonic()
+        tokens, last = self._buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens < 1:
+            self._buckets[key] = (tokens, now)
+            return False
+        self._buckets[key] = (tokens - 1, now)
+        return True
+
+    def forget(self, key: str) -> None:
+        """Drop a closed connection's bucket."""
+        self._buckets.pop(key, None)
+
+
+def _error(code: str, message: str = "") -> Ack:
+    return {"ok": False, "error": code, "message": message or code}
+
+
+class WorkshopNamespace(Namespace):
+    """The default namespace: one handler per contract event."""
+
+    def __init__(self, live: Workshop, broadcaster: ResultsBroadcaster, events_per_second: int):
+        super().__init__("/")
+        self.live = live
+        self.broadcaster = broadcaster
+        self.limiter = RateLimiter(events_per_second)
+        self.clients: dict[str, Client] = {}
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        """Answer unknown events with an error instead of silence."""
+        if event not in ("connect", "disconnect") and not hasattr(self, f"on_{event}"):
+            return _error("not_found", f"unknown event '{event}'")
+        return super().trigger_event(event, *args)
+
+    # Connections --------------------------------------------------------------------------------------
+
+    def on_connect(self, auth: Any = None) -> None:
+        """Authenticate, join the session's rooms and send the whole state."""
+        self.broadcaster.start()
+        try:
+            client = self.live.connect(auth)
+            state = self.live.state_for(client)
+        except Refused as refused:
+            raise ConnectionRefusedError(str(refused)) from refused
+        except (redis.RedisError, LiveError) as error:
+            raise ConnectionRefusedError("unavailable") from error
+        self.clients[request.sid] = client
+        for room in rooms(client.session_id, "all", client.view):
+            join_room(room)
+        self.emit("session_state", state, to=request.sid)
+        if client.role == "participant":
+            self.broadcaster.mark_count(client.session_id)
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        """Forget the connection."""
+        client = self.clients.pop(request.sid, None)
+        self.limiter.forget(request.sid)
+        if client is not None and client.role == "participant":
+            try:
+                self.live.disconnect(client)
+            except redis.RedisError:
+                log.warning("could not update the participant count on disconnect")
+            self.broadcaster.mark_count(client.session_id)
+
+    def _handle(self, data: Any, action: Callable[[Client, dict[str, Any]], Ack | None]) -> Ack:
+        """The checks every event shares, then the action; every outcome is an acknowledgement."""
+        client = self.clients.get(request.sid)
+        if client is None:
+            return _error("forbidden", "not connected to a session")
+        if not self.limiter.allow(request.sid):
+            return _error("rate_limited", "too many events; slow down")
+        if not isinstance(data, dict):
+            return _error("invalid_payload", "the payload must be an object")
+        try:
+            return {"ok": True, **(action(client, data) or {})}
+        except LiveError as error:
+            return _error(error.code, error.message)
+        except redis.RedisError:
+            log.warning("Redis unavailable while handling an event")
+            return _error("unavailable", "the server cannot store this right now; try again")
+
+    # Participant --------------------------------------------------------------------------------------
+
+    def on_submit_answer(self, data: Any = None) -> Ack:
+        """Store an answer, then acknowledge; results follow on the next tick."""
+
+        def submit(client: Client, payload: dict[str, Any]) -> Ack:
+            stored = self.live.submit_answer(client, payload.get("poll"), payload.get("value"))
+            self.broadcaster.mark_poll(client.session_id, stored["poll"])
+            return {"poll": stored["poll"], "value": stored["value"]}
+
+        return self._handle(data, submit)
+
+    # Facilitator --------------------------------------------------------------------------------------
+
+    def on_go_to_slide(self, data: Any = None) -> Ack:
+        """Move everyone to a slide."""
+
+        def step(client: Client, payload: dict[str, Any]) -> Ack:
+            slide = self.live.go_to_slide(client, payload.get("index"))
+            self.emit("slide_changed", slide, to=rooms(client.session_id, "all")[0])
+            if slide["poll"]:
+                self.broadcaster.mark_poll(client.session_id, slide["poll"]["id"])
+            return {"index": slide["index"]}
+
+        return self._handle(data, step)
+
+    def _poll_event(self, data: Any, change: Callable[[Client, dict[str, Any]], dict[str, Any]]) -> Ack:
+        def apply(client: Client, payload: dict[str, Any]) -> Ack:
+            poll = change(client, payload)
+            self.emit("poll_changed", poll, to=rooms(client.session_id, "all")[0])
+            self.broadcaster.mark_poll(client.session_id, poll["id"])
+            return {"poll": poll}
+
+        return self._handle(data, apply)
+
+    def on_open_poll(self, data: Any = None) -> Ack:
+        """Open a poll for answers."""
+        return self._poll_event(data, lambda client, p: self.live.set_poll_open(client, p.get("poll"), True))
+
+    def on_close_poll(self, data: Any = None) -> Ack:
+        """Close a poll."""
+        return self._poll_event(data, lambda client, p: self.live.set_poll_open(client, p.get("poll"), False))
+
+    def on_set_results_visible(self, data: Any = None) -> Ack:
+        """Reveal results to phones, or hide them."""
+        return self._poll_event(
+            data, lambda client, p: self.live.set_results_visible(client, p.get("poll"), p.get("visible")))
+
+    def on_set_text_view(self, data: Any = None) -> Ack:
+        """Switch a text poll between word cloud and list."""
+        return self._poll_event(
+            data, lambda client, p: self.live.set_text_view(client, p.get("poll"), p.get("view")))
+
+    def on_hide_answer(self, data: Any = None) -> Ack:
+        """Moderate one text answer off the screens."""
+
+        def hide(client: Client, payload: dict[str, Any]) -> Ack:
+            poll = self.live.hide_answer(client, payload.get("poll"), payload.get("text"), payload.get("hidden"))
+            self.broadcaster.mark_poll(client.session_id, poll.id)
+            return {}
+
+        return self._handle(data, hide)
+
+    def on_set_qr_overlay(self, data: Any = None) -> Ack:
+        """Show or hide the big QR code on the presenter screen."""
+
+        def overlay(client: Client, payload: dict[str, Any]) -> Ack:
+            visible = self.live.set_qr_overlay(client, payload.get("visible"))
+            self.emit("qr_overlay", {"visible": visible}, to=rooms(client.session_id, "all")[0])
+            return {"visible": visible}
+
+        return self._handle(data, overlay)
+
+    def on_end_session(self, data: Any = None) -> Ack:
+        """End the session for everyone."""
+
+        def end(client: Client, payload: dict[str, Any]) -> Ack:
+            self.live.end_session(client)
+            self.emit("session_ended", {}, to=rooms(client.session_id, "all")[0])
+            return {}
+
+        return self._handle(data, end)

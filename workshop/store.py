@@ -1,0 +1,246 @@
+"""Every Redis key and every atomic operation the server uses.
+
+Key schema (`{S}` is a session id; the braces are a Redis Cluster hash tag, so one session's keys
+share a slot and its Lua scripts stay legal on a cluster):
+
+    ws:sessions                  ZSET   session id -> created (epoch seconds); the organisers' index
+    ws:code:CODE                 STRING session id, for joining by code; deleted when the session ends
+    ws:{S}:session               HASH   id code deck title deck_source status created ended slide
+                                        facilitator_key presenter_key qr_overlay participants
+    ws:{S}:participants          SET    sha256 of each issued participant token (never the token itself)
+    ws:{S}:online                HASH   sha256 of a token -> open connections (the live participant count)
+    ws:{S}:poll:{P}              HASH   status (open|closed) visible (0|1) view (cloud|list) total
+    ws:{S}:poll:{P}:counts       HASH   counter member (option index, scale step, normalised text) -> count
+    ws:{S}:poll:{P}:answers      HASH   sha256 of a token -> JSON [stored answer, [members]]; only so a
+                                        phone can change its answer; deleted when the session ends
+    ws:{S}:poll:{P}:hidden       SET    text members the facilitator hid from the screen
+    ws:{S}:flush:{P}             STRING short lock: one server process sends a poll's results per tick
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import redis
+
+SESSIONS_INDEX = "ws:sessions"
+
+# Stores one participant's answer and moves the counts from the old answer to the new one, atomically.
+# KEYS: session, poll meta, counts, answers. ARGV: participant hash, record JSON, members...
+_SUBMIT_ANSWER = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return {-2, 0} end
+if redis.call('HGET', KEYS[2], 'status') ~= 'open' then return {-1, 0} end
+local old = redis.call('HGET', KEYS[4], ARGV[1])
+if old == ARGV[2] then
+  return {tonumber(redis.call('HGET', KEYS[2], 'total') or '0'), 0}
+end
+local total
+if old then
+  local previous = cjson.decode(old)
+  for _, member in ipairs(previous[2]) do
+    if redis.call('HINCRBY', KEYS[3], member, -1) <= 0 then redis.call('HDEL', KEYS[3], member) end
+  end
+  total = tonumber(redis.call('HGET', KEYS[2], 'total') or '0')
+else
+  total = redis.call('HINCRBY', KEYS[2], 'total', 1)
+end
+for i = 3, #ARGV do redis.call('HINCRBY', KEYS[3], ARGV[i], 1) end
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+return {total, 1}
+"""
+
+# Changes a poll field only while the session is live. KEYS: session, poll meta. ARGV: field, value.
+_SET_POLL_FIELD = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+"""
+
+
+class SessionEnded(Exception):
+    """The session is no longer live."""
+
+
+class PollClosed(Exception):
+    """The poll does not take answers now."""
+
+
+@dataclass(frozen=True)
+class PollTally:
+    """A poll's stored counts."""
+
+    counts: dict[str, int]
+    total: int
+    hidden: frozenset[str]
+
+
+def participant_hash(token: str) -> str:
+    """What Redis keeps instead of a participant token."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def connect(url: str, max_connections: int = 64) -> redis.Redis:
+    """A client whose pool waits for a free connection instead of failing under a burst."""
+    pool = redis.BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=5, decode_responses=True,
+        socket_connect_timeout=2, socket_timeout=5, health_check_interval=30,
+    )
+    return redis.Redis(connection_pool=pool)
+
+
+class Store:
+    """The only code that knows key names."""
+
+    def __init__(self, client: redis.Redis):
+        self.redis = client
+        self._submit = client.register_script(_SUBMIT_ANSWER)
+        self._set_poll_field = client.register_script(_SET_POLL_FIELD)
+
+    @staticmethod
+    def _session(sid: str) -> str:
+        return f"ws:{{{sid}}}:session"
+
+    @staticmethod
+    def _poll(sid: str, pid: str, suffix: str = "") -> str:
+        return f"ws:{{{sid}}}:poll:{pid}{suffix}"
+
+    def ping(self) -> bool:
+        """True when Redis answers."""
+        try:
+            return bool(self.redis.ping())
+        except redis.RedisError:
+            return False
+
+    def create_session(self, fields: dict[str, str], polls_visible: dict[str, bool]) -> bool:
+        """Store a new session; False if its join code is taken."""
+        sid, code = fields["id"], fields["code"]
+        if not self.redis.set(f"ws:code:{code}", sid, nx=True):
+            return False
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self._session(sid), mapping=fields)
+        for pid, visible in polls_visible.items():
+            pipe.hset(self._poll(sid, pid), mapping={"status": "closed", "visible": int(visible),
+                                                     "view": "cloud", "total": 0})
+        pipe.zadd(SESSIONS_INDEX, {sid: time.time()})
+        pipe.execute()
+        return True
+
+    def session_by_code(self, code: str) -> str | None:
+        """The live session with this join code."""
+        return self.redis.get(f"ws:code:{code}")
+
+    def session(self, sid: str) -> dict[str, str] | None:
+        """A session's fields, or None."""
+        data = self.redis.hgetall(self._session(sid))
+        return data or None
+
+    def session_ids(self) -> list[str]:
+        """Every session, newest first."""
+        return list(self.redis.zrevrange(SESSIONS_INDEX, 0, -1))
+
+    def set_slide(self, sid: str, index: int) -> None:
+        """Move the session to a slide."""
+        self._set_live_field(sid, "slide", str(index))
+
+    def set_qr_overlay(self, sid: str, visible: bool) -> None:
+        """Show or hide the QR overlay on the presenter screen."""
+        self._set_live_field(sid, "qr_overlay", "1" if visible else "0")
+
+    def _set_live_field(self, sid: str, name: str, value: str) -> None:
+        # The same script serves the session hash: KEYS[2] may equal KEYS[1].
+        if not self._set_poll_field(keys=[self._session(sid), self._session(sid)], args=[name, value]):
+            raise SessionEnded(sid)
+
+    def poll_meta(self, sid: str, pid: str) -> dict[str, str]:
+        """A poll's status, visibility, view and total."""
+        return self.redis.hgetall(self._poll(sid, pid))
+
+    def set_poll_field(self, sid: str, pid: str, name: str, value: str) -> None:
+        """Change a poll's status, visibility or view while the session is live."""
+        if not self._set_poll_field(keys=[self._session(sid), self._poll(sid, pid)], args=[name, value]):
+            raise SessionEnded(sid)
+
+    def submit_answer(self, sid: str, pid: str, who: str, stored: str, members: Iterable[str]) -> tuple[int, bool]:
+        """Store or replace one participant's answer; returns (total answers, whether anything changed)."""
+        members = list(members)
+        record = json.dumps([stored, members])
+        keys = [self._session(sid), self._poll(sid, pid), self._poll(sid, pid, ":counts"),
+                self._poll(sid, pid, ":answers")]
+        total, changed = self._submit(keys=keys, args=[who, record, *members])
+        if total == -2:
+            raise SessionEnded(sid)
+        if total == -1:
+            raise PollClosed(pid)
+        return int(total), bool(changed)
+
+    def answers_of(self, sid: str, who: str, poll_ids: list[str]) -> dict[str, str]:
+        """One participant's stored answers, by poll id."""
+        pipe = self.redis.pipeline(transaction=False)
+        for pid in poll_ids:
+            pipe.hget(self._poll(sid, pid, ":answers"), who)
+        return {pid: json.loads(raw)[0] for pid, raw in zip(poll_ids, pipe.execute(), strict=True) if raw}
+
+    def tally(self, sid: str, pid: str) -> PollTally:
+        """A poll's counts, total and hidden texts, read together."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hgetall(self._poll(sid, pid, ":counts"))
+        pipe.hget(self._poll(sid, pid), "total")
+        pipe.smembers(self._poll(sid, pid, ":hidden"))
+        counts, total, hidden = pipe.execute()
+        return PollTally({key: int(value) for key, value in counts.items()}, int(total or 0), frozenset(hidden))
+
+    def set_hidden(self, sid: str, pid: str, member: str, hidden: bool) -> None:
+        """Hide a text answer from the screen, or show it again; no one's data is deleted."""
+        key = self._poll(sid, pid, ":hidden")
+        if hidden:
+            self.redis.sadd(key, member)
+        else:
+            self.redis.srem(key, member)
+
+    def register_participant(self, sid: str, who: str) -> None:
+        """Remember an issued participant token (by hash)."""
+        self.redis.sadd(f"ws:{{{sid}}}:participants", who)
+
+    def is_participant(self, sid: str, who: str) -> bool:
+        """Whether this token hash was issued for the session."""
+        return bool(self.redis.sismember(f"ws:{{{sid}}}:participants", who))
+
+    def participant_total(self, sid: str) -> int:
+        """How many participants ever joined."""
+        return int(self.redis.scard(f"ws:{{{sid}}}:participants"))
+
+    def online_change(self, sid: str, who: str, delta: int) -> None:
+        """Count a participant connection opening (+1) or closing (-1)."""
+        key = f"ws:{{{sid}}}:online"
+        if self.redis.hincrby(key, who, delta) <= 0:
+            self.redis.hdel(key, who)
+
+    def online_count(self, sid: str) -> int:
+        """Participants with at least one open connection."""
+        return int(self.redis.hlen(f"ws:{{{sid}}}:online"))
+
+    def try_flush_lock(self, sid: str, pid: str, milliseconds: int) -> bool:
+        """True for the one process that may send this poll's results now."""
+        return bool(self.redis.set(f"ws:{{{sid}}}:flush:{pid}", "1", nx=True, px=milliseconds))
+
+    def end_session(self, sid: str, poll_ids: list[str], ended: str, keep_seconds: int) -> None:
+        """End a session in one transaction: drop everything per person, keep aggregates for a while."""
+        session = self._session(sid)
+        code = self.redis.hget(session, "code")
+        participants = self.participant_total(sid)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(session, mapping={"status": "ended", "ended": ended, "participants": participants})
+        pipe.delete(f"ws:{{{sid}}}:participants", f"ws:{{{sid}}}:online")
+        for pid in poll_ids:
+            pipe.delete(self._poll(sid, pid, ":answers"))
+            pipe.hset(self._poll(sid, pid), "status", "closed")
+            for suffix in ("", ":counts", ":hidden"):
+                pipe.expire(self._poll(sid, pid, suffix), keep_seconds)
+        pipe.expire(session, keep_seconds)
+        if code:
+            pipe.expire(f"ws:code:{code}", keep_seconds)
+        pipe.execute()

@@ -1,0 +1,246 @@
+"""HTTP routes: pages and the JSON API. Authenticate, validate, call the domain, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import redis
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.exceptions import HTTPException
+
+from .decks import Deck, load_decks
+from .live import LiveError, Workshop, keys_equal, normalise_code
+from .qr import qr_svg
+
+bp = Blueprint("web", __name__)
+
+ERROR_CODES = {400: "invalid_payload", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "too_large", 429: "rate_limited", 503: "unavailable"}
+
+
+class ApiError(Exception):
+    """An error answered as contract JSON."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def live() -> Workshop:
+    """The app's use cases."""
+    return current_app.extensions["workshop"]
+
+
+def decks() -> dict[str, Deck]:
+    """The decks on disk now, so an edited deck is picked up without a restart."""
+    loaded, problems = load_decks(current_app.config["WORKSHOP_DECKS_DIR"])
+    for problem in problems:
+        current_app.logger.warning("deck skipped: %s", problem)
+    return loaded
+
+
+def _presented(name: str) -> str | None:
+    """A secret from `Authorization: Bearer`, else from the signed cookie."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip()
+    return session.get(name)
+
+
+def is_facilitator() -> bool:
+    """The request carries the server-wide facilitator token."""
+    return keys_equal(_presented("facilitator"), current_app.config["WORKSHOP_FACILITATOR_TOKEN"])
+
+
+def is_organiser() -> bool:
+    """The request carries the organiser token."""
+    return keys_equal(_presented("organiser"), current_app.config["WORKSHOP_ORGANISER_TOKEN"])
+
+
+def require(check: Any) -> None:
+    """Refuse an API call without the right token."""
+    if not check():
+        has_secret = request.headers.get("Authorization") or session
+        raise ApiError(403 if has_secret else 401, "forbidden" if has_secret else "unauthorized",
+                       "a valid token is required: use the link printed by `workshop serve`")
+
+
+@bp.before_app_request
+def keep_secret_from_query() -> Any:
+    """Move a `?token=` or `?key=` into the signed cookie and redirect to the same URL without it."""
+    if request.method != "GET" or not ({"token", "key"} & set(request.args)):
+        return None
+    token, key = request.args.get("token", ""), request.args.get("key", "")
+    if token and keys_equal(token, current_app.config["WORKSHOP_FACILITATOR_TOKEN"]):
+        session["facilitator"] = token
+    if token and keys_equal(token, current_app.config["WORKSHOP_ORGANISER_TOKEN"]):
+        session["organiser"] = token
+    if key and request.view_args and "session_id" in request.view_args:
+        keys = dict(session.get("keys", {}))
+        keys[request.view_args["session_id"]] = key
+        # Keep the cookie small: the most recent sessions only.
+        session["keys"] = dict(list(keys.items())[-20:])
+    session.permanent = True
+    rest = {name: value for name, value in request.args.items() if name not in ("token", "key")}
+    return redirect(request.path + (f"?{urlencode(rest)}" if rest else ""))
+
+
+@bp.app_errorhandler(ApiError)
+def api_error(error: ApiError) -> tuple[Response, int]:
+    return jsonify(error=error.code, message=error.message), error.status
+
+
+@bp.app_errorhandler(LiveError)
+def live_error(error: LiveError) -> tuple[Response, int]:
+    status = {"not_found": 404, "forbidden": 403, "invalid_payload": 400}.get(error.code, 503)
+    return jsonify(error=error.code, message=error.message), status
+
+
+@bp.app_errorhandler(redis.RedisError)
+def redis_error(error: redis.RedisError) -> tuple[Response | str, int]:
+    if request.path.startswith("/api/"):
+        return jsonify(error="unavailable", message="the data store cannot be reached; try again"), 503
+    return render_template("message.html", page_title="Unavailable", title="Please try again",
+                           message="The server cannot reach its data store right now.", status=503), 503
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> tuple[Response | str, int]:
+    status = error.code or 500
+    if request.path.startswith("/api/"):
+        return jsonify(error=ERROR_CODES.get(status, "error"), message=error.description), status
+    return render_template("message.html", page_title=error.name, title=error.name,
+                           message=error.description, status=status), status
+
+
+# Pages --------------------------------------------------------------------------------------------------
+
+@bp.get("/")
+def home() -> str:
+    """The facilitator's deck picker, or a join form for everyone else."""
+    authorized = is_facilitator()
+    listing = [{"id": deck.id, "title": deck.title, "description": deck.description,
+                "slides": len(deck.slides)} for deck in decks().values()] if authorized else []
+    return render_template("home.html", page_title="Workshop", authorized=authorized, decks=listing,
+                           error=None)
+
+
+@bp.get("/j")
+def join_by_code() -> Response:
+    """The typed-code form lands here."""
+    code = normalise_code(request.args.get("code", ""))
+    return redirect(url_for("web.participant", code=code) if code else url_for("web.home"))
+
+
+@bp.get("/j/<code>")
+def participant(code: str) -> tuple[str, int] | str:
+    """The phone page (the QR code's target)."""
+    code = normalise_code(code)
+    session_id = live().store.session_by_code(code)
+    found = live().store.session(session_id) if session_id else None
+    if found is None:
+        return render_template("message.html", page_title="Not found", title="No workshop with that code",
+                               message=f"There is no live workshop with the code {code}. Check the code on "
+                                       "the screen and try again.", status=404), 404
+    if found.get("status") != "live":
+        return render_template("message.html", page_title="Ended", title="This workshop has ended",
+                               message="Thank you for taking part.", status=410), 410
+    return render_template("participant.html", page_title=found.get("title", "Workshop"), code=code)
+
+
+def _session_page(session_id: str) -> tuple[dict[str, str], str | None]:
+    found = live().store.session(session_id)
+    if found is None:
+        abort(404, "There is no such session.")
+    return found, session.get("keys", {}).get(session_id)
+
+
+def _page_context(found: dict[str, str]) -> dict[str, Any]:
+    join_url = live().join_url(found["code"])
+    return {"session_id": found["id"], "code": found["code"], "join_url": join_url,
+            "qr_url": url_for("web.qr_code", session_id=found["id"]), "page_title": found.get("title", "")}
+
+
+@bp.get("/s/<session_id>/present")
+def presenter(session_id: str) -> str:
+    """The projector screen; opened by the facilitator it may also step the slides."""
+    found, key = _session_page(session_id)
+    can_control = keys_equal(key, found.get("facilitator_key"))
+    if not can_control and not keys_equal(key, found.get("presenter_key")):
+        abort(403, "This screen needs the presenter link of the session.")
+    return render_template("presenter.html", key=key, can_control=can_control, **_page_context(found))
+
+
+@bp.get("/s/<session_id>/console")
+def console(session_id: str) -> str:
+    """The facilitator's console."""
+    found, key = _session_page(session_id)
+    if not keys_equal(key, found.get("facilitator_key")):
+        abort(403, "The console needs the facilitator link of the session.")
+    presenter_url = url_for("web.presenter", session_id=session_id)
+    return render_template("console.html", key=key, presenter_url=presenter_url, **_page_context(found))
+
+
+# API ----------------------------------------------------------------------------------------------------
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    """200 while Redis answers, else 503."""
+    if live().store.ping():
+        return jsonify(status="ok"), 200
+    return jsonify(status="unavailable"), 503
+
+
+@bp.get("/api/decks")
+def list_decks() -> Response:
+    """The decks a facilitator can start."""
+    require(is_facilitator)
+    return jsonify([{"id": deck.id, "title": deck.title, "slides": len(deck.slides)} for deck in decks().values()])
+
+
+def _absolute(path: str) -> str:
+    return live().public_url + path
+
+
+@bp.post("/api/sessions")
+def start_session() -> tuple[Response, int]:
+    """Start a session on a deck."""
+    require(is_facilitator)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("deck"), str):
+        raise ApiError(400, "invalid_payload", 'send JSON like {"deck": "interdependence"}')
+    deck = decks().get(body["deck"])
+    if deck is None:
+        raise ApiError(404, "not_found", f"no deck called '{body['deck']}'")
+    started = live().start_session(deck)
+    return jsonify(
+        id=started.id,
+        code=started.code,
+        join_url=live().join_url(started.code),
+        presenter_url=_absolute(url_for("web.presenter", session_id=started.id, key=started.presenter_key)),
+        facilitator_url=_absolute(url_for("web.console", session_id=started.id, key=started.facilitator_key)),
+        qr_url=_absolute(url_for("web.qr_code", session_id=started.id)),
+    ), 201
+
+
+@bp.get("/api/sessions/<session_id>/qr.svg")
+def qr_code(session_id: str) -> Response:
+    """A QR code of the session's join URL."""
+    found = live().store.session(session_id)
+    if found is None:
+        raise ApiError(404, "not_found", "no such session")
+    response = Response(qr_svg(live().join_url(found["code"])), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
