@@ -101,13 +101,18 @@ class _Problems:
         self.items.append(f"{self.filename}:{line}: {message}")
 
 
-def _to_python(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int], problems: _Problems) -> Any:
-    """Turn a composed node into Python values that remember their lines; refuse aliases."""
-    if id(node) in seen:
-        # An alias points at a node already built: refusing them rules out "billion laughs" decks.
-        problems.add(node.start_mark.line + 1, "YAML anchors and aliases are not allowed in decks")
-        return None
-    seen.add(id(node))
+class _DeckLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases where they appear, ruling out "billion laughs" decks."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "YAML anchors and aliases are not allowed in decks", mark)
+        return super().compose_node(parent, index)
+
+
+def _to_python(loader: yaml.SafeLoader, node: yaml.Node, problems: _Problems) -> Any:
+    """Turn a composed node into Python values that remember their lines."""
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_COLLECTIONS:
         problems.add(node.start_mark.line + 1,
                      f"unsupported YAML tag '{node.tag}': decks may hold only plain data")
@@ -117,17 +122,17 @@ def _to_python(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int], problem
         result.line = node.start_mark.line + 1
         result.key_lines = {}
         for key_node, value_node in node.value:
-            key = _to_python(loader, key_node, seen, problems)
+            key = _to_python(loader, key_node, problems)
             if not isinstance(key, str | int):
                 problems.add(key_node.start_mark.line + 1, "keys must be plain text or whole numbers")
                 continue
             if key in result:
                 problems.add(key_node.start_mark.line + 1, f"duplicate key '{key}'")
-            result[key] = _to_python(loader, value_node, seen, problems)
+            result[key] = _to_python(loader, value_node, problems)
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
-        items = _LocatedList(_to_python(loader, item, seen, problems) for item in node.value)
+        items = _LocatedList(_to_python(loader, item, problems) for item in node.value)
         items.line = node.start_mark.line + 1
         items.item_lines = [item.start_mark.line + 1 for item in node.value]
         return items
@@ -137,13 +142,13 @@ def _to_python(loader: yaml.SafeLoader, node: yaml.Node, seen: set[int], problem
 def parse_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
     """Parse YAML safely, keeping lines; returns (value, problems)."""
     problems = _Problems(filename)
-    loader = yaml.SafeLoader(text)
+    loader = _DeckLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             problems.add(1, "the file is empty")
             return None, problems.items
-        return _to_python(loader, node, set(), problems), problems.items
+        return _to_python(loader, node, problems), problems.items
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1

@@ -43,7 +43,8 @@ class Answer:
 def normalise_text(value: str) -> str:
     """Trim and normalise a free-text answer so that equal words count together."""
     text = unicodedata.normalize("NFKC", value)
-    text = _CONTROL.sub("", text)
+    # Whitespace first (tabs and newlines become spaces), then the invisible and control characters.
+    text = _CONTROL.sub("", _SPACES.sub(" ", text))
     text = _SPACES.sub(" ", text).strip().strip(".,;:!?…").strip()
     return text.casefold()
 

@@ -77,7 +77,7 @@ class WorkshopNamespace(Namespace):
         self.clients[request.sid] = client
         for room in rooms(client.session_id, "all", client.view):
             join_room(room)
-        self.emit("session_state", state, to=request.sid)
+        self.socketio.emit("session_state", state, to=request.sid)
         if client.role == "participant":
             self.broadcaster.mark_count(client.session_id)
 
@@ -128,7 +128,7 @@ class WorkshopNamespace(Namespace):
 
         def step(client: Client, payload: dict[str, Any]) -> Ack:
             slide = self.live.go_to_slide(client, payload.get("index"))
-            self.emit("slide_changed", slide, to=rooms(client.session_id, "all")[0])
+            self.socketio.emit("slide_changed", slide, to=rooms(client.session_id, "all")[0])
             if slide["poll"]:
                 self.broadcaster.mark_poll(client.session_id, slide["poll"]["id"])
             return {"index": slide["index"]}
@@ -138,7 +138,7 @@ class WorkshopNamespace(Namespace):
     def _poll_event(self, data: Any, change: Callable[[Client, dict[str, Any]], dict[str, Any]]) -> Ack:
         def apply(client: Client, payload: dict[str, Any]) -> Ack:
             poll = change(client, payload)
-            self.emit("poll_changed", poll, to=rooms(client.session_id, "all")[0])
+            self.socketio.emit("poll_changed", poll, to=rooms(client.session_id, "all")[0])
             self.broadcaster.mark_poll(client.session_id, poll["id"])
             return {"poll": poll}
 
@@ -177,7 +177,7 @@ class WorkshopNamespace(Namespace):
 
         def overlay(client: Client, payload: dict[str, Any]) -> Ack:
             visible = self.live.set_qr_overlay(client, payload.get("visible"))
-            self.emit("qr_overlay", {"visible": visible}, to=rooms(client.session_id, "all")[0])
+            self.socketio.emit("qr_overlay", {"visible": visible}, to=rooms(client.session_id, "all")[0])
             return {"visible": visible}
 
         return self._handle(data, overlay)
@@ -187,7 +187,7 @@ class WorkshopNamespace(Namespace):
 
         def end(client: Client, payload: dict[str, Any]) -> Ack:
             self.live.end_session(client)
-            self.emit("session_ended", {}, to=rooms(client.session_id, "all")[0])
+            self.socketio.emit("session_ended", {}, to=rooms(client.session_id, "all")[0])
             return {}
 
         return self._handle(data, end)

@@ -1,0 +1,115 @@
+"""Decks: the bundled deck, and every problem reported as FILE:LINE: message."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workshop.config import PROJECT_ROOT
+from workshop.decks import DeckError, load_deck, load_decks, parse_deck
+
+BUNDLED = PROJECT_ROOT / "decks" / "interdependence.yaml"
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(DeckError) as caught:
+        parse_deck(text, "broken", "broken.yaml")
+    return caught.value.problems
+
+
+def test_bundled_deck_is_a_full_workshop() -> None:
+    deck = load_deck(BUNDLED)
+    assert 15 <= len(deck.slides) <= 25
+    assert "join" in [slide.kind for slide in deck.slides[:4]], "a join slide near the start"
+    for slide in deck.slides:
+        if slide.kind == "content":
+            assert slide.notes.strip(), f"slide '{slide.title}' has no speaker notes"
+    assert {poll.type for poll in deck.polls()} == {"single", "multiple", "scale", "text"}
+    text = " ".join(f"{slide.title} {slide.body} {slide.notes}" for slide in deck.slides).lower()
+    assert "therap" in text and ("counsel" in text or "therapist" in text), "reflection, not therapy"
+    assert any(not poll.results_visible for poll in deck.polls() if poll.type in ("scale", "text"))
+
+
+def test_a_good_deck_loads_into_dataclasses() -> None:
+    deck = parse_deck(
+        "title: T\nslides:\n  - title: A\n    body: hi\n  - title: B\n    poll:\n      id: p1\n"
+        "      type: scale\n      question: How often?\n      scale: {min: 1, max: 5, labels: {1: Never, 5: Always}}\n"
+        "      results_visible: false\n",
+        "t", "t.yaml")
+    poll = deck.poll("p1")
+    assert poll is not None and poll.scale_labels == {1: "Never", 5: "Always"} and poll.results_visible is False
+    assert deck.slides[0].body == "hi" and deck.poll("missing") is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("title: T\nslides: []\n", "broken.yaml:2: 'slides' must be a non-empty list"),
+    ("title: T\nslides:\n  - body: x\n", "broken.yaml:3: 'title' is required"),
+    ("title: T\nslides:\n  - title: A\n    colour: red\n", "broken.yaml:4: unknown slide key 'colour'"),
+    ("title: T\nslides:\n  - title: A\n    kind: video\n", "broken.yaml:4: slide 'kind' must be one of content, join"),
+    ("title: T\nslides:\n  - title: A\n    poll: {id: p, type: quiz, question: Q}\n", "broken.yaml:4: poll 'type'"),
+    ("title: T\nslides:\n  - title: A\n    poll:\n      id: p\n      type: single\n      question: Q\n"
+     "      options: [only]\n", "broken.yaml:8: 'options' must be a list of 2 to 12"),
+    ("title: T\nslides:\n  - title: A\n    poll:\n      id: Bad Id\n      type: text\n      question: Q\n",
+     "broken.yaml:5: poll 'id' must be"),
+    ("title: T\nslides:\n  - title: A\n    poll: {id: p, type: scale, question: Q, scale: {min: 5, max: 1}}\n",
+     "broken.yaml:4: scale 'min' and 'max'"),
+    ("title: T\nslides:\n  - title: A\n    poll: {id: p, type: text, question: Q, max_length: 9999}\n",
+     "broken.yaml:4: 'max_length' must be"),
+    ("title: T\nslides:\n  - title: A\n    poll: {id: p, type: single, question: Q, options: [a, a]}\n",
+     "broken.yaml:4: option 'a' appears twice"),
+    ("title: T\nslides:\n  - title: [1\n", "broken.yaml:4:"),
+    ("title: !!python/object/apply:os.system [echo hi]\nslides: []\n", "broken.yaml:1: unsupported YAML tag"),
+    ("title: &x T\nslides:\n  - title: *x\n", "broken.yaml:3: YAML anchors and aliases are not allowed"),
+    ("", "broken.yaml:1: the file is empty"),
+    ("- just\n- a list\n", "broken.yaml:1: a deck must be a mapping"),
+])
+def test_each_problem_names_file_and_line(text: str, expected: str) -> None:
+    assert any(problem.startswith(expected) for problem in problems_of(text)), problems_of(text)
+
+
+def test_every_problem_is_reported_not_just_the_first() -> None:
+    problems = problems_of(
+        "title: T\nslides:\n  - title: A\n    poll: {id: p, type: single, question: Q, options: [a, b]}\n"
+        "  - title: B\n    poll: {id: p, type: single, question: Q, options: [a, b]}\n  - notes: x\n")
+    assert "broken.yaml:6: poll id 'p' is already used on line 4" in problems
+    assert "broken.yaml:7: 'title' is required" in problems
+
+
+def test_a_join_slide_cannot_hold_a_poll() -> None:
+    problems = problems_of("title: T\nslides:\n  - kind: join\n    title: J\n"
+                           "    poll: {id: p, type: text, question: Q}\n")
+    assert problems == ["broken.yaml:5: a join slide cannot hold a poll"]
+
+
+def test_broken_decks_are_left_out_whole_and_good_ones_load(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text("title: Good\nslides:\n  - title: One\n")
+    (tmp_path / "bad.yaml").write_text("title: Bad\nslides:\n  - title: One\n  - title: [\n")
+    decks, problems = load_decks(tmp_path)
+    assert list(decks) == ["good"]
+    assert problems and problems[0].startswith(f"{tmp_path / 'bad.yaml'}:")
+
+
+def test_oversize_and_binary_files_are_refused(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("title: x\n" + "#" * 600_000)
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"title: \xff\xfe\n")
+    for path, message in ((big, "a deck may be at most"), (binary, "not UTF-8")):
+        with pytest.raises(DeckError) as caught:
+            load_deck(path)
+        assert message in caught.value.problems[0]
+
+
+def test_check_deck_command(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("title: T\nslides:\n  - title: A\n    kind: video\n")
+    good = subprocess.run([sys.executable, "-m", "workshop.cli", "check-deck", str(BUNDLED)],
+                          capture_output=True, text=True, check=False)
+    assert good.returncode == 0, good.stdout + good.stderr
+    bad = subprocess.run([sys.executable, "-m", "workshop.cli", "check-deck", str(BUNDLED), str(broken)],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 1
+    assert bad.stdout.strip() == f"{broken}:4: slide 'kind' must be one of content, join"

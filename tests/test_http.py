@@ -1,0 +1,78 @@
+"""HTTP routes: roles, errors as contract JSON, secrets moved from the query string to a cookie."""
+
+from __future__ import annotations
+
+from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN
+
+FACILITATOR = {"Authorization": f"Bearer {FACILITATOR_TOKEN}"}
+
+
+def test_healthz_answers_while_redis_does(client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_decks_need_the_facilitator_token(client) -> None:
+    assert client.get("/api/decks").status_code == 401
+    wrong = client.get("/api/decks", headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"})
+    assert wrong.status_code == 403 and wrong.get_json()["error"] == "forbidden"
+    listing = client.get("/api/decks", headers=FACILITATOR).get_json()
+    assert {"id": "interdependence", "title": listing[0]["title"], "slides": listing[0]["slides"]} in listing
+    assert listing[0]["slides"] >= 15
+
+
+def test_starting_a_session_returns_absolute_urls_on_the_public_url(started) -> None:
+    assert len(started["code"]) == 6 and started["code"].isupper()
+    assert started["join_url"] == f"http://workshop.test/j/{started['code']}"
+    assert started["presenter_url"].startswith(f"http://workshop.test/s/{started['id']}/present?key=")
+    assert started["facilitator_url"].startswith(f"http://workshop.test/s/{started['id']}/console?key=")
+    assert started["qr_url"] == f"http://workshop.test/api/sessions/{started['id']}/qr.svg"
+    assert started["presenter_key"] != started["facilitator_key"]
+
+
+def test_starting_a_session_reports_bad_requests(client) -> None:
+    unknown = client.post("/api/sessions", json={"deck": "nope"}, headers=FACILITATOR)
+    assert unknown.status_code == 404 and unknown.get_json()["error"] == "not_found"
+    malformed = client.post("/api/sessions", data="deck", headers=FACILITATOR)
+    assert malformed.status_code == 400 and malformed.get_json()["error"] == "invalid_payload"
+    assert client.post("/api/sessions", json={"deck": "interdependence"}).status_code == 401
+    huge = client.post("/api/sessions", data="x" * 100_000, headers={**FACILITATOR, "Content-Type": "application/json"})
+    assert huge.status_code == 413 and huge.get_json()["error"] == "too_large"
+
+
+def test_qr_code_is_an_svg_of_the_join_url(client, started) -> None:
+    response = client.get(f"/api/sessions/{started['id']}/qr.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.data.startswith(b"<svg") and b"<path" in response.data
+    assert client.get("/api/sessions/nosuch/qr.svg").status_code == 404
+
+
+def test_a_token_in_the_query_moves_to_a_cookie_and_is_dropped_from_the_url(client) -> None:
+    response = client.get(f"/?token={FACILITATOR_TOKEN}")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "token" not in response.headers["Location"]
+    assert client.get("/api/decks").status_code == 200, "the cookie now carries the token"
+
+
+def test_pages_check_their_keys(client, started) -> None:
+    sid = started["id"]
+    assert client.get(f"/s/{sid}/present").status_code == 403
+    assert client.get(f"/s/{sid}/present?key=wrong", follow_redirects=True).status_code == 403
+    page = client.get(f"/s/{sid}/present?key={started['presenter_key']}", follow_redirects=True)
+    assert page.status_code == 200 and started["code"].encode() in page.data
+    assert client.get(f"/s/{sid}/console").status_code == 403, "the presenter key does not open the console"
+    console = client.get(f"/s/{sid}/console?key={started['facilitator_key']}", follow_redirects=True)
+    assert console.status_code == 200
+
+
+def test_participant_page_by_code(client, started) -> None:
+    assert client.get(f"/j/{started['code'].lower()}").status_code == 200
+    assert client.get("/j/ZZZZZZ").status_code == 404
+    typed = client.get(f"/j?code=+{started['code'][:3]} {started['code'][3:].lower()}")
+    assert typed.status_code == 302 and typed.headers["Location"] == f"/j/{started['code']}"
+
+
+def test_api_errors_are_json_and_pages_are_html(client) -> None:
+    missing = client.get("/api/nothing")
+    assert missing.status_code == 404 and missing.get_json()["error"] == "not_found"
+    assert client.get("/nothing").mimetype == "text/html"

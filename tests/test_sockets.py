@@ -1,0 +1,170 @@
+"""Socket.IO: roles on every event, answers stored once and changeable, results to the right clients only."""
+
+from __future__ import annotations
+
+import pytest
+
+from workshop.live import Refused
+
+from tests.conftest import received, wait_for
+
+HABITS_SLIDE = 9  # the bundled deck's multiple-choice poll about codependent habits
+
+
+def poll_on(session_state: dict, index: int) -> dict:
+    return session_state["slides"][index]["poll"]
+
+
+def test_each_role_gets_the_state_it_may_see(sockets, started) -> None:
+    facilitator = sockets("facilitator")
+    presenter = sockets("presenter")
+    phone = sockets("participant")
+    state_f = received(facilitator, "session_state")[0]
+    state_p = received(presenter, "session_state")[0]
+    state_phone = received(phone, "session_state")[0]
+    assert state_f["role"] == "facilitator" and len(state_f["slides"]) == state_f["slide"]["count"]
+    assert state_f["slide"]["notes"]
+    assert "slides" not in state_p and "notes" not in state_p["slide"]
+    assert state_phone["role"] == "participant" and state_phone["participant"]
+    assert "slides" not in state_phone and "participants" not in state_phone
+    assert state_phone["session"] == {"id": started["id"], "code": started["code"],
+                                      "title": state_f["session"]["title"], "status": "live"}
+    for state in (state_f, state_p, state_phone):
+        assert "facilitator_key" not in str(state) and started["facilitator_key"] not in str(state)
+
+
+@pytest.mark.parametrize(("auth", "reason"), [
+    ({"session": "nosuchsession", "key": "x"}, "unknown_session"),
+    ({"code": "QQQQQQ"}, "unknown_session"),
+    ({"key": "x"}, "unauthorized"),
+    ({"session": ["x"], "key": "x"}, "unauthorized"),
+    (None, "unauthorized"),
+    ("a string", "unauthorized"),
+])
+def test_refused_connections_say_why(app, auth, reason) -> None:
+    # Flask-SocketIO's test client drops the refusal reason; the real client sees it in the integration test.
+    with pytest.raises(Refused) as refused:
+        app.extensions["workshop"].connect(auth)
+    assert str(refused.value) == reason
+
+
+def test_a_wrong_key_is_refused(app, started) -> None:
+    socketio = app.extensions["workshop_socketio"]
+    wrong = socketio.test_client(app, auth={"session": started["id"], "key": started["presenter_key"] + "x"})
+    assert not wrong.is_connected()
+
+
+def test_only_the_facilitator_steps_and_opens(sockets) -> None:
+    presenter = sockets("presenter")
+    phone = sockets("participant")
+    for client in (presenter, phone):
+        assert client.emit("go_to_slide", {"index": 1}, callback=True) == {
+            "ok": False, "error": "forbidden", "message": "only the facilitator can do that"}
+        assert client.emit("open_poll", {"poll": "codependent_habits"}, callback=True)["error"] == "forbidden"
+        assert client.emit("end_session", {}, callback=True)["error"] == "forbidden"
+    facilitator = sockets("facilitator")
+    assert facilitator.emit("submit_answer", {"poll": "codependent_habits", "value": [0]},
+                            callback=True)["error"] == "forbidden"
+
+
+def test_slide_changes_reach_everyone(sockets) -> None:
+    facilitator, phone = sockets("facilitator"), sockets("participant")
+    received(phone, "session_state")
+    assert facilitator.emit("go_to_slide", {"index": 4}, callback=True) == {"ok": True, "index": 4}
+    assert wait_for(phone, "slide_changed")["index"] == 4
+    assert facilitator.emit("go_to_slide", {"index": 999}, callback=True)["error"] == "not_found"
+    assert facilitator.emit("go_to_slide", {"index": "2"}, callback=True)["error"] == "invalid_payload"
+    assert facilitator.emit("go_to_slide", [1], callback=True)["error"] == "invalid_payload"
+
+
+def test_answers_are_stored_once_changeable_and_counted(sockets) -> None:
+    facilitator = sockets("facilitator")
+    poll = poll_on(received(facilitator, "session_state")[0], HABITS_SLIDE)
+    phone_a, phone_b = sockets("participant"), sockets("participant")
+    assert phone_a.emit("submit_answer", {"poll": poll["id"], "value": [0]}, callback=True)["error"] == "poll_closed"
+    facilitator.emit("go_to_slide", {"index": HABITS_SLIDE}, callback=True)
+    opened = facilitator.emit("open_poll", {"poll": poll["id"]}, callback=True)
+    assert opened["ok"] and opened["poll"]["status"] == "open"
+    assert wait_for(phone_a, "poll_changed")["status"] == "open"
+    assert phone_a.emit("submit_answer", {"poll": poll["id"], "value": [0, 2]}, callback=True) == {
+        "ok": True, "poll": poll["id"], "value": [0, 2]}
+    assert phone_b.emit("submit_answer", {"poll": poll["id"], "value": [2]}, callback=True)["ok"]
+    # Changing an answer moves the counts; sending the same one again changes nothing.
+    assert phone_a.emit("submit_answer", {"poll": poll["id"], "value": [1]}, callback=True)["ok"]
+    assert phone_a.emit("submit_answer", {"poll": poll["id"], "value": [1]}, callback=True)["ok"]
+    results = wait_for(facilitator, "results_updated", lambda r: r["total"] == 2 and r["counts"][1] == 1)
+    assert results["counts"][:3] == [0, 1, 1] and sum(results["counts"]) == 2
+    facilitator.emit("close_poll", {"poll": poll["id"]}, callback=True)
+    assert phone_b.emit("submit_answer", {"poll": poll["id"], "value": [3]}, callback=True)["error"] == "poll_closed"
+
+
+def test_bad_answers_get_precise_errors(sockets) -> None:
+    facilitator = sockets("facilitator")
+    poll = poll_on(received(facilitator, "session_state")[0], HABITS_SLIDE)
+    facilitator.emit("open_poll", {"poll": poll["id"]}, callback=True)
+    phone = sockets("participant")
+    for payload, error in (
+        ({"poll": poll["id"], "value": [99]}, "invalid_payload"),
+        ({"poll": poll["id"], "value": "yes"}, "invalid_payload"),
+        ({"poll": "no_such_poll", "value": 1}, "not_found"),
+        ("not an object", "invalid_payload"),
+    ):
+        assert phone.emit("submit_answer", payload, callback=True)["error"] == error
+    assert phone.emit("fly_away", {}, callback=True)["error"] == "not_found"
+
+
+def test_a_phone_that_reconnects_keeps_its_token_and_answers(sockets) -> None:
+    facilitator = sockets("facilitator")
+    facilitator.emit("go_to_slide", {"index": HABITS_SLIDE}, callback=True)
+    poll_id = received(facilitator, "session_state")[0]["slides"][HABITS_SLIDE]["poll"]["id"]
+    facilitator.emit("open_poll", {"poll": poll_id}, callback=True)
+    phone = sockets("participant")
+    token = received(phone, "session_state")[0]["participant"]
+    assert phone.emit("submit_answer", {"poll": poll_id, "value": [3]}, callback=True)["ok"]
+    phone.disconnect()
+    again = sockets("participant", participant=token)
+    state = received(again, "session_state")[0]
+    assert state["participant"] == token and state["my_answer"] == [3] and state["my_answers"] == {poll_id: [3]}
+    stranger = sockets("participant", participant="made-up-token")
+    assert received(stranger, "session_state")[0]["participant"] != "made-up-token"
+
+
+def test_hidden_results_are_not_sent_to_phones_at_all(sockets) -> None:
+    facilitator = sockets("facilitator")
+    state = received(facilitator, "session_state")[0]
+    poll = poll_on(state, HABITS_SLIDE)
+    facilitator.emit("go_to_slide", {"index": HABITS_SLIDE}, callback=True)
+    facilitator.emit("open_poll", {"poll": poll["id"]}, callback=True)
+    facilitator.emit("set_results_visible", {"poll": poll["id"], "visible": False}, callback=True)
+    phone, presenter = sockets("participant"), sockets("presenter")
+    assert received(phone, "session_state")[0]["results"] is None
+    phone.emit("submit_answer", {"poll": poll["id"], "value": [1]}, callback=True)
+    assert wait_for(presenter, "results_updated", lambda r: r["total"] == 1)["counts"][1] == 1
+    assert received(phone, "results_updated") == []
+    shown = facilitator.emit("set_results_visible", {"poll": poll["id"], "visible": True}, callback=True)
+    assert shown["poll"]["results_visible"] is True
+    assert wait_for(phone, "results_updated")["counts"][1] == 1
+
+
+def test_participant_count_follows_connections(sockets) -> None:
+    presenter = sockets("presenter")
+    phones = [sockets("participant") for _ in range(3)]
+    assert wait_for(presenter, "participant_count", lambda c: c["count"] == 3)
+    phones[0].disconnect()
+    assert wait_for(presenter, "participant_count", lambda c: c["count"] == 2)
+
+
+def test_events_are_rate_limited_per_connection(sockets) -> None:
+    phone = sockets("participant")
+    answers = [phone.emit("submit_answer", {"poll": "x", "value": 1}, callback=True)["error"] for _ in range(40)]
+    assert "rate_limited" in answers and answers[0] == "not_found"
+
+
+def test_ending_the_session_stops_answers_and_refuses_new_phones(app, sockets, started) -> None:
+    facilitator = sockets("facilitator")
+    phone = sockets("participant")
+    assert facilitator.emit("end_session", {}, callback=True) == {"ok": True}
+    assert wait_for(phone, "session_ended") == {}
+    socketio = app.extensions["workshop_socketio"]
+    late = socketio.test_client(app, auth={"code": started["code"]})
+    assert not late.is_connected()
