@@ -60,8 +60,15 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if private:
         socketio.start_background_task(private.supervise, socketio.sleep)
-    # `kill` and container stops send SIGTERM: leave through `finally` so the private Redis stops too.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # `kill` and container stops send SIGTERM. Everything acknowledged is already in Redis, so stop the
+    # private Redis (it flushes its append-only file) and leave at once: a green server loop can swallow
+    # SystemExit and hang.
+    def stop(*_: object) -> None:
+        if private:
+            private.stop()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     run_options: dict[str, object] = {"host": args.host, "port": args.port, "log_output": False}
     if config["WORKSHOP_ASYNC_MODE"] == "eventlet":
         run_options["max_size"] = config["WORKSHOP_MAX_CONNECTIONS"]

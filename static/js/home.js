@@ -1,0 +1,85 @@
+// Facilitator home: start a session from a deck. Participant home: the join form.
+import { $, $$, setText } from './dom.js';
+
+// One error message, moved next to the deck whose button was pressed.
+const errorBox = $('#start-error');
+
+function showError(text) {
+  if (!errorBox) return;
+  setText(errorBox, text);
+  errorBox.hidden = false;
+}
+
+async function describeFailure(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (body && body.message) return body.message;
+  if (response.status === 401 || response.status === 403) {
+    return 'Your facilitator sign-in is missing or has expired. Open the link printed by workshop serve again.';
+  }
+  if (response.status === 404) return 'That deck no longer exists. Reload the page to see the current decks.';
+  if (response.status === 429) return 'Too many sessions started in a short time. Please wait a moment.';
+  if (response.status === 503) return 'The server cannot reach its database right now. Please try again shortly.';
+  return `The session could not be started (error ${response.status}).`;
+}
+
+async function start(button) {
+  const label = button.textContent;
+  if (errorBox) {
+    errorBox.hidden = true;
+    button.after(errorBox);
+  }
+  $$('.btn-start').forEach((b) => {
+    b.disabled = true;
+  });
+  button.setAttribute('aria-busy', 'true');
+  button.classList.add('is-loading');
+  setText(button, 'Starting…');
+  try {
+    const response = await fetch('/api/sessions', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ deck: button.dataset.deck }),
+      credentials: 'same-origin',
+    });
+    if (response.status === 201 || response.ok) {
+      const session = await response.json();
+      if (session && session.facilitator_url) {
+        window.location.href = session.facilitator_url;
+        return;
+      }
+      showError('The server started a session but did not say where its console is.');
+    } else {
+      showError(await describeFailure(response));
+    }
+  } catch {
+    showError('Could not reach the server. Check that workshop serve is still running, then try again.');
+  }
+  setText(button, label);
+  button.removeAttribute('aria-busy');
+  button.classList.remove('is-loading');
+  $$('.btn-start').forEach((b) => {
+    b.disabled = false;
+  });
+}
+
+for (const button of $$('.btn-start')) {
+  button.addEventListener('click', () => start(button));
+}
+
+// Join form: show the code in capitals as it is typed (the server is sent capitals too).
+const codeInput = $('#join-code-input');
+if (codeInput) {
+  codeInput.addEventListener('input', () => {
+    const { selectionStart, selectionEnd } = codeInput;
+    const upper = codeInput.value.toUpperCase().replace(/\s+/g, '');
+    if (upper !== codeInput.value) {
+      codeInput.value = upper;
+      codeInput.setSelectionRange(selectionStart, selectionEnd);
+    }
+  });
+}

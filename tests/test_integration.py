@@ -1,0 +1,107 @@
+"""The real server in a subprocess, 30 python-socketio phones through a poll, under eventlet and gevent."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import socketio
+
+from tests.servers import running_server
+
+pytestmark = pytest.mark.integration
+PHONES = 30
+
+
+class Phone:
+    """One participant: a real Socket.IO client over WebSocket."""
+
+    def __init__(self, url: str, code: str):
+        self.client = socketio.Client(reconnection=False)
+        self.state: dict = {}
+        self.results: list[dict] = []
+        self.ready = threading.Event()
+        self.poll_open = threading.Event()
+        self.poll: dict = {}
+        self.client.on("session_state", self._state)
+        self.client.on("results_updated", self.results.append)
+        self.client.on("poll_changed", self._poll)
+        self.client.connect(url, auth={"code": code}, transports=["websocket"], wait_timeout=10)
+
+    def _poll(self, poll: dict) -> None:
+        self.poll = poll
+        if poll["status"] == "open":
+            self.poll_open.set()
+
+    def _state(self, state: dict) -> None:
+        self.state = state
+        self.ready.set()
+
+
+def key(url: str) -> str:
+    return parse_qs(urlparse(url).query)["key"][0]
+
+
+@pytest.mark.parametrize("async_mode", ["eventlet", "gevent"])
+def test_thirty_phones_answer_a_poll_and_the_tally_is_exact(redis_url: str, tmp_path: Path, async_mode: str) -> None:
+    with running_server(redis_url, tmp_path, async_mode) as server:
+        session = server.start_session()
+        facilitator = socketio.Client(reconnection=False)
+        final: dict = {}
+        counts: list[int] = []
+        facilitator.on("results_updated", lambda results: final.update(results))
+        facilitator.on("participant_count", lambda payload: counts.append(payload["count"]))
+        states: list[dict] = []
+        facilitator.on("session_state", states.append)
+        facilitator.connect(server.url, auth={"session": session["id"], "key": key(session["facilitator_url"])},
+                            transports=["websocket"], wait_timeout=10)
+        phones = [Phone(server.url, session["code"]) for _ in range(PHONES)]
+        assert all(phone.ready.wait(10) for phone in phones)
+        assert len({phone.state["participant"] for phone in phones}) == PHONES, "one token per phone"
+
+        slides = states[0]["slides"]
+        index = next(i for i, slide in enumerate(slides) if slide["poll"] and slide["poll"]["type"] == "single")
+        poll = slides[index]["poll"]["id"]
+        assert facilitator.call("go_to_slide", {"index": index}, timeout=10)["ok"]
+        assert facilitator.call("open_poll", {"poll": poll}, timeout=10)["ok"]
+        assert all(phone.poll_open.wait(10) for phone in phones), "every phone hears the poll open"
+
+        options = len(phones[0].poll["options"])
+        assert options >= 5, "the test moves answers between options 0, 1, 2 and 4"
+        expected = [0] * options
+        acks = []
+        for number, phone in enumerate(phones):
+            first = number % 3
+            acks.append(phone.client.call("submit_answer", {"poll": poll, "value": first}, timeout=10))
+        # A third of the room changes its mind while the poll is open.
+        for number, phone in enumerate(phones):
+            choice = number % 3
+            if number % 3 == 0:
+                choice = 4
+                acks.append(phone.client.call("submit_answer", {"poll": poll, "value": choice}, timeout=10))
+            expected[choice] += 1
+        assert all(ack["ok"] for ack in acks), [ack for ack in acks if not ack["ok"]]
+        assert facilitator.call("close_poll", {"poll": poll}, timeout=10)["ok"]
+        late = phones[0].client.call("submit_answer", {"poll": poll, "value": 1}, timeout=10)
+        assert late == {"ok": False, "error": "poll_closed", "message": "this poll is not open"}
+
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and final.get("total") != PHONES:
+            time.sleep(0.05)
+        assert final["total"] == PHONES
+        assert final["counts"] == expected
+        assert counts and counts[-1] == PHONES
+
+        refused = socketio.Client(reconnection=False)
+        reasons: list = []
+        refused.on("connect_error", reasons.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            refused.connect(server.url, auth={"session": session["id"], "key": "wrong"},
+                            transports=["websocket"], wait_timeout=5)
+        assert reasons == [{"message": "unauthorized"}]
+        for phone in phones:
+            phone.client.disconnect()
+        facilitator.disconnect()
