@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the pinned browser libraries from the npm registry and copies the Socket.IO client into static/vendor.
+# Copies the pinned Socket.IO browser client into static/vendor (committed, so the app needs no internet).
+# Run after changing its version in package.json; tests/test_vendor.py checks the copy matches the pin.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 || npm install --no-audit --no-fund --loglevel=error >/dev/null
+scripts/npm-install.sh
 mkdir -p static/vendor
 cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io.min.js

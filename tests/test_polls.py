@@ -36,7 +36,8 @@ def test_invalid_answers_are_refused(poll: Poll, value: object) -> None:
 
 
 def test_text_is_trimmed_and_normalised_so_equal_words_count_together() -> None:
-    assert normalise_text("  Ｆｒｉｅｎｄｓ\u200b  \n and\tfamily. ") == "friends and family"
+    wide = "\uff26\uff52\uff49\uff45\uff4e\uff44\uff53"  # "Friends" in full-width letters
+    assert normalise_text("  " + wide + "\u200b  \n and\tfamily. ") == "friends and family"
     assert normalise_text("TRUST") == normalise_text("trust!")
 
 

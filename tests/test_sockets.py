@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workshop.live import Refused
-
 from tests.conftest import received, wait_for
+from workshop.live import Refused
 
 HABITS_SLIDE = 9  # the bundled deck's multiple-choice poll about codependent habits
 

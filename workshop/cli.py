@@ -27,7 +27,7 @@ def _serve(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from . import create_app
-    from .config import ConfigError, from_environment
+    from .config import ConfigError
     from .private_redis import PrivateRedis, RedisUnavailable
 
     overrides: dict[str, object] = {"PORT": args.port}

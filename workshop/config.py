@@ -16,6 +16,28 @@ SECRET_NAMES = ("SECRET_KEY", "FACILITATOR_TOKEN", "ORGANISER_TOKEN")
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 
 
+# Every variable the server reads, with what it means; README.md, compose.yaml and the Dockerfile use these.
+VARIABLES: dict[str, str] = {
+    "WORKSHOP_REDIS_URL": "Redis to use; unset: `workshop serve` starts its own, append-only, in the data dir",
+    "WORKSHOP_DATA_DIR": "where generated secrets and the private Redis live (default ./instance)",
+    "WORKSHOP_SECRET_KEY": "signs cookies (generated once, kept in the data dir)",
+    "WORKSHOP_FACILITATOR_TOKEN": "lets a facilitator list decks and start sessions (generated, printed at start)",
+    "WORKSHOP_ORGANISER_TOKEN": "lets an organiser list sessions and download results (generated, printed)",
+    "WORKSHOP_PUBLIC_URL": "the address phones use (default: this machine's LAN address and port)",
+    "WORKSHOP_DECKS_DIR": "the decks directory (default: the bundled decks/)",
+    "WORKSHOP_MIN_RESPONSES": "answers a poll needs before its results are shown or exported (default 3)",
+    "WORKSHOP_RETENTION_DAYS": "days an ended session's aggregates are kept (default 30)",
+    "WORKSHOP_ASYNC_MODE": "eventlet (default) or gevent",
+    "WORKSHOP_HOST": "address to listen on (default 0.0.0.0)",
+    "WORKSHOP_PORT": "port to listen on (default 5000)",
+    "WORKSHOP_MAX_CONNECTIONS": "simultaneous connections one process accepts (default 10000)",
+    "WORKSHOP_MAX_MESSAGE_BYTES": "largest Socket.IO message accepted (default 16384)",
+    "WORKSHOP_EVENTS_PER_SECOND": "events one connection may send per second, bursts of twice that (default 10)",
+    "WORKSHOP_RESULTS_INTERVAL_MS": "how often live results are sent per poll (default 250)",
+    "WORKSHOP_MESSAGE_QUEUE": "Redis URL of the Socket.IO message queue when running several processes",
+}
+
+
 class ConfigError(ValueError):
     """A setting with a value the server cannot use."""
 
@@ -56,7 +78,9 @@ def load_secrets(data_dir: Path, environ: Mapping[str, str]) -> dict[str, str]:
     return {name: environ.get(f"WORKSHOP_{name}") or kept[name] for name in SECRET_NAMES}
 
 
-def from_environment(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def from_environment(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Every setting the app reads, as Flask config keys prefixed `WORKSHOP_`."""
     environ = os.environ if environ is None else environ
     overrides = dict(overrides or {})

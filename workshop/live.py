@@ -160,7 +160,9 @@ class Workshop:
         if session.get("status") != "live":
             raise Refused("session_ended")
         token = auth.get("participant")
-        if not (isinstance(token, str) and len(token) <= 64 and self.store.is_participant(session_id, participant_hash(token))):
+        known = isinstance(token, str) and len(token) <= 64
+        known = known and self.store.is_participant(session_id, participant_hash(token))
+        if not known:
             token = secrets.token_urlsafe(24)
             self.store.register_participant(session_id, participant_hash(token))
         client = Client("participant", session_id, "participant", token)

