@@ -103,6 +103,47 @@ def _check_deck(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    import json
+
+    from .config import ConfigError, from_environment
+    from .export import to_csv
+    from .live import LiveError, Workshop
+    from .private_redis import PrivateRedis, RedisUnavailable
+    from .store import Store, connect
+
+    started = None
+    try:
+        settings = from_environment()
+        url = settings["REDIS_URL"]
+        if not url:
+            # The server's private Redis: use it if the server runs, else start it just for this export.
+            private = PrivateRedis(settings["DATA_DIR"])
+            if not private.answers():
+                private.start()
+                started = private
+            url = private.url
+        live = Workshop(Store(connect(url)), settings["PUBLIC_URL"], settings["MIN_RESPONSES"],
+                        settings["RETENTION_DAYS"])
+        document = live.results_document(args.session)
+    except (ConfigError, RedisUnavailable) as error:
+        print(f"workshop: {error}", file=sys.stderr)
+        return 2
+    except LiveError as error:
+        print(f"workshop: {args.session}: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        if started:
+            started.stop()
+    text = to_csv(document) if args.format == "csv" else json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if args.output and args.output != "-":
+        with open(args.output, "w", encoding="utf-8", newline="") as output:
+            output.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="workshop", description="Run live, anonymous group workshops.")
@@ -112,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("WORKSHOP_PORT", "5000")))
     check = commands.add_parser("check-deck", help="validate deck files")
     check.add_argument("files", nargs="+")
+    export = commands.add_parser("export", help="write a session's anonymised results (CSV or JSON)")
+    export.add_argument("session", help="the session id (see the organiser page or GET /api/sessions)")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--output", "-o", help="file to write (default: standard output)")
     return parser
 
 
@@ -124,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "export":
+        return _export(args)
     return _check_deck(args)
 
 

@@ -7,10 +7,11 @@ import json
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .decks import Deck, DeckError, Poll, parse_deck
+from .export import results_document
 from .polls import AnswerError, poll_type
 from .render import markdown_to_html
 from .store import PollClosed, SessionEnded, Store, participant_hash
@@ -260,6 +261,43 @@ class Workshop:
             for answer in staff["answers"]:
                 answer["hidden"] = answer["text"] in tally.hidden
         return {"facilitator": staff, "presenter": public, "participant": public}
+
+    # Organisers --------------------------------------------------------------------------------------
+
+    def session_summaries(self) -> list[dict[str, Any]]:
+        """Every session still kept, newest first, with answer counts and when it will be deleted."""
+        summaries = []
+        for session_id in self.store.session_ids():
+            session = self.store.session(session_id)
+            if session is None:  # its retention time ran out
+                self.store.forget_session(session_id)
+                continue
+            deck = self.deck_of(session_id, session)
+            answers = self.store.poll_totals(session_id, [poll.id for poll in deck.polls()])
+            ended = session.get("status") == "ended"
+            delete_after = None
+            if ended and session.get("ended"):
+                delete_after = (date.fromisoformat(session["ended"]) + timedelta(days=self.retention_days)).isoformat()
+            summaries.append({
+                "id": session_id, "deck": session.get("deck"), "title": session.get("title"),
+                "status": "ended" if ended else "live", "created": session.get("created"),
+                "ended": session.get("ended") or None, "participants": self._participants(session),
+                "answers": answers, "answers_total": sum(answers.values()), "delete_after": delete_after,
+            })
+        return summaries
+
+    def _participants(self, session: dict[str, str]) -> int:
+        if session.get("status") == "ended":
+            return int(session.get("participants") or 0)
+        return self.store.participant_total(session["id"])
+
+    def results_document(self, session_id: str) -> dict[str, Any]:
+        """The anonymised results of one session, live or ended."""
+        session = self._session(session_id)
+        deck = self.deck_of(session_id, session)
+        tallies = {poll.id: self.store.tally(session_id, poll.id) for poll in deck.polls()}
+        summary = {**session, "ended": session.get("ended") or None, "participants": self._participants(session)}
+        return results_document(summary, deck, tallies, self.min_responses)
 
     # Facilitator actions ------------------------------------------------------------------------------
 

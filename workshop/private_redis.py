@@ -101,6 +101,10 @@ class PrivateRedis:
         self.stop()
         raise RedisUnavailable(f"{self.binary} did not answer within {timeout:.0f} s")
 
+    def answers(self) -> bool:
+        """Whether a server answers on this data dir's socket (ours, or a running `workshop serve`'s)."""
+        return self._answers()
+
     def _answers(self) -> bool:
         import socket
 

@@ -244,3 +244,14 @@ class Store:
         if code:
             pipe.expire(f"ws:code:{code}", keep_seconds)
         pipe.execute()
+
+    def poll_totals(self, sid: str, poll_ids: list[str]) -> dict[str, int]:
+        """How many answered each poll."""
+        pipe = self.redis.pipeline(transaction=False)
+        for pid in poll_ids:
+            pipe.hget(self._poll(sid, pid), "total")
+        return {pid: int(total or 0) for pid, total in zip(poll_ids, pipe.execute(), strict=True)}
+
+    def forget_session(self, sid: str) -> None:
+        """Drop an expired session from the index."""
+        self.redis.zrem(SESSIONS_INDEX, sid)

@@ -21,6 +21,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from .decks import Deck, load_decks
+from .export import to_csv
 from .live import LiveError, Workshop, keys_equal, normalise_code
 from .qr import qr_svg
 
@@ -244,3 +245,64 @@ def qr_code(session_id: str) -> Response:
     response = Response(qr_svg(live().join_url(found["code"])), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+# Organisers ---------------------------------------------------------------------------------------------
+
+@bp.get("/api/sessions")
+def list_sessions() -> Response:
+    """Every session kept, newest first."""
+    require(is_organiser)
+    return jsonify(live().session_summaries())
+
+
+def _download(session_id: str, extension: str) -> tuple[dict[str, Any], dict[str, str]]:
+    require(is_organiser)
+    document = live().results_document(session_id)
+    session_info = document["session"]
+    name = f"workshop-{session_info['deck']}-{session_info['created']}-{session_id}-results.{extension}"
+    return document, {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+
+
+@bp.get("/api/sessions/<session_id>/results.json")
+def results_json(session_id: str) -> Response:
+    """Anonymised results as JSON."""
+    document, headers = _download(session_id, "json")
+    response = jsonify(document)
+    response.headers.update(headers)
+    return response
+
+
+@bp.get("/api/sessions/<session_id>/results.csv")
+def results_csv(session_id: str) -> Response:
+    """Anonymised results as CSV, one row per poll and option."""
+    document, headers = _download(session_id, "csv")
+    # A byte-order mark lets spreadsheet programs detect UTF-8.
+    return Response("\ufeff" + to_csv(document), mimetype="text/csv", headers=headers)
+
+
+def _organiser_page() -> str | None:
+    if is_organiser():
+        return None
+    return render_template("message.html", page_title="Organisers", title="Organiser link needed",
+                           message="Open the organiser link printed by `workshop serve`.", status=401)
+
+
+@bp.get("/organiser")
+def organiser() -> tuple[str, int] | str:
+    """Sessions, live and ended, with downloads and reports."""
+    refused = _organiser_page()
+    if refused:
+        return refused, 401
+    return render_template("organiser.html", page_title="Organiser", sessions=live().session_summaries(),
+                           min_responses=live().min_responses, retention_days=live().retention_days)
+
+
+@bp.get("/organiser/sessions/<session_id>/report")
+def report(session_id: str) -> tuple[str, int] | str:
+    """A printable report: one section per poll with its question, answer count and chart."""
+    refused = _organiser_page()
+    if refused:
+        return refused, 401
+    return render_template("report.html", page_title="Results report", doc=live().results_document(session_id),
+                           min_responses=live().min_responses)

@@ -162,23 +162,24 @@ class WordCloud {
       let w = this.words.get(a.text);
       if (!w) {
         const count = h('span', { class: 'visually-hidden' });
-        const node = h(
-          'li',
-          { class: `cloud-word tone-${tone(a.text)}`, 'data-testid': 'word', dataset: { count: a.count } },
-          h('span', { class: 'cloud-text' }, a.text),
-          count,
-        );
-        w = { node, count };
+        const word = h('span', { class: 'cloud-text', 'data-testid': 'word', dataset: { count: a.count } }, a.text);
+        const node = h('li', { class: `cloud-word tone-${tone(a.text)}` }, word, count);
+        w = { node, word, count };
         this.words.set(a.text, w);
         this.el.append(node);
       }
-      w.node.hidden = false;
-      setAttr(w.node, 'data-count', a.count);
+      setAttr(w.word, 'data-count', a.count);
       setText(w.count, ` (${a.count})`);
       const t = hi > lo ? Math.sqrt((a.count - lo) / (hi - lo)) : counts.length > 1 ? 0.5 : 0.6;
       w.node.style.setProperty('--w', t.toFixed(3));
     }
-    for (const [text, w] of this.words) if (!present.has(text)) w.node.hidden = true;
+    // Moderated or crowded-out answers leave the DOM (so counts of words stay honest); the rest keep their place.
+    for (const [text, w] of this.words) {
+      if (!present.has(text)) {
+        w.node.remove();
+        this.words.delete(text);
+      }
+    }
   }
 
   summary(results) {

@@ -270,7 +270,7 @@ function renderCounts() {
   const poll = state.slide && state.slide.poll;
   if (poll) {
     const r = state.results[poll.id];
-    setText(els.answered, answeredLine(r ? r.total || 0 : 0, state.participants));
+    setText(els.answered, answeredLine(r ? r.total || 0 : poll.total || 0, state.participants));
   }
 }
 

@@ -146,7 +146,7 @@ function renderResults() {
   const poll = state.slide && state.slide.poll;
   if (!poll) return;
   const r = state.results[poll.id];
-  const total = r ? r.total || 0 : 0;
+  const total = r ? r.total || 0 : poll.total || 0;
   const key = view.key;
   if (!poll.results_visible) {
     view.showMessage(`Results hidden — ${plural(total, 'answer')} so far`);
@@ -170,7 +170,7 @@ function renderCounts() {
   show(els.answered, Boolean(poll));
   if (poll) {
     const r = state.results[poll.id];
-    setText(els.answered, answeredLine(r ? r.total || 0 : 0, state.participants));
+    setText(els.answered, answeredLine(r ? r.total || 0 : poll.total || 0, state.participants));
   }
 }
 
