@@ -31,8 +31,8 @@ def test_polls_under_the_threshold_are_suppressed_with_no_counts() -> None:
 
 
 def test_moderated_texts_are_left_out_and_formulas_neutralised_in_csv() -> None:
-    deck = parse_deck("title: T\nslides:\n  - title: A\n    poll: {id: t, type: text, question: '=Q', max_length: 40}\n",
-                      "d", "d.yaml")
+    source = "title: T\nslides:\n  - title: A\n    poll: {id: t, type: text, question: '=Q', max_length: 40}\n"
+    deck = parse_deck(source, "d", "d.yaml")
     tally = PollTally({"trust": 3, "=hyperlink(x)": 1, "rude": 2}, 6, frozenset({"rude"}))
     document = results_document({"id": "s1", "deck": "d", "title": "T", "created": "2026-11-25", "ended": None,
                                  "participants": 6}, deck, {"t": tally}, min_responses=3)

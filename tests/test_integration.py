@@ -105,3 +105,40 @@ def test_thirty_phones_answer_a_poll_and_the_tally_is_exact(redis_url: str, tmp_
         for phone in phones:
             phone.client.disconnect()
         facilitator.disconnect()
+
+
+def test_export_command_writes_the_same_files_as_the_api(redis_url: str, tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.conftest import ORGANISER_TOKEN
+
+    with running_server(redis_url, tmp_path) as server:
+        session = server.start_session()
+        phone = Phone(server.url, session["code"])
+        assert phone.ready.wait(10)
+        facilitator = socketio.Client(reconnection=False)
+        facilitator.connect(server.url, auth={"session": session["id"], "key": key(session["facilitator_url"])},
+                            transports=["websocket"], wait_timeout=10)
+        assert facilitator.call("open_poll", {"poll": "warmup_word"}, timeout=10)["ok"]
+        assert phone.client.call("submit_answer", {"poll": "warmup_word", "value": 2}, timeout=10)["ok"]
+        request = urllib.request.Request(f"{server.url}/api/sessions/{session['id']}/results.csv",
+                                         headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"})
+        api_csv = urllib.request.urlopen(request, timeout=10).read().decode("utf-8-sig")
+        phone.client.disconnect()
+        facilitator.disconnect()
+    env = {**os.environ, "WORKSHOP_REDIS_URL": redis_url, "WORKSHOP_DATA_DIR": str(tmp_path),
+           "WORKSHOP_MIN_RESPONSES": "1"}
+    command = [sys.executable, "-m", "workshop.cli", "export", session["id"]]
+    as_csv = subprocess.run([*command, "--format", "csv"], env=env, capture_output=True, check=True)
+    assert as_csv.stdout.decode() == api_csv and "warmup_word" in api_csv
+    target = tmp_path / "out.json"
+    subprocess.run([*command, "--format", "json", "-o", str(target)], env=env, check=True)
+    document = json.loads(target.read_text())
+    warmup = next(poll for poll in document["polls"] if poll["id"] == "warmup_word")
+    assert warmup["total"] == 1 and warmup["counts"][2] == 1
+    missing = subprocess.run([*command[:-1], "nosuchsession"], env=env, capture_output=True, text=True)
+    assert missing.returncode == 1 and "no such session" in missing.stderr
