@@ -76,3 +76,9 @@ def test_api_errors_are_json_and_pages_are_html(client) -> None:
     missing = client.get("/api/nothing")
     assert missing.status_code == 404 and missing.get_json()["error"] == "not_found"
     assert client.get("/nothing").mimetype == "text/html"
+
+
+def test_pages_carry_a_strict_content_security_policy(client) -> None:
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-eval" not in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]

@@ -98,6 +98,21 @@ def keep_secret_from_query() -> Any:
     return redirect(request.path + (f"?{urlencode(rest)}" if rest else ""))
 
 
+# Pages load only their own scripts: slide HTML and text answers can never run script, even if escaping failed.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                           "form-action 'self'")
+
+
+@bp.after_app_request
+def security_headers(response: Response) -> Response:
+    """Same-origin everything; no framing; no sniffing."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
 @bp.app_errorhandler(ApiError)
 def api_error(error: ApiError) -> tuple[Response, int]:
     return jsonify(error=error.code, message=error.message), error.status

@@ -49,7 +49,9 @@ async function start(button) {
     if (response.status === 201 || response.ok) {
       const session = await response.json();
       if (session && session.facilitator_url) {
-        window.location.href = session.facilitator_url;
+        // Same origin as this page: the public URL may name another address of this machine.
+        const target = new URL(session.facilitator_url);
+        window.location.href = target.pathname + target.search;
         return;
       }
       showError('The server started a session but did not say where its console is.');
