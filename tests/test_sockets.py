@@ -167,3 +167,52 @@ def test_ending_the_session_stops_answers_and_refuses_new_phones(app, sockets, s
     socketio = app.extensions["workshop_socketio"]
     late = socketio.test_client(app, auth={"code": started["code"]})
     assert not late.is_connected()
+
+
+def test_moderated_text_reaches_the_facilitator_flagged_and_nobody_else(sockets) -> None:
+    facilitator = sockets("facilitator")
+    slides = received(facilitator, "session_state")[0]["slides"]
+    index, poll_id = next((i, slide["poll"]["id"]) for i, slide in enumerate(slides)
+                          if slide["poll"] and slide["poll"]["type"] == "text")
+    facilitator.emit("go_to_slide", {"index": index}, callback=True)
+    facilitator.emit("open_poll", {"poll": poll_id}, callback=True)
+    facilitator.emit("set_results_visible", {"poll": poll_id, "visible": True}, callback=True)
+    presenter, phone_a, phone_b = sockets("presenter"), sockets("participant"), sockets("participant")
+    assert phone_a.emit("submit_answer", {"poll": poll_id, "value": "Trust"}, callback=True)["ok"]
+    assert phone_b.emit("submit_answer", {"poll": poll_id, "value": "something unkind"}, callback=True)["ok"]
+    wait_for(presenter, "results_updated", lambda r: r["total"] == 2)
+    hidden = facilitator.emit("hide_answer", {"poll": poll_id, "text": "something unkind", "hidden": True},
+                              callback=True)
+    assert hidden == {"ok": True}
+    staff = wait_for(facilitator, "results_updated", lambda r: any(a.get("hidden") for a in r.get("answers", [])))
+    assert {"text": "something unkind", "count": 1, "hidden": True} in staff["answers"]
+    for client in (presenter, phone_a):
+        shown = wait_for(client, "results_updated", lambda r: r["total"] == 2 and len(r["answers"]) == 1)
+        assert shown["answers"] == [{"text": "trust", "count": 1}], "moderated text never sent"
+    view = facilitator.emit("set_text_view", {"poll": poll_id, "view": "list"}, callback=True)
+    assert view["poll"]["view"] == "list" and wait_for(phone_b, "poll_changed")["view"] == "list"
+    pie = facilitator.emit("set_text_view", {"poll": poll_id, "view": "pie"}, callback=True)
+    assert pie["error"] == "invalid_payload"
+    assert presenter.emit("hide_answer", {"poll": poll_id, "text": "trust", "hidden": True},
+                          callback=True)["error"] == "forbidden"
+
+
+def test_below_the_threshold_every_view_gets_no_counts(app, redis_url, tmp_path) -> None:
+    from tests.conftest import FACILITATOR_TOKEN, app_config, key_of
+    from workshop import create_app
+
+    strict = create_app(app_config(redis_url, tmp_path, MIN_RESPONSES=3))
+    started = strict.test_client().post("/api/sessions", json={"deck": "interdependence"},
+                                        headers={"Authorization": f"Bearer {FACILITATOR_TOKEN}"}).get_json()
+    socketio = strict.extensions["workshop_socketio"]
+    auth = {"session": started["id"], "key": key_of(started["facilitator_url"])}
+    facilitator = socketio.test_client(strict, auth=auth)
+    facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)
+    phones = [socketio.test_client(strict, auth={"code": started["code"]}) for _ in range(3)]
+    phones[0].emit("submit_answer", {"poll": "warmup_word", "value": 1}, callback=True)
+    early = wait_for(facilitator, "results_updated", lambda r: r["total"] == 1)
+    assert early == {"poll": "warmup_word", "total": 1, "min_responses": 3, "suppressed": True, "needed": 2}
+    for phone in phones[1:]:
+        phone.emit("submit_answer", {"poll": "warmup_word", "value": 2}, callback=True)
+    shown = wait_for(facilitator, "results_updated", lambda r: r["total"] == 3)
+    assert shown["suppressed"] is False and shown["counts"][1:3] == [1, 2]
