@@ -24,8 +24,8 @@ from urllib.parse import parse_qs, urlparse
 import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.conftest import start_redis  # noqa: E402
-from tests.servers import running_server  # noqa: E402
+from tests.conftest import start_redis
+from tests.servers import running_server
 
 
 def cpu_seconds(pid: int) -> float:
