@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 import socketio
 
+from tests.conftest import key_of
 from tests.servers import running_server
 
 pytestmark = pytest.mark.integration
@@ -41,10 +41,6 @@ class Phone:
         self.ready.set()
 
 
-def key(url: str) -> str:
-    return parse_qs(urlparse(url).query)["key"][0]
-
-
 @pytest.mark.parametrize("async_mode", ["eventlet", "gevent"])
 def test_thirty_phones_answer_a_poll_and_the_tally_is_exact(redis_url: str, tmp_path: Path, async_mode: str) -> None:
     with running_server(redis_url, tmp_path, async_mode) as server:
@@ -56,7 +52,7 @@ def test_thirty_phones_answer_a_poll_and_the_tally_is_exact(redis_url: str, tmp_
         facilitator.on("participant_count", lambda payload: counts.append(payload["count"]))
         states: list[dict] = []
         facilitator.on("session_state", states.append)
-        facilitator.connect(server.url, auth={"session": session["id"], "key": key(session["facilitator_url"])},
+        facilitator.connect(server.url, auth={"session": session["id"], "key": key_of(session["facilitator_url"])},
                             transports=["websocket"], wait_timeout=10)
         phones = [Phone(server.url, session["code"]) for _ in range(PHONES)]
         assert all(phone.ready.wait(10) for phone in phones)
@@ -121,7 +117,7 @@ def test_export_command_writes_the_same_files_as_the_api(redis_url: str, tmp_pat
         phone = Phone(server.url, session["code"])
         assert phone.ready.wait(10)
         facilitator = socketio.Client(reconnection=False)
-        facilitator.connect(server.url, auth={"session": session["id"], "key": key(session["facilitator_url"])},
+        facilitator.connect(server.url, auth={"session": session["id"], "key": key_of(session["facilitator_url"])},
                             transports=["websocket"], wait_timeout=10)
         assert facilitator.call("open_poll", {"poll": "warmup_word"}, timeout=10)["ok"]
         assert phone.client.call("submit_answer", {"poll": "warmup_word", "value": 2}, timeout=10)["ok"]

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import socketio
 
-from tests.conftest import ORGANISER_TOKEN
+from tests.conftest import ORGANISER_TOKEN, key_of
 from tests.servers import running_server
-from tests.test_integration import Phone, key
+from tests.test_integration import Phone
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +45,7 @@ def test_answers_survive_a_redis_restart_and_outages_get_clear_errors(tmp_path: 
         with running_server(f"unix://{redis_dir / 'r.sock'}", tmp_path / "data") as server:
             session = server.start_session()
             facilitator = socketio.Client(reconnection=False)
-            facilitator.connect(server.url, auth={"session": session["id"], "key": key(session["facilitator_url"])},
+            facilitator.connect(server.url, auth={"session": session["id"], "key": key_of(session["facilitator_url"])},
                                 transports=["websocket"], wait_timeout=10)
             assert facilitator.call("open_poll", {"poll": "warmup_word"}, timeout=10)["ok"]
             phones = [Phone(server.url, session["code"]) for _ in range(3)]

@@ -61,6 +61,16 @@ return 1
 """
 
 
+# Counts a participant connection opening or closing; the field goes when it reaches zero, in the same step,
+# so a reload's close (-1) and open (+1) cannot interleave into deleting the new connection.
+# KEYS: online hash. ARGV: participant hash, delta.
+_ONLINE_CHANGE = """
+local count = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+if count <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
 class SessionEnded(Exception):
     """The session is no longer live."""
 
@@ -99,6 +109,7 @@ class Store:
         self.redis = client
         self._submit = client.register_script(_SUBMIT_ANSWER)
         self._set_poll_field = client.register_script(_SET_POLL_FIELD)
+        self._online_change = client.register_script(_ONLINE_CHANGE)
 
     @staticmethod
     def _session(sid: str) -> str:
@@ -215,9 +226,7 @@ class Store:
 
     def online_change(self, sid: str, who: str, delta: int) -> None:
         """Count a participant connection opening (+1) or closing (-1)."""
-        key = f"ws:{{{sid}}}:online"
-        if self.redis.hincrby(key, who, delta) <= 0:
-            self.redis.hdel(key, who)
+        self._online_change(keys=[f"ws:{{{sid}}}:online"], args=[who, delta])
 
     def online_count(self, sid: str) -> int:
         """Participants with at least one open connection."""

@@ -1,0 +1,502 @@
+"""Browser tests: the facilitator home and console, the presenter screen and phones in Debian's Chromium.
+
+One server (min responses 2) and one Chromium per module; every test starts its own session and contexts.
+"""
+
+# The fixtures are imported from tests/browser.py and requested by name, which pyflakes calls a redefinition.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from tests.browser import (  # noqa: F401  (fixtures are requested by name)
+    ARTIFACTS,
+    DECK,
+    FULL_HD,
+    JOIN_SLIDE,
+    POLL_SLIDE,
+    POLLS,
+    PRESENTER,
+    SLIDES,
+    axe_violations,
+    bar,
+    browser_server,
+    chromium,
+    collapse,
+    contexts,
+    describe_violations,
+    expect_counts,
+    facilitator_home,
+    option,
+    organiser_home,
+    scale_bar,
+    screenshot,
+    slide_title,
+    socket_clients,
+    wait_connected,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+SAVED = "Answer saved — you can change it while the poll is open"
+WARMUP = POLLS["warmup_word"]
+
+
+def expect_fits(page: Page) -> None:
+    """The presenter stage fits its window: nothing to scroll."""
+    size = page.evaluate("() => ({w: innerWidth, h: innerHeight, sw: document.documentElement.scrollWidth,"
+                         " sh: document.documentElement.scrollHeight})")
+    assert size["sw"] <= size["w"] and size["sh"] <= size["h"], f"the presenter screen scrolls: {size}"
+
+
+def test_first_live_workshop(browser_server, contexts, screenshot) -> None:
+    """Home → Start session → console steps to a poll and opens it; phones answer; the presenter counts."""
+    server = browser_server
+    console = contexts.page(facilitator_home(server), **PRESENTER)
+    expect(console).to_have_url(server.url + "/")  # the token moved into a cookie
+    deck = console.get_by_test_id("deck").filter(has_text=DECK["title"])
+    expect(deck).to_have_count(1)
+    expect(deck).to_contain_text(f"{len(SLIDES)} slides")
+    deck.get_by_test_id("start-session").click()
+
+    expect(console).to_have_url(re.compile(r"/s/[^/?]+/console$"))
+    wait_connected(console)
+    expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(0))
+    expect(console.get_by_test_id("slide-item")).to_have_count(len(SLIDES))
+    session_id = console.locator("body").get_attribute("data-session")
+    join_url = console.get_by_test_id("join-url").get_attribute("href")
+    code = console.get_by_test_id("join-code").inner_text()
+    assert join_url == f"{server.url}/j/{code}"
+
+    with console.expect_popup() as popup:
+        console.get_by_test_id("open-presenter").click()
+    presenter = popup.value
+    presenter.set_viewport_size(PRESENTER["viewport"])
+    expect(presenter).to_have_url(f"{server.url}/s/{session_id}/present")
+    wait_connected(presenter)
+    expect(presenter.get_by_test_id("slide-title")).to_have_text(slide_title(0))
+
+    phones = [contexts.phone(join_url) for _ in range(2)]
+    for phone in phones:
+        expect(phone.get_by_test_id("join-code")).to_have_text(code)
+        expect(phone.get_by_test_id("waiting")).to_be_visible()
+        expect(phone.get_by_test_id("slide-title")).to_have_text(console.get_by_test_id("slide-title").inner_text())
+    expect(console.get_by_test_id("participant-count")).to_have_text("2")
+    expect(presenter.get_by_test_id("participant-count")).to_have_text("2")
+
+    # Step with the console's Next button until the warm-up poll; the phones and the presenter follow.
+    target = POLL_SLIDE["warmup_word"]
+    for index in range(1, target + 1):
+        console.get_by_test_id("next").click()
+        expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(index))
+        expect(console.locator("#slide-pos")).to_have_text(f"Slide {index + 1} of {len(SLIDES)}")
+        expect(presenter.get_by_test_id("slide-title")).to_have_text(slide_title(index))
+        for phone in phones:
+            expect(phone.get_by_test_id("slide-title")).to_have_text(slide_title(index))
+        if index == JOIN_SLIDE:
+            expect(presenter.locator("#join-panel")).to_have_attribute("data-mode", "join")
+    expect(console.locator('[data-testid="slide-item"][aria-current="step"]')).to_have_attribute(
+        "data-index", str(target))
+    expect(console.get_by_test_id("poll-question")).to_have_text(WARMUP["question"])
+    expect(console.get_by_test_id("poll-status")).to_have_text("Closed")
+
+    for phone in phones:
+        expect(phone.get_by_test_id("waiting")).to_be_hidden()
+        expect(phone.get_by_test_id("poll-question")).to_have_text(WARMUP["question"])
+        expect(phone.get_by_test_id("option")).to_have_count(len(WARMUP["options"]))
+        expect(phone.locator("#poll-hint")).to_have_text("This poll is closed")
+        expect(option(phone, 0)).to_be_disabled()
+
+    console.get_by_test_id("open-poll").click()
+    expect(console.get_by_test_id("poll-status")).to_have_text("Open")
+    expect(presenter.get_by_test_id("poll-status")).to_have_text("Open")
+    for phone in phones:
+        expect(option(phone, 0)).to_be_enabled()
+
+    honest = WARMUP["options"].index("Honest")
+    option(phones[0], 0).tap()
+    option(phones[1], honest).tap()
+    for phone, chosen in ((phones[0], 0), (phones[1], honest)):
+        expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
+        expect(option(phone, chosen)).to_have_attribute("aria-pressed", "true")
+        expect(phone.locator('[data-testid="option"][aria-pressed="true"]')).to_have_count(1)
+
+    counts = [0] * len(WARMUP["options"])
+    counts[0] = counts[honest] = 1
+    expect_counts(presenter, counts)
+    expect(presenter.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
+    expect(console.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
+    for phone in phones:  # the warm-up poll shows its results to the room
+        expect_counts(phone, counts)
+
+    # Phone 1 changes its mind: the counts move, the number of answers does not.
+    option(phones[0], honest).tap()
+    expect(option(phones[0], honest)).to_have_attribute("aria-pressed", "true")
+    expect(option(phones[0], 0)).to_have_attribute("aria-pressed", "false")
+    counts[0], counts[honest] = 0, 2
+    expect_counts(presenter, counts)
+    expect(presenter.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
+    expect(bar(presenter, honest)).to_have_class(re.compile(r"\bis-top\b"))
+
+    console.get_by_test_id("close-poll").click()
+    expect(console.get_by_test_id("poll-status")).to_have_text("Closed")
+    expect(presenter.get_by_test_id("poll-status")).to_have_text("Closed")
+    for phone in phones:
+        expect(phone.locator("#poll-hint")).to_have_text("This poll is closed")
+        expect(phone.get_by_test_id("answer-status")).to_have_text("Your answer: Honest")
+        expect(option(phone, honest)).to_be_disabled()
+
+    expect_fits(presenter)
+    screenshot(presenter, "presenter")
+    for number, phone in enumerate(phones, 1):
+        screenshot(phone, f"phone{number}")
+    presenter.set_viewport_size(FULL_HD["viewport"])
+    expect(bar(presenter, honest)).to_be_in_viewport()
+    expect_fits(presenter)
+    screenshot(presenter, "presenter-1920x1080")
+
+
+def test_every_poll_type(browser_server, contexts, socket_clients, screenshot) -> None:
+    """Scale: hidden, then revealed with a distribution and mean. Text: cloud, list, moderated away."""
+    session = browser_server.start_session()
+    facilitator = socket_clients.facilitator(session)
+    presenter = contexts.presenter(session["presenter_url"])
+    phones = [contexts.phone(session["join_url"]) for _ in range(2)]
+    for phone in phones:
+        wait_connected(phone)
+    expect(presenter.get_by_test_id("participant-count")).to_have_text("2")
+
+    # Multiple choice: tick boxes, then Submit; nothing ticked is refused on the phone.
+    habits = POLLS["codependent_habits"]
+    facilitator.go_to_poll("codependent_habits")
+    for phone, ticked in zip(phones, ([0, 1], [1, 3]), strict=True):
+        expect(phone.get_by_test_id("poll-question")).to_have_text(habits["question"])
+        expect(phone.get_by_test_id("option")).to_have_count(len(habits["options"]))
+        expect(phone.get_by_test_id("submit")).to_be_enabled()
+        phone.get_by_test_id("submit").tap()
+        expect(phone.get_by_test_id("answer-status")).to_have_text("Choose at least one option first.")
+        for index in ticked:
+            option(phone, index).tap()
+            expect(phone.locator(f"#opt-{index}")).to_be_checked()
+        phone.get_by_test_id("submit").tap()
+        expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
+    expect(presenter.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
+    expect(presenter.get_by_test_id("results-message")).to_have_text("Results hidden — 2 answers so far")
+    expect(presenter.get_by_test_id("bar")).to_have_count(0)
+    facilitator.reveal("codependent_habits")
+    expect_counts(presenter, [1, 2, 0, 1, 0, 0, 0])
+    expect(bar(presenter, 1)).to_contain_text("100%")  # of the people who answered, not of all ticks
+    expect_counts(phones[1], [1, 2, 0, 1, 0, 0, 0])
+    screenshot(presenter, "multiple")
+
+    # Scale: results hidden until revealed.
+    own_time = POLLS["own_time"]
+    facilitator.go_to_poll("own_time")
+    for phone, value in zip(phones, (2, 5), strict=True):
+        expect(phone.get_by_test_id("poll-question")).to_have_text(own_time["question"])
+        steps = own_time["scale"]["max"] - own_time["scale"]["min"] + 1
+        expect(phone.get_by_test_id("scale-option")).to_have_count(steps)
+        button = phone.locator(f'[data-testid="scale-option"][data-value="{value}"]')
+        expect(button).to_be_enabled()
+        button.tap()
+        expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
+        expect(button).to_have_attribute("aria-pressed", "true")
+    expect(presenter.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
+    expect(presenter.get_by_test_id("results-message")).to_have_text("Results hidden — 2 answers so far")
+    expect(presenter.get_by_test_id("bar")).to_have_count(0)
+    expect(presenter.get_by_test_id("mean")).to_have_count(0)
+    for phone in phones:
+        expect(phone.locator("#phone-results-wrap")).to_be_hidden()
+        expect(phone.get_by_test_id("bar")).to_have_count(0)
+
+    facilitator.reveal("own_time")
+    for value in range(own_time["scale"]["min"], own_time["scale"]["max"] + 1):
+        expect(scale_bar(presenter, value)).to_have_attribute("data-count", "1" if value in (2, 5) else "0")
+    expect(presenter.get_by_test_id("mean")).to_have_text("mean 3.5")
+    expect(presenter.get_by_test_id("mean")).to_be_visible()
+    expect(presenter.get_by_test_id("results-message")).to_be_hidden()
+    for phone in phones:
+        expect(phone.locator("#phone-results-wrap")).to_be_visible()
+        expect(scale_bar(phone, 2)).to_have_attribute("data-count", "1")
+        expect(scale_bar(phone, 5)).to_have_attribute("data-count", "1")
+        expect(phone.get_by_test_id("mean")).to_have_text("mean 3.5")
+    screenshot(presenter, "scale")
+    screenshot(phones[0], "scale-phone")
+
+    # Text: "Friends" and "friends!" count as one word.
+    keep_self = POLLS["keep_self"]
+    facilitator.go_to_poll("keep_self")
+    for phone, text in zip(phones, ("Friends", "friends!"), strict=True):
+        expect(phone.get_by_test_id("poll-question")).to_have_text(keep_self["question"])
+        field = phone.get_by_test_id("text-input")
+        expect(field).to_be_enabled()
+        field.fill(text)
+        expect(phone.get_by_test_id("text-counter")).to_have_text(f"{len(text)} / {keep_self['max_length']} characters")
+        phone.get_by_test_id("submit").tap()
+        expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
+    expect(presenter.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
+    expect(presenter.get_by_test_id("results-message")).to_have_text("Results hidden — 2 answers so far")
+    expect(presenter.get_by_test_id("word")).to_have_count(0)
+
+    facilitator.reveal("keep_self")
+    word = presenter.get_by_test_id("word")
+    expect(word).to_have_count(1)
+    expect(word).to_have_text("friends")
+    expect(word).to_have_attribute("data-count", "2")
+    expect(presenter.locator(".cloud")).to_be_visible()
+    screenshot(presenter, "word-cloud")
+
+    facilitator.call("set_text_view", {"poll": "keep_self", "view": "list"})
+    answer = presenter.get_by_test_id("answer")
+    expect(answer).to_have_count(1)
+    expect(answer).to_contain_text("friends")
+    expect(answer).to_have_attribute("data-count", "2")
+    expect(presenter.get_by_test_id("word")).to_have_count(0)
+    for phone in phones:
+        expect(phone.get_by_test_id("answer")).to_have_attribute("data-count", "2")
+    screenshot(presenter, "text-list")
+
+    facilitator.call("hide_answer", {"poll": "keep_self", "text": "friends", "hidden": True})
+    expect(presenter.get_by_test_id("answer")).to_have_count(0)
+    expect(presenter.get_by_test_id("results-message")).to_have_text("No answers to show yet.")
+    expect(presenter.locator("body")).not_to_contain_text("friends")
+    for phone in phones:
+        expect(phone.get_by_test_id("answer")).to_have_count(0)
+
+
+def test_results_need_the_minimum_number_of_answers(browser_server, contexts, socket_clients, screenshot) -> None:
+    """One answer: the presenter says more are needed and shows no counts; the second reveals them."""
+    session = browser_server.start_session()
+    facilitator = socket_clients.facilitator(session)
+    presenter = contexts.presenter(session["presenter_url"])
+    phone = contexts.phone(session["join_url"])
+    wait_connected(phone)
+    facilitator.go_to_poll("warmup_word")
+    option(phone, 1).tap()
+    expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
+
+    expect(presenter.get_by_test_id("answered-count")).to_have_text("1 of 1 answered")
+    expect(presenter.get_by_test_id("results-message")).to_have_text("1 more answer needed before results are shown")
+    expect(presenter.get_by_test_id("bar")).to_have_count(0)
+    expect(presenter.locator("[data-count]")).to_have_count(0)
+    expect(phone.get_by_test_id("results-message")).to_have_text("Waiting for 1 more answer")
+    expect(phone.get_by_test_id("bar")).to_have_count(0)
+    screenshot(presenter, "presenter")
+
+    other = socket_clients.participant(session)
+    other.call("submit_answer", {"poll": "warmup_word", "value": 3})
+    expect_counts(presenter, [0, 1, 0, 1, 0, 0])
+    expect(presenter.get_by_test_id("results-message")).to_be_hidden()
+    expect(presenter.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
+    expect_counts(phone, [0, 1, 0, 1, 0, 0])
+
+
+def test_console_keyboard_shortcuts(browser_server, contexts) -> None:
+    """ArrowRight/ArrowLeft step the slides (phones follow); O opens and closes the poll."""
+    session = browser_server.start_session()
+    console = contexts.page(session["facilitator_url"], **PRESENTER)
+    wait_connected(console)
+    phone = contexts.phone(session["join_url"])
+    wait_connected(phone)
+    expect(console.get_by_test_id("participant-count")).to_have_text("1")
+
+    for index in range(1, POLL_SLIDE["warmup_word"] + 1):
+        console.keyboard.press("ArrowRight")
+        expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(index))
+        expect(phone.get_by_test_id("slide-title")).to_have_text(slide_title(index))
+    expect(console.get_by_test_id("poll-status")).to_have_text("Closed")
+    expect(option(phone, 0)).to_be_disabled()
+
+    console.keyboard.press("o")
+    expect(console.get_by_test_id("poll-status")).to_have_text("Open")
+    expect(option(phone, 0)).to_be_enabled()
+    expect(phone.locator("#poll-hint")).to_have_text("Tap one answer.")
+
+    console.keyboard.press("O")
+    expect(console.get_by_test_id("poll-status")).to_have_text("Closed")
+    expect(option(phone, 0)).to_be_disabled()
+
+    console.keyboard.press("ArrowLeft")
+    expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(POLL_SLIDE["warmup_word"] - 1))
+    expect(phone.get_by_test_id("slide-title")).to_have_text(slide_title(POLL_SLIDE["warmup_word"] - 1))
+    expect(phone.get_by_test_id("waiting")).to_be_visible()
+
+
+def test_phone_keeps_its_answer_across_a_reload(browser_server, contexts, socket_clients) -> None:
+    """A reloaded phone presents its token again: same token, its answer still selected, no second vote."""
+    session = browser_server.start_session()
+    facilitator = socket_clients.facilitator(session)
+    facilitator.go_to_poll("warmup_word")
+    phone = contexts.phone(session["join_url"])
+    storage_key = f"workshop:participant:{session['code']}"
+    option(phone, 1).tap()
+    expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
+    token = phone.evaluate("key => localStorage.getItem(key)", storage_key)
+    assert token, "the phone stores its participant token"
+    facilitator.wait_until(lambda f: f.results.get("warmup_word", {}).get("total") == 1, "the first answer")
+
+    phone.reload()
+    wait_connected(phone)
+    expect(option(phone, 1)).to_have_attribute("aria-pressed", "true")
+    expect(option(phone, 1)).to_have_class(re.compile(r"\bis-saved\b"))
+    expect(phone.locator('[data-testid="option"][aria-pressed="true"]')).to_have_count(1)
+    expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
+    assert phone.evaluate("key => localStorage.getItem(key)", storage_key) == token
+
+    # Still the same participant: changing the answer does not add a second one.
+    option(phone, 4).tap()
+    expect(option(phone, 4)).to_have_attribute("aria-pressed", "true")
+    expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
+    other = socket_clients.participant(session)
+    other.call("submit_answer", {"poll": "warmup_word", "value": 4})
+    facilitator.wait_until(lambda f: f.results.get("warmup_word", {}).get("counts") == [0, 0, 0, 0, 2, 0],
+                           "both answers on option 4")
+    assert facilitator.results["warmup_word"]["total"] == 2
+    # The reloaded phone still counts as online: its close (-1) and reopen (+1) must not cancel it out.
+    facilitator.wait_until(lambda f: f.participants == 2, "two participants online after the reload")
+
+
+def test_pages_have_no_serious_accessibility_violations(browser_server, contexts, socket_clients) -> None:
+    """axe-core: no serious or critical violations on every page, in its main states."""
+    server = browser_server
+    session = server.start_session()
+    facilitator = socket_clients.facilitator(session)
+    failures: list[str] = []
+
+    def check(page: Page, name: str) -> None:
+        violations = axe_violations(page)
+        if violations:
+            failures.append(f"{name} ({page.url}):\n{describe_violations(violations)}")
+
+    home = contexts.page(server.url + "/")
+    expect(home.get_by_test_id("join-form")).to_be_visible()
+    check(home, "home, participant")
+    home.goto(facilitator_home(server))
+    expect(home.get_by_test_id("deck").first).to_be_visible()
+    check(home, "home, facilitator")
+
+    message = contexts.page(server.url + "/j/ZZZZZZ")
+    expect(message.get_by_test_id("message")).to_be_visible()
+    check(message, "message (unknown code)")
+
+    console = contexts.page(session["facilitator_url"], **PRESENTER)
+    wait_connected(console)
+    expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(0))
+    check(console, "console")
+
+    presenter = contexts.presenter(session["presenter_url"])
+    phone = contexts.phone(session["join_url"])
+    expect(phone.get_by_test_id("waiting")).to_be_visible()
+    check(phone, "participant, waiting")
+
+    facilitator.go_to(JOIN_SLIDE)
+    expect(presenter.locator("#join-panel")).to_have_attribute("data-mode", "join")
+    check(presenter, "presenter, join slide")
+
+    facilitator.go_to_poll("warmup_word")
+    option(phone, 2).tap()
+    expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
+    check(phone, "participant, poll open with an answer")
+
+    second = contexts.phone(session["join_url"])
+    option(second, 0).tap()
+    expect(second.get_by_test_id("answer-status")).to_have_text(SAVED)
+    expect(phone.get_by_test_id("bar")).to_have_count(len(WARMUP["options"]))
+    expect(bar(phone, 2)).to_have_attribute("data-count", "1")
+    check(phone, "participant, results shown")
+    expect(bar(presenter, 2)).to_have_attribute("data-count", "1")
+    check(presenter, "presenter, poll with results")
+    expect(console.get_by_test_id("poll-status")).to_have_text("Open")
+    check(console, "console, poll with results")
+
+    organiser = contexts.page(organiser_home(server))
+    expect(organiser.locator(f'[data-testid="session-row"][data-session="{session["id"]}"]')).to_be_visible()
+    check(organiser, "organiser")
+    organiser.goto(f"{server.url}/organiser/sessions/{session['id']}/report")
+    expect(organiser.get_by_test_id("report-poll")).to_have_count(len(POLLS))
+    check(organiser, "report")
+
+    assert not failures, "serious or critical axe-core violations:\n" + "\n\n".join(failures)
+
+
+def test_organiser_report_has_every_question(browser_server, contexts, socket_clients, request) -> None:
+    """An ended session is listed with its downloads; its report prints to a PDF with every question."""
+    server = browser_server
+    session = server.start_session()
+    facilitator = socket_clients.facilitator(session)
+    phones = [socket_clients.participant(session) for _ in range(2)]
+    answers = {"warmup_word": (0, 2), "codependent_habits": ([0, 1], [1, 3]), "own_time": (2, 5),
+               "keep_self": ("Friends", "friends!")}
+    for poll, values in answers.items():
+        facilitator.go_to_poll(poll)
+        for phone, value in zip(phones, values, strict=True):
+            phone.call("submit_answer", {"poll": poll, "value": value})
+    facilitator.end()
+
+    page = contexts.page(organiser_home(server), **PRESENTER)
+    expect(page).to_have_url(server.url + "/organiser")
+    row = page.locator(f'[data-testid="session-row"][data-session="{session["id"]}"]')
+    expect(row).to_be_visible()
+    expect(row).to_contain_text(DECK["title"])
+    expect(row).to_contain_text("Ended")
+    expect(row).to_contain_text(re.compile(r"\b8 in \d+ polls"))
+    links = row.locator("a")
+    for name, path in (("CSV", "results.csv"), ("JSON", "results.json")):
+        link = links.filter(has_text=name)
+        expect(link).to_have_attribute("href", f"/api/sessions/{session['id']}/{path}")
+        response = page.request.get(server.url + link.get_attribute("href"))
+        assert response.status == 200, (name, response.status)
+    document = page.request.get(f"{server.url}/api/sessions/{session['id']}/results.json").json()
+    assert document["session"]["participants"] == 2
+
+    # The print button must work under the CSP (no inline handler): count calls instead of opening a dialog.
+    page.add_init_script("window.print = () => { window.printed = (window.printed || 0) + 1; };")
+    links.filter(has_text="Report").click()
+    expect(page).to_have_url(f"{server.url}/organiser/sessions/{session['id']}/report")
+    page.get_by_role("button", name="Print or save as PDF").click()
+    page.wait_for_function("() => window.printed === 1")
+    sections = page.get_by_test_id("report-poll")
+    expect(sections).to_have_count(len(POLLS))
+    expect(sections.filter(has_text=POLLS["own_time"]["question"])).to_contain_text("mean 3.5")
+    expect(sections.filter(has_text=POLLS["keep_self"]["question"])).to_contain_text("friends \u00d72")
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pdf_path = ARTIFACTS / f"{request.node.name}-report.pdf"
+    page.emulate_media(media="print")
+    page.pdf(path=str(pdf_path), format="A4", print_background=True)
+    text = collapse(" ".join(page_.extract_text() or "" for page_ in PdfReader(str(pdf_path)).pages))
+    missing = [poll["question"] for poll in POLLS.values() if collapse(poll["question"]) not in text]
+    assert not missing, f"questions missing from the PDF {pdf_path}: {missing}\n--- PDF text ---\n{text[:3000]}"
+
+
+def test_phones_show_the_end_of_the_session(browser_server, contexts, screenshot) -> None:
+    """Ending the session from the console shows everyone the thank-you screen; the join link stays closed."""
+    session = browser_server.start_session()
+    console = contexts.page(session["facilitator_url"], **PRESENTER)
+    wait_connected(console)
+    presenter = contexts.presenter(session["presenter_url"])
+    phones = [contexts.phone(session["join_url"]) for _ in range(2)]
+    for phone in phones:
+        expect(phone.get_by_test_id("waiting")).to_be_visible()
+    wait_connected(presenter)
+
+    console.once("dialog", lambda dialog: dialog.accept())
+    console.get_by_test_id("end-session").click()
+    expect(console.get_by_test_id("ended")).to_be_visible()
+    for phone in phones:
+        ended = phone.get_by_test_id("ended")
+        expect(ended).to_be_visible()
+        expect(ended).to_contain_text("Thank you!")
+        expect(phone.get_by_test_id("waiting")).to_have_count(0)
+    expect(presenter.get_by_test_id("ended")).to_contain_text("Session ended")
+    screenshot(phones[0], "phone")
+
+    phones[0].reload()
+    expect(phones[0].get_by_test_id("message")).to_contain_text("This workshop has ended")
+    late = contexts.phone(session["join_url"])
+    expect(late.get_by_test_id("message")).to_contain_text("This workshop has ended")
