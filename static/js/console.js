@@ -1,6 +1,6 @@
 // Facilitator console: step through slides, run polls, moderate text answers, end the session.
 import { $, h, setText, show, setSlideHtml } from './dom.js';
-import { connect, request, ackMessage, fullScreenMessage } from './socket.js';
+import { connect, request, ackMessage, fullScreenMessage, followSession } from './socket.js';
 import { ResultsView, ModerationList, answeredLine } from './charts.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
 
@@ -115,17 +115,7 @@ socket.on('session_state', (s) => {
   state.qr = Boolean(s.qr_overlay);
   setSlide(s.slide);
 });
-socket.on('slide_changed', (slide) => setSlide(slide));
-socket.on('poll_changed', (poll) => {
-  if (!poll || !state.slide || !state.slide.poll || state.slide.poll.id !== poll.id) return;
-  state.slide.poll = { ...state.slide.poll, ...poll };
-  renderPoll();
-});
-socket.on('results_updated', (results) => {
-  if (!results || !results.poll) return;
-  state.results[results.poll] = results;
-  if (state.slide && state.slide.poll && state.slide.poll.id === results.poll) renderResults();
-});
+followSession(socket, state, { setSlide, renderPoll: () => renderPoll(), renderResults: () => renderResults() });
 socket.on('participant_count', (msg) => {
   if (!msg || typeof msg.count !== 'number') return;
   state.participants = msg.count;

@@ -1,6 +1,6 @@
 // Participant phone page: wait for polls, answer them, see results when the facilitator shows them.
 import { $, h, setText, show } from './dom.js';
-import { connect, request, ackMessage, fullScreenMessage } from './socket.js';
+import { connect, request, ackMessage, fullScreenMessage, followSession } from './socket.js';
 import { ResultsView } from './charts.js';
 
 const code = (document.body.dataset.code || '').trim();
@@ -105,19 +105,7 @@ socket.on('session_state', (s) => {
   setSlide(s.slide);
 });
 
-socket.on('slide_changed', (slide) => setSlide(slide));
-
-socket.on('poll_changed', (poll) => {
-  if (!poll || !state.slide || !state.slide.poll || state.slide.poll.id !== poll.id) return;
-  state.slide.poll = { ...state.slide.poll, ...poll };
-  renderPoll();
-});
-
-socket.on('results_updated', (results) => {
-  if (!results || !results.poll) return;
-  state.results[results.poll] = results;
-  if (state.slide && state.slide.poll && state.slide.poll.id === results.poll) renderResults();
-});
+followSession(socket, state, { setSlide, renderPoll: () => renderPoll(), renderResults: () => renderResults() });
 
 socket.on('session_ended', () => showEnded());
 
@@ -281,8 +269,6 @@ function buildControls(poll) {
 
 /** Big buttons, one tap answers (aria-pressed shows the chosen one). */
 function buildChoice(poll) {
-  let open = true;
-  let online = true;
   const buttons = poll.options.map((option, index) =>
     h(
       'button',
@@ -293,7 +279,6 @@ function buildChoice(poll) {
         'aria-pressed': 'false',
         dataset: { index },
         onclick: () => {
-          if (!open) return;
           submit(poll, index);
         },
       },
@@ -302,9 +287,16 @@ function buildChoice(poll) {
     ),
   );
   const group = h('div', { class: 'choices', role: 'group', 'aria-labelledby': 'poll-question' }, buttons);
+  return tapControls(poll, [group], buttons, (b) => Number(b.dataset.index));
+}
+
+/** Controls where one tap answers: disabled unless open and online; aria-pressed marks the chosen value. */
+function tapControls(poll, nodes, buttons, valueOf) {
+  let open = true;
+  let online = true;
   const update = () => buttons.forEach((b) => (b.disabled = !open || !online));
   const c = {
-    nodes: [group],
+    nodes,
     setOpen(v) {
       open = v;
       update();
@@ -315,9 +307,10 @@ function buildChoice(poll) {
     },
     showValue(value) {
       const saved = state.myAnswers[poll.id];
-      buttons.forEach((b, i) => {
-        b.setAttribute('aria-pressed', value === i ? 'true' : 'false');
-        b.classList.toggle('is-saved', saved === i && value === i);
+      buttons.forEach((b) => {
+        const v = valueOf(b);
+        b.setAttribute('aria-pressed', value === v ? 'true' : 'false');
+        b.classList.toggle('is-saved', saved === v && value === v);
       });
     },
   };
@@ -328,8 +321,6 @@ function buildChoice(poll) {
 function buildScale(poll) {
   const scale = poll.scale || { min: 1, max: 5, labels: {} };
   const labels = scale.labels || {};
-  let open = true;
-  let online = true;
   const buttons = [];
   const labelCells = [];
   for (let v = scale.min; v <= scale.max; v += 1) {
@@ -344,8 +335,7 @@ function buildScale(poll) {
           'aria-pressed': 'false',
           dataset: { value: v },
           onclick: () => {
-            if (!open) return;
-            submit(poll, v);
+              submit(poll, v);
           },
         },
         h('span', { class: 'scale-btn-num' }, String(v)),
@@ -359,28 +349,8 @@ function buildScale(poll) {
   const row = h('div', { class: 'scale-row', role: 'group', 'aria-labelledby': 'poll-question' }, buttons);
   const labelRow = h('div', { class: 'scale-labels', 'aria-hidden': 'true' }, labelCells);
   for (const el of [row, labelRow]) el.style.setProperty('--n', String(n));
-  const update = () => buttons.forEach((b) => (b.disabled = !open || !online));
-  const c = {
-    nodes: [h('div', { class: 'scale-input' }, row, labelRow)],
-    setOpen(v) {
-      open = v;
-      update();
-    },
-    setConnected(v) {
-      online = v;
-      update();
-    },
-    showValue(value) {
-      const saved = state.myAnswers[poll.id];
-      buttons.forEach((b) => {
-        const v = Number(b.dataset.value);
-        b.setAttribute('aria-pressed', value === v ? 'true' : 'false');
-        b.classList.toggle('is-saved', saved === v && value === v);
-      });
-    },
-  };
-  c.showValue(currentValue(poll));
-  return c;
+  return tapControls(poll, [h('div', { class: 'scale-input' }, row, labelRow)], buttons,
+    (b) => Number(b.dataset.value));
 }
 
 function buildMultiple(poll) {

@@ -1,6 +1,6 @@
 // Presenter (projector) screen: the current slide, the join QR code and live results.
 import { $, h, setText, show, setSlideHtml, plural } from './dom.js';
-import { connect, request, ackMessage, fullScreenMessage } from './socket.js';
+import { connect, request, ackMessage, fullScreenMessage, followSession } from './socket.js';
 import { ResultsView, answeredLine } from './charts.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
 
@@ -78,17 +78,7 @@ socket.on('session_state', (s) => {
   state.localQr = null;
   setSlide(s.slide);
 });
-socket.on('slide_changed', (slide) => setSlide(slide));
-socket.on('poll_changed', (poll) => {
-  if (!poll || !state.slide || !state.slide.poll || state.slide.poll.id !== poll.id) return;
-  state.slide.poll = { ...state.slide.poll, ...poll };
-  renderPoll(false);
-});
-socket.on('results_updated', (results) => {
-  if (!results || !results.poll) return;
-  state.results[results.poll] = results;
-  if (state.slide && state.slide.poll && state.slide.poll.id === results.poll) renderResults();
-});
+followSession(socket, state, { setSlide, renderPoll: () => renderPoll(false), renderResults: () => renderResults() });
 socket.on('participant_count', (msg) => {
   if (!msg || typeof msg.count !== 'number') return;
   state.participants = msg.count;

@@ -139,3 +139,22 @@ export function fullScreenMessage({ title, message, testid = 'fatal', link = nul
   if (heading) heading.focus({ preventScroll: true });
   return section;
 }
+
+/**
+ * The slide, poll and results bookkeeping every page shares: keeps `state.slide` and `state.results`
+ * current and calls the page's renderers. A poll change or results for another poll are ignored.
+ */
+export function followSession(socket, state, { setSlide, renderPoll, renderResults }) {
+  const isCurrent = (pollId) => Boolean(state.slide && state.slide.poll && state.slide.poll.id === pollId);
+  socket.on('slide_changed', (slide) => setSlide(slide));
+  socket.on('poll_changed', (poll) => {
+    if (!poll || !isCurrent(poll.id)) return;
+    state.slide.poll = { ...state.slide.poll, ...poll };
+    renderPoll();
+  });
+  socket.on('results_updated', (results) => {
+    if (!results || !results.poll) return;
+    state.results[results.poll] = results;
+    if (isCurrent(results.poll)) renderResults();
+  });
+}
