@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 
 import pytest
 
@@ -140,3 +141,17 @@ def test_organiser_routes_need_the_organiser_token(strict_app) -> None:
     assert http.get("/api/sessions/nosuch/results.json", headers=ORGANISER).status_code == 404
     assert http.get("/organiser").status_code == 401
     assert http.get(f"/organiser?token={ORGANISER_TOKEN}", follow_redirects=True).status_code == 200
+
+
+def test_a_session_nobody_ends_ends_itself_after_a_day(strict_app, redis) -> None:
+    forgotten = drive_session(strict_app)
+    fresh = drive_session(strict_app)
+    sid = forgotten["started"]["id"]
+    redis.zadd("ws:sessions", {sid: time.time() - 25 * 3600})
+    live = strict_app.extensions["workshop"]
+    assert live.end_forgotten_sessions(time.time()) == [sid]
+    assert redis.hget(f"ws:{{{sid}}}:session", "status") == "ended"
+    assert redis.hget(f"ws:{{{sid}}}:session", "participants") == "4"
+    assert not [key for key in redis.scan_iter(f"ws:{{{sid}}}:*") if key.endswith(":answers")]
+    assert redis.hget(f"ws:{{{fresh['started']['id']}}}:session", "status") == "live"
+    assert live.end_forgotten_sessions(time.time()) == [], "ending happens once"

@@ -41,7 +41,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     store = Store(connect(settings["REDIS_URL"]))
-    live = Workshop(store, settings["PUBLIC_URL"], settings["MIN_RESPONSES"], settings["RETENTION_DAYS"])
+    live = Workshop(store, settings["PUBLIC_URL"], settings["MIN_RESPONSES"], settings["RETENTION_DAYS"],
+                    settings["AUTO_END_HOURS"])
     app.extensions["workshop"] = live
     app.register_blueprint(bp)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import redis
@@ -11,6 +12,7 @@ import redis
 from .live import LiveError, Workshop
 
 log = logging.getLogger(__name__)
+SWEEP_SECONDS = 60
 
 
 def rooms(session_id: str, *views: str) -> list[str]:
@@ -54,12 +56,21 @@ class ResultsBroadcaster:
             self._counts.add(session_id)
 
     def _run(self) -> None:
+        next_sweep = 0.0
         while True:
             self.socketio.sleep(self.interval)
             try:
                 self.flush()
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + SWEEP_SECONDS
+                    self.end_forgotten_sessions()
             except Exception:  # the loop must outlive any one bad tick
                 log.exception("results flush failed")
+
+    def end_forgotten_sessions(self) -> None:
+        """End sessions nobody ended, and tell their clients."""
+        for session_id in self.live.end_forgotten_sessions(time.time()):
+            self.socketio.emit("session_ended", {}, to=rooms(session_id, "all"))
 
     def flush(self) -> None:
         """Send what is dirty now."""

@@ -27,6 +27,7 @@ VARIABLES: dict[str, str] = {
     "WORKSHOP_DECKS_DIR": "the decks directory (default: the bundled decks/)",
     "WORKSHOP_MIN_RESPONSES": "answers a poll needs before its results are shown or exported (default 3)",
     "WORKSHOP_RETENTION_DAYS": "days an ended session's aggregates are kept (default 30)",
+    "WORKSHOP_AUTO_END_HOURS": "a session still live this many hours after it started ends by itself (default 24)",
     "WORKSHOP_ASYNC_MODE": "eventlet (default) or gevent",
     "WORKSHOP_HOST": "address to listen on (default 0.0.0.0)",
     "WORKSHOP_PORT": "port to listen on (default 5000)",
@@ -96,6 +97,7 @@ def from_environment(
         "DECKS_DIR": Path(environ.get("WORKSHOP_DECKS_DIR") or PROJECT_ROOT / "decks").resolve(),
         "MIN_RESPONSES": _int(environ, "MIN_RESPONSES", 3, 1, 1000),
         "RETENTION_DAYS": _int(environ, "RETENTION_DAYS", 30, 1, 3650),
+        "AUTO_END_HOURS": _int(environ, "AUTO_END_HOURS", 24, 1, 24 * 30),
         "ASYNC_MODE": mode,
         "PORT": port,
         # eventlet's WSGI server holds one slot per open WebSocket; its default of 1,024 hangs phone 1,025.

@@ -77,8 +77,10 @@ def keys_equal(given: Any, expected: str | None) -> bool:
 class Workshop:
     """The one API the web and socket layers call."""
 
-    def __init__(self, store: Store, public_url: str, min_responses: int, retention_days: int):
+    def __init__(self, store: Store, public_url: str, min_responses: int, retention_days: int,
+                 auto_end_hours: int = 24):
         self.store = store
+        self.auto_end_hours = auto_end_hours
         self.public_url = public_url.rstrip("/")
         self.min_responses = min_responses
         self.retention_days = retention_days
@@ -371,9 +373,24 @@ class Workshop:
     def end_session(self, client: Client) -> None:
         """End the session: no more answers; only aggregates are kept, until the retention time."""
         _, deck = self._require_facilitator(client)
-        self.store.end_session(client.session_id, [poll.id for poll in deck.polls()],
-                               datetime.now(UTC).date().isoformat(), self.retention_days * 86400)
-        self._decks.pop(client.session_id, None)
+        self._end(client.session_id, deck)
+
+    def _end(self, session_id: str, deck: Deck) -> bool:
+        ended = self.store.end_session(session_id, [poll.id for poll in deck.polls()],
+                                       datetime.now(UTC).date().isoformat(), self.retention_days * 86400)
+        self._decks.pop(session_id, None)
+        return ended
+
+    def end_forgotten_sessions(self, now: float) -> list[str]:
+        """End sessions still live `auto_end_hours` after they started, so no answer mapping outlives a day."""
+        ended = []
+        for session_id in self.store.stale_sessions(now - self.auto_end_hours * 3600):
+            session = self.store.session(session_id)
+            if session is None:
+                self.store.forget_session(session_id)
+            elif session.get("status") == "live" and self._end(session_id, self.deck_of(session_id, session)):
+                ended.append(session_id)
+        return ended
 
     # Participant actions ------------------------------------------------------------------------------
 

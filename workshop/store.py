@@ -71,6 +71,23 @@ return count
 """
 
 
+# Ends a session in one step. KEYS: session, participants, online, then per poll: meta, counts, hidden,
+# answers. ARGV: ended date, seconds to keep the aggregates.
+_END_SESSION = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
+local participants = redis.call('SCARD', KEYS[2])
+redis.call('HSET', KEYS[1], 'status', 'ended', 'ended', ARGV[1], 'participants', participants)
+redis.call('DEL', KEYS[2], KEYS[3])
+for i = 4, #KEYS, 4 do
+  redis.call('HSET', KEYS[i], 'status', 'closed')
+  redis.call('DEL', KEYS[i + 3])
+  for j = 0, 2 do redis.call('EXPIRE', KEYS[i + j], ARGV[2]) end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+
 class SessionEnded(Exception):
     """The session is no longer live."""
 
@@ -110,6 +127,7 @@ class Store:
         self._submit = client.register_script(_SUBMIT_ANSWER)
         self._set_poll_field = client.register_script(_SET_POLL_FIELD)
         self._online_change = client.register_script(_ONLINE_CHANGE)
+        self._end_session = client.register_script(_END_SESSION)
 
     @staticmethod
     def _session(sid: str) -> str:
@@ -236,23 +254,24 @@ class Store:
         """True for the one process that may send this poll's results now."""
         return bool(self.redis.set(f"ws:{{{sid}}}:flush:{pid}", "1", nx=True, px=milliseconds))
 
-    def end_session(self, sid: str, poll_ids: list[str], ended: str, keep_seconds: int) -> None:
-        """End a session in one transaction: drop everything per person, keep aggregates for a while."""
-        session = self._session(sid)
-        code = self.redis.hget(session, "code")
-        participants = self.participant_total(sid)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(session, mapping={"status": "ended", "ended": ended, "participants": participants})
-        pipe.delete(f"ws:{{{sid}}}:participants", f"ws:{{{sid}}}:online")
+    def end_session(self, sid: str, poll_ids: list[str], ended: str, keep_seconds: int) -> bool:
+        """End a live session atomically: drop everything per person, keep aggregates for a while.
+
+        Returns False if it had already ended (another request or process got there first).
+        """
+        keys = [self._session(sid), f"ws:{{{sid}}}:participants", f"ws:{{{sid}}}:online"]
         for pid in poll_ids:
-            pipe.delete(self._poll(sid, pid, ":answers"))
-            pipe.hset(self._poll(sid, pid), "status", "closed")
-            for suffix in ("", ":counts", ":hidden"):
-                pipe.expire(self._poll(sid, pid, suffix), keep_seconds)
-        pipe.expire(session, keep_seconds)
+            keys += [self._poll(sid, pid, suffix) for suffix in ("", ":counts", ":hidden", ":answers")]
+        if not self._end_session(keys=keys, args=[ended, keep_seconds]):
+            return False
+        code = self.redis.hget(self._session(sid), "code")
         if code:
-            pipe.expire(f"ws:code:{code}", keep_seconds)
-        pipe.execute()
+            self.redis.expire(f"ws:code:{code}", keep_seconds)
+        return True
+
+    def stale_sessions(self, started_before: float) -> list[str]:
+        """Sessions started before a time (epoch seconds), live or not."""
+        return list(self.redis.zrangebyscore(SESSIONS_INDEX, "-inf", started_before))
 
     def poll_totals(self, sid: str, poll_ids: list[str]) -> dict[str, int]:
         """How many answered each poll."""
