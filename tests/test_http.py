@@ -82,3 +82,16 @@ def test_pages_carry_a_strict_content_security_policy(client) -> None:
     policy = client.get("/").headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert "unsafe-eval" not in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+
+
+def test_one_browser_can_hold_the_console_and_the_presenter_link(client, started) -> None:
+    sid = started["id"]
+    client.get(f"/s/{sid}/console?key={started['facilitator_key']}")
+    client.get(f"/s/{sid}/present?key={started['presenter_key']}")
+    assert client.get(f"/s/{sid}/console").status_code == 200, "opening the presenter link kept the console"
+    presenter = client.get(f"/s/{sid}/present").get_data(as_text=True)
+    assert 'data-can-control="true"' in presenter and started["facilitator_key"] in presenter
+    other = client.application.test_client()
+    other.get(f"/s/{sid}/present?key={started['presenter_key']}")
+    watch_only = other.get(f"/s/{sid}/present").get_data(as_text=True)
+    assert 'data-can-control="false"' in watch_only and started["facilitator_key"] not in watch_only

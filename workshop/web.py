@@ -89,10 +89,12 @@ def keep_secret_from_query() -> Any:
     if token and keys_equal(token, current_app.config["WORKSHOP_ORGANISER_TOKEN"]):
         session["organiser"] = token
     if key and request.view_args and "session_id" in request.view_args:
+        # A browser may hold both keys of a session (console and presenter link): keep both.
         keys = dict(session.get("keys", {}))
-        keys[request.view_args["session_id"]] = key
+        held = [kept for kept in keys.pop(request.view_args["session_id"], []) if kept != key]
+        keys[request.view_args["session_id"]] = [*held[-1:], key[:128]]
         # Keep the cookie small: the most recent sessions only.
-        session["keys"] = dict(list(keys.items())[-20:])
+        session["keys"] = dict(list(keys.items())[-10:])
     session.permanent = True
     rest = {name: value for name, value in request.args.items() if name not in ("token", "key")}
     return redirect(request.path + (f"?{urlencode(rest)}" if rest else ""))
@@ -176,11 +178,17 @@ def participant(code: str) -> tuple[str, int] | str:
     return render_template("participant.html", page_title=found.get("title", "Workshop"), code=code)
 
 
-def _session_page(session_id: str) -> tuple[dict[str, str], str | None]:
+def _session_page(session_id: str, *roles: str) -> tuple[dict[str, str], str | None, str | None]:
+    """The session, and the first key this browser holds for one of the roles (in order), with its role."""
     found = live().store.session(session_id)
     if found is None:
         abort(404, "There is no such session.")
-    return found, session.get("keys", {}).get(session_id)
+    held = session.get("keys", {}).get(session_id, [])
+    for role in roles:
+        for key in held:
+            if keys_equal(key, found.get(f"{role}_key")):
+                return found, key, role
+    return found, None, None
 
 
 def _page_context(found: dict[str, str]) -> dict[str, Any]:
@@ -192,18 +200,17 @@ def _page_context(found: dict[str, str]) -> dict[str, Any]:
 @bp.get("/s/<session_id>/present")
 def presenter(session_id: str) -> str:
     """The projector screen; opened by the facilitator it may also step the slides."""
-    found, key = _session_page(session_id)
-    can_control = keys_equal(key, found.get("facilitator_key"))
-    if not can_control and not keys_equal(key, found.get("presenter_key")):
+    found, key, role = _session_page(session_id, "facilitator", "presenter")
+    if key is None:
         abort(403, "This screen needs the presenter link of the session.")
-    return render_template("presenter.html", key=key, can_control=can_control, **_page_context(found))
+    return render_template("presenter.html", key=key, can_control=role == "facilitator", **_page_context(found))
 
 
 @bp.get("/s/<session_id>/console")
 def console(session_id: str) -> str:
     """The facilitator's console."""
-    found, key = _session_page(session_id)
-    if not keys_equal(key, found.get("facilitator_key")):
+    found, key, _ = _session_page(session_id, "facilitator")
+    if key is None:
         abort(403, "The console needs the facilitator link of the session.")
     presenter_url = url_for("web.presenter", session_id=session_id)
     return render_template("console.html", key=key, presenter_url=presenter_url, **_page_context(found))
