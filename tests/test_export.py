@@ -155,3 +155,9 @@ def test_a_session_nobody_ends_ends_itself_after_a_day(strict_app, redis) -> Non
     assert not [key for key in redis.scan_iter(f"ws:{{{sid}}}:*") if key.endswith(":answers")]
     assert redis.hget(f"ws:{{{fresh['started']['id']}}}:session", "status") == "live"
     assert live.end_forgotten_sessions(time.time()) == [], "ending happens once"
+
+
+def test_a_report_of_an_unknown_session_is_a_page_not_json(strict_app) -> None:
+    response = strict_app.test_client().get("/organiser/sessions/nosuch/report", headers=ORGANISER)
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert b"No such session." in response.data

@@ -121,9 +121,12 @@ def api_error(error: ApiError) -> tuple[Response, int]:
 
 
 @bp.app_errorhandler(LiveError)
-def live_error(error: LiveError) -> tuple[Response, int]:
+def live_error(error: LiveError) -> tuple[Response | str, int]:
     status = {"not_found": 404, "forbidden": 403, "invalid_payload": 400}.get(error.code, 503)
-    return jsonify(error=error.code, message=error.message), status
+    if request.path.startswith("/api/"):
+        return jsonify(error=error.code, message=error.message), status
+    return render_template("message.html", page_title="Not available", title="Not available",
+                           message=error.message.capitalize() + ".", status=status), status
 
 
 @bp.app_errorhandler(redis.RedisError)
