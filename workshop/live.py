@@ -110,12 +110,13 @@ class Workshop:
         """Where phones join."""
         return f"{self.public_url}/j/{code}"
 
-    def deck_of(self, session_id: str, session: dict[str, str]) -> Deck:
-        """The session's own copy of its deck, parsed once per process."""
+    def deck_of(self, session_id: str, session: dict[str, str] | None = None) -> Deck:
+        """The session's own copy of its deck, parsed once per process (Redis is read only the first time)."""
         deck = self._decks.get(session_id)
         if deck is None:
+            session = session or self._session(session_id)
             try:
-                deck = parse_deck(session["deck_source"], session["deck"], f"{session['deck']}.yaml")
+                deck = parse_deck(self.store.deck_source(session_id) or "", session["deck"], f"{session['deck']}.yaml")
             except (DeckError, KeyError) as error:
                 raise LiveError("unavailable", "the session's deck cannot be read") from error
             self._decks[session_id] = deck
@@ -398,8 +399,8 @@ class Workshop:
         """Store (or replace) a participant's answer; returns the answer as stored and the poll's total."""
         if client.role != "participant":
             raise LiveError("forbidden", "only participants answer polls")
-        session = self._session(client.session_id)
-        poll = self._poll_of(self.deck_of(client.session_id, session), poll_id)
+        # No session read here: the answer script itself refuses an ended session.
+        poll = self._poll_of(self.deck_of(client.session_id), poll_id)
         try:
             answer = poll_type(poll).answer(poll, value)
         except AnswerError as error:

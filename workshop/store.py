@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import redis
 
 SESSIONS_INDEX = "ws:sessions"
+SESSION_FIELDS = ("id", "code", "deck", "title", "status", "created", "ended", "slide", "facilitator_key",
+                  "presenter_key", "qr_overlay", "participants")
 
 # Stores one participant's answer and moves the counts from the old answer to the new one, atomically.
 # KEYS: session, poll meta, counts, answers. ARGV: participant hash, record JSON, members...
@@ -163,9 +165,15 @@ class Store:
         return self.redis.get(f"ws:code:{code}")
 
     def session(self, sid: str) -> dict[str, str] | None:
-        """A session's fields, or None."""
-        data = self.redis.hgetall(self._session(sid))
-        return data or None
+        """A session's fields except its deck's YAML (read on every event, so kept small), or None."""
+        values = self.redis.hmget(self._session(sid), SESSION_FIELDS)
+        if values[0] is None:
+            return None
+        return {name: value for name, value in zip(SESSION_FIELDS, values, strict=True) if value is not None}
+
+    def deck_source(self, sid: str) -> str | None:
+        """The YAML of the deck the session runs on."""
+        return self.redis.hget(self._session(sid), "deck_source")
 
     def session_ids(self) -> list[str]:
         """Every session, newest first."""
