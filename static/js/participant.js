@@ -290,21 +290,33 @@ function buildChoice(poll) {
   return tapControls(poll, [group], buttons, (b) => Number(b.dataset.index));
 }
 
-/** Controls where one tap answers: disabled unless open and online; aria-pressed marks the chosen value. */
-function tapControls(poll, nodes, buttons, valueOf) {
-  let open = true;
-  let online = true;
-  const update = () => buttons.forEach((b) => (b.disabled = !open || !online));
-  const c = {
-    nodes,
+/**
+ * Whether a poll's controls may be used: the poll is open and the server is reachable.
+ * `apply(gate)` re-enables or disables the controls whenever either changes.
+ */
+function controlGate(apply) {
+  const gate = {
+    open: true,
+    online: true,
     setOpen(v) {
-      open = v;
-      update();
+      gate.open = v;
+      apply(gate);
     },
     setConnected(v) {
-      online = v;
-      update();
+      gate.online = v;
+      apply(gate);
     },
+  };
+  return gate;
+}
+
+/** Controls where one tap answers: disabled unless open and online; aria-pressed marks the chosen value. */
+function tapControls(poll, nodes, buttons, valueOf) {
+  const gate = controlGate(({ open, online }) => buttons.forEach((b) => (b.disabled = !open || !online)));
+  const c = {
+    nodes,
+    setOpen: gate.setOpen,
+    setConnected: gate.setConnected,
     showValue(value) {
       const saved = state.myAnswers[poll.id];
       buttons.forEach((b) => {
@@ -354,8 +366,6 @@ function buildScale(poll) {
 }
 
 function buildMultiple(poll) {
-  let open = true;
-  let online = true;
   const boxes = [];
   const labels = poll.options.map((option, index) => {
     const input = h('input', { type: 'checkbox', class: 'choice-input', name: 'options', value: index, id: `opt-${index}` });
@@ -383,7 +393,7 @@ function buildMultiple(poll) {
   const button = h('button', { type: 'submit', class: 'btn btn-primary btn-block btn-large', 'data-testid': 'submit' }, 'Submit');
   const onSubmit = (event) => {
     event.preventDefault();
-    if (!open) return;
+    if (!gate.open) return;
     const value = boxes.filter((b) => b.checked).map((b) => Number(b.value));
     if (!value.length) {
       state.notice = { poll: poll.id, kind: 'error', text: 'Choose at least one option first.' };
@@ -392,22 +402,16 @@ function buildMultiple(poll) {
     }
     submit(poll, value);
   };
-  const update = () => {
+  const gate = controlGate(({ open, online }) => {
     boxes.forEach((b) => (b.disabled = !open));
     button.disabled = !open || !online;
     labels.forEach((l) => l.classList.toggle('is-disabled', !open));
-  };
+  });
   const c = {
     nodes: [fieldset, h('div', { class: 'form-actions' }, button)],
     onSubmit,
-    setOpen(v) {
-      open = v;
-      update();
-    },
-    setConnected(v) {
-      online = v;
-      update();
-    },
+    setOpen: gate.setOpen,
+    setConnected: gate.setConnected,
     showValue(value) {
       const chosen = new Set([].concat(hasAnswer(value) ? value : []));
       const saved = new Set([].concat(hasAnswer(state.myAnswers[poll.id]) ? state.myAnswers[poll.id] : []));
@@ -422,8 +426,6 @@ function buildMultiple(poll) {
 }
 
 function buildText(poll) {
-  let open = true;
-  let online = true;
   const max = poll.max_length || 80;
   const long = max > 100;
   const field = h(long ? 'textarea' : 'input', {
@@ -454,7 +456,7 @@ function buildText(poll) {
   const button = h('button', { type: 'submit', class: 'btn btn-primary btn-block btn-large', 'data-testid': 'submit' }, 'Submit');
   const onSubmit = (event) => {
     event.preventDefault();
-    if (!open) return;
+    if (!gate.open) return;
     const value = field.value.trim();
     if (!value) {
       state.notice = { poll: poll.id, kind: 'error', text: 'Write a few words first.' };
@@ -469,10 +471,10 @@ function buildText(poll) {
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) onSubmit(event);
     });
   }
-  const update = () => {
+  const gate = controlGate(({ open, online }) => {
     field.disabled = !open;
     button.disabled = !open || !online;
-  };
+  });
   const c = {
     nodes: [
       h('label', { for: 'text-answer', class: 'field-label' }, 'Your answer'),
@@ -481,18 +483,12 @@ function buildText(poll) {
       h('div', { class: 'form-actions' }, button),
     ],
     onSubmit,
-    setOpen(v) {
-      open = v;
-      update();
-    },
-    setConnected(v) {
-      online = v;
-      update();
-    },
+    setOpen: gate.setOpen,
+    setConnected: gate.setConnected,
     showValue(value) {
       // Never overwrite what someone is typing; only fill in a stored answer on a closed poll.
-      if (!open && typeof value === 'string') field.value = value;
-      if (!open && !hasAnswer(value)) field.value = '';
+      if (!gate.open && typeof value === 'string') field.value = value;
+      if (!gate.open && !hasAnswer(value)) field.value = '';
       updateCounter();
     },
   };
