@@ -21,8 +21,7 @@ def poll_results(poll: Poll, tally: PollTally, min_responses: int) -> dict[str, 
                               "total": tally.total, "suppressed": tally.total < min_responses}
     result.update(poll_type(poll).public(poll))
     if not result["suppressed"]:
-        shown = {key: count for key, count in tally.counts.items() if key not in tally.hidden}
-        result.update(poll_type(poll).results(poll, shown, tally.total))
+        result.update(poll_type(poll).results(poll, tally.shown, tally.total))
     return result
 
 

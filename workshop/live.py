@@ -256,8 +256,7 @@ class Workshop:
             suppressed = {**base, "suppressed": True, "needed": self.min_responses - tally.total}
             return {view: suppressed for view in VIEWS}
         kind = poll_type(poll)
-        shown = {key: count for key, count in tally.counts.items() if key not in tally.hidden}
-        public = {**base, "suppressed": False, "needed": 0, **kind.results(poll, shown, tally.total)}
+        public = {**base, "suppressed": False, "needed": 0, **kind.results(poll, tally.shown, tally.total)}
         staff = public
         if poll.type == "text" and tally.hidden:
             staff = {**base, "suppressed": False, "needed": 0, **kind.results(poll, tally.counts, tally.total)}

@@ -106,6 +106,11 @@ class PollTally:
     total: int
     hidden: frozenset[str]
 
+    @property
+    def shown(self) -> dict[str, int]:
+        """The counts without the texts the facilitator hid: what screens and exports may show."""
+        return {key: count for key, count in self.counts.items() if key not in self.hidden}
+
 
 def participant_hash(token: str) -> str:
     """What Redis keeps instead of a participant token."""
