@@ -6,7 +6,9 @@ import re
 
 import yaml
 
-from workshop.config import PROJECT_ROOT, VARIABLES
+from workshop.config import PROJECT_ROOT, described_fields, env_name
+
+VARIABLES = {env_name(spec) for spec in described_fields()}
 
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "compose.yaml").read_text())
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()

@@ -11,12 +11,13 @@ import pytest
 
 from tests.conftest import ORGANISER_TOKEN, app_config, key_of, received
 from workshop import create_app
-from workshop.decks import Poll, parse_deck
+from workshop.decks import parse_deck
 from workshop.export import poll_results, results_document, safe_cell, to_csv
-from workshop.store import PollTally, participant_hash
+from workshop.polls import PollTally, TextPoll
+from workshop.store import participant_hash
 
 ORGANISER = {"Authorization": f"Bearer {ORGANISER_TOKEN}"}
-TEXT = Poll(id="t", type="text", question="One word?", max_length=40)
+TEXT = TextPoll(id="t", question="One word?", max_length=40)
 
 
 @pytest.mark.parametrize("value", ["=SUM(A1)", "+1", "-1", "@cmd", "\tx", "\0x", "\rx"])
@@ -38,7 +39,9 @@ def test_moderated_texts_are_left_out_and_formulas_neutralised_in_csv() -> None:
     document = results_document({"id": "s1", "deck": "d", "title": "T", "created": "2026-11-25", "ended": None,
                                  "participants": 6}, deck, {"t": tally}, min_responses=3)
     assert document["polls"][0]["answers"] == [{"text": "=hyperlink(x)", "count": 1}, {"text": "trust", "count": 3}]
-    rows = list(csv.reader(io.StringIO(to_csv(document))))
+    text = to_csv(document)
+    assert text.startswith("\ufeff"), "a byte-order mark, so spreadsheets read UTF-8"
+    rows = list(csv.reader(io.StringIO(text[1:])))
     assert rows[0] == ["poll", "question", "type", "option", "count", "percent"]
     assert rows[1:] == [["t", "'=Q", "text", "'=hyperlink(x)", "1", "16.7"], ["t", "'=Q", "text", "trust", "3", "50.0"]]
 

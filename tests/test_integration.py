@@ -124,14 +124,18 @@ def test_export_command_writes_the_same_files_as_the_api(redis_url: str, tmp_pat
         assert phone.client.call("submit_answer", {"poll": "warmup_word", "value": 2}, timeout=10)["ok"]
         request = urllib.request.Request(f"{server.url}/api/sessions/{session['id']}/results.csv",
                                          headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"})
-        api_csv = urllib.request.urlopen(request, timeout=10).read().decode("utf-8-sig")
+        api_csv = urllib.request.urlopen(request, timeout=10).read()
         phone.client.disconnect()
         facilitator.disconnect()
     env = {**os.environ, "WORKSHOP_REDIS_URL": redis_url, "WORKSHOP_DATA_DIR": str(tmp_path),
            "WORKSHOP_MIN_RESPONSES": "1"}
     command = [sys.executable, "-m", "workshop.cli", "export", session["id"]]
     as_csv = subprocess.run([*command, "--format", "csv"], env=env, capture_output=True, check=True)
-    assert as_csv.stdout.decode() == api_csv and "warmup_word" in api_csv
+    assert api_csv.startswith("\ufeff".encode()) and b"warmup_word" in api_csv
+    assert as_csv.stdout == api_csv, "workshop export writes the API's bytes, byte-order mark included"
+    csv_file = tmp_path / "out.csv"
+    subprocess.run([*command, "--format", "csv", "-o", str(csv_file)], env=env, check=True)
+    assert csv_file.read_bytes() == api_csv
     target = tmp_path / "out.json"
     subprocess.run([*command, "--format", "json", "-o", str(target)], env=env, check=True)
     document = json.loads(target.read_text())

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from workshop.decks import Poll
-from workshop.polls import POLL_TYPES, AnswerError, normalise_text
+from workshop.polls import AnswerError, MultiplePoll, Poll, ScalePoll, SinglePoll, TextPoll, normalise_text
 from workshop.render import markdown_to_html
 
-SINGLE = Poll(id="s", type="single", question="Q", options=("a", "b", "c"))
-MULTIPLE = Poll(id="m", type="multiple", question="Q", options=("a", "b", "c"))
-SCALE = Poll(id="sc", type="scale", question="Q", scale_min=1, scale_max=5)
-TEXT = Poll(id="t", type="text", question="Q", max_length=10)
+SINGLE = SinglePoll(id="s", question="Q", options=("a", "b", "c"))
+MULTIPLE = MultiplePoll(id="m", question="Q", options=("a", "b", "c"))
+SCALE = ScalePoll(id="sc", question="Q", scale_min=1, scale_max=5)
+TEXT = TextPoll(id="t", question="Q", max_length=10)
 
 
 @pytest.mark.parametrize(("poll", "value", "members"), [
@@ -21,7 +20,7 @@ TEXT = Poll(id="t", type="text", question="Q", max_length=10)
     (TEXT, "  Friends!  ", ("friends",)),
 ])
 def test_valid_answers_become_counter_members(poll: Poll, value: object, members: tuple[str, ...]) -> None:
-    assert POLL_TYPES[poll.type].answer(poll, value).members == members
+    assert poll.answer(value).members == members
 
 
 @pytest.mark.parametrize(("poll", "value"), [
@@ -32,7 +31,7 @@ def test_valid_answers_become_counter_members(poll: Poll, value: object, members
 ])
 def test_invalid_answers_are_refused(poll: Poll, value: object) -> None:
     with pytest.raises(AnswerError):
-        POLL_TYPES[poll.type].answer(poll, value)
+        poll.answer(value)
 
 
 def test_text_is_trimmed_and_normalised_so_equal_words_count_together() -> None:
@@ -42,18 +41,17 @@ def test_text_is_trimmed_and_normalised_so_equal_words_count_together() -> None:
 
 
 def test_choice_results_are_aligned_with_options() -> None:
-    assert POLL_TYPES["single"].results(SINGLE, {"0": 2, "2": 5}, 7) == {"counts": [2, 0, 5]}
-    assert POLL_TYPES["multiple"].results(MULTIPLE, {"1": 3}, 3) == {"counts": [0, 3, 0]}
+    assert SINGLE.results({"0": 2, "2": 5}, 7) == {"counts": [2, 0, 5]}
+    assert MULTIPLE.results({"1": 3}, 3) == {"counts": [0, 3, 0]}
 
 
 def test_scale_results_run_from_min_to_max_with_the_mean() -> None:
-    assert POLL_TYPES["scale"].results(SCALE, {"1": 1, "4": 2, "5": 1}, 4) == {"counts": [1, 0, 0, 2, 1],
-                                                                               "mean": 3.5}
-    assert POLL_TYPES["scale"].results(SCALE, {}, 0)["mean"] is None
+    assert SCALE.results({"1": 1, "4": 2, "5": 1}, 4) == {"counts": [1, 0, 0, 2, 1], "mean": 3.5}
+    assert SCALE.results({}, 0)["mean"] is None
 
 
 def test_text_results_are_distinct_texts_with_counts_in_no_arrival_order() -> None:
-    results = POLL_TYPES["text"].results(TEXT, {"trust": 2, "boundaries": 1, "gone": 0}, 3)
+    results = TEXT.results({"trust": 2, "boundaries": 1, "gone": 0}, 3)
     assert results == {"answers": [{"text": "boundaries", "count": 1}, {"text": "trust", "count": 2}]}
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from flask import Flask
 
+    from .config import Settings
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: settings, Redis, the use cases, HTTP routes and Socket.IO, wired in one place."""
+
+def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Flask:
+    """Build the app: settings, Redis, the use cases, HTTP routes, Socket.IO and background work, in one place."""
     # Imports live here so that `workshop serve` can monkey-patch (eventlet/gevent) before anything
     # imports socket or threading.
     from datetime import timedelta
@@ -19,44 +21,49 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from flask_socketio import SocketIO
 
     from .broadcast import ResultsBroadcaster
-    from .config import PROJECT_ROOT, ConfigError, from_environment
+    from .config import PROJECT_ROOT, ConfigError, Settings
     from .live import Workshop
+    from .logs import AccessLog
     from .sockets import WorkshopNamespace
     from .store import Store, connect
     from .web import bp
 
-    settings = from_environment(overrides=test_config)
-    if not settings["REDIS_URL"]:
+    settings = test_config if isinstance(test_config, Settings) else Settings.load(overrides=test_config)
+    settings = settings.completed()
+    if not settings.redis_url:
         raise ConfigError("set WORKSHOP_REDIS_URL, or run `workshop serve`, which starts its own Redis")
     app = Flask("workshop", template_folder=str(PROJECT_ROOT / "templates"),
                 static_folder=str(PROJECT_ROOT / "static"))
-    app.config.update({f"WORKSHOP_{name}": value for name, value in settings.items()})
     app.config.update(
-        SECRET_KEY=settings["SECRET_KEY"],
-        TESTING=bool(settings.get("TESTING")),
+        SECRET_KEY=settings.secret("secret_key"),
+        TESTING=settings.testing,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="workshop",
         PERMANENT_SESSION_LIFETIME=timedelta(days=7),
         MAX_CONTENT_LENGTH=64 * 1024,
     )
-    store = Store(connect(settings["REDIS_URL"]))
-    live = Workshop(store, settings["PUBLIC_URL"], settings["MIN_RESPONSES"], settings["RETENTION_DAYS"],
-                    settings["AUTO_END_HOURS"])
+    live = Workshop(Store(connect(settings.redis_url)), settings)
+    app.extensions["workshop_settings"] = settings
     app.extensions["workshop"] = live
     app.register_blueprint(bp)
 
     socketio = SocketIO(
         app,
-        async_mode=settings["ASYNC_MODE"],
-        message_queue=settings["MESSAGE_QUEUE"],
-        max_http_buffer_size=settings["MAX_MESSAGE_BYTES"],
+        async_mode=settings.async_mode,
+        message_queue=settings.message_queue,
+        max_http_buffer_size=settings.max_message_bytes,
         # Same-origin only (the default): never "*".
         logger=False,
         engineio_logger=False,
     )
-    broadcaster = ResultsBroadcaster(socketio, live, settings["RESULTS_INTERVAL_MS"])
-    socketio.on_namespace(WorkshopNamespace(live, broadcaster, settings["EVENTS_PER_SECOND"]))
+    broadcaster = ResultsBroadcaster(socketio, live, settings.results_interval_ms)
+    socketio.on_namespace(WorkshopNamespace(live, broadcaster, settings.events_per_second))
+    if settings.access_log:
+        app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]  # outside Socket.IO's middleware
     app.extensions["workshop_socketio"] = socketio
     app.extensions["workshop_broadcaster"] = broadcaster
+    # Coalesced results and the retention sweep run from the start, not from the first connection: a
+    # server nobody connects to must still end forgotten sessions.
+    broadcaster.start()
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import Protocol
 
 import redis
 
@@ -13,6 +13,16 @@ from .live import LiveError, Workshop
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
+
+
+class Emitter(Protocol):
+    """The part of Flask-SocketIO the broadcaster uses."""
+
+    def emit(self, event: str, data: object, *, to: list[str] | str) -> None: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+    def start_background_task(self, target: object) -> object: ...
 
 
 def rooms(session_id: str, *views: str) -> list[str]:
@@ -28,7 +38,7 @@ class ResultsBroadcaster:
     the lock keeps the poll dirty and retries, so the last snapshot always follows the last answer.
     """
 
-    def __init__(self, socketio: Any, live: Workshop, interval_ms: int):
+    def __init__(self, socketio: Emitter, live: Workshop, interval_ms: int):
         self.socketio = socketio
         self.live = live
         self.interval = interval_ms / 1000
@@ -36,6 +46,7 @@ class ResultsBroadcaster:
         self._polls: set[tuple[str, str]] = set()
         self._counts: set[str] = set()
         self._started = False
+        self._stopped = threading.Event()
 
     def start(self) -> None:
         """Start the background task once per process."""
@@ -44,6 +55,10 @@ class ResultsBroadcaster:
                 return
             self._started = True
         self.socketio.start_background_task(self._run)
+
+    def stop(self) -> None:
+        """Let the background task finish after its current tick."""
+        self._stopped.set()
 
     def mark_poll(self, session_id: str, poll_id: str) -> None:
         """A poll's results changed or its audience did."""
@@ -56,8 +71,8 @@ class ResultsBroadcaster:
             self._counts.add(session_id)
 
     def _run(self) -> None:
-        next_sweep = 0.0
-        while True:
+        next_sweep = 0.0  # the first tick sweeps: a restarted server ends what expired while it was down
+        while not self._stopped.is_set():
             self.socketio.sleep(self.interval)
             try:
                 self.flush()
@@ -65,11 +80,14 @@ class ResultsBroadcaster:
                     next_sweep = time.monotonic() + SWEEP_SECONDS
                     self.end_forgotten_sessions()
             except Exception:  # the loop must outlive any one bad tick
-                log.exception("results flush failed")
+                log.exception("background tick failed")
 
     def end_forgotten_sessions(self) -> None:
         """End sessions nobody ended, and tell their clients."""
-        for session_id in self.live.end_forgotten_sessions(time.time()):
+        ended = self.live.end_forgotten_sessions(time.time())
+        if ended:
+            log.info("ended %d session(s) nobody ended within the auto-end time", len(ended))
+        for session_id in ended:
             self.socketio.emit("session_ended", {}, to=rooms(session_id, "all"))
 
     def flush(self) -> None:
@@ -98,18 +116,10 @@ class ResultsBroadcaster:
             self._polls |= retry
 
     def _send_results(self, session_id: str, poll_id: str) -> bool:
-        store = self.live.store
-        if not store.try_flush_lock(session_id, poll_id, max(10, int(self.interval * 1000) - 20)):
+        lock_ms = max(10, int(self.interval * 1000) - 20)
+        views = self.live.results_to_send(session_id, poll_id, lock_ms)
+        if views is None:
             return False
-        session = store.session(session_id)
-        if session is None or session.get("status") != "live":
-            return True
-        poll = self.live.deck_of(session_id, session).poll(poll_id)
-        if poll is None:
-            return True
-        views = self.live.results_views(session_id, poll)
-        self.socketio.emit("results_updated", views["facilitator"], to=rooms(session_id, "facilitator"))
-        self.socketio.emit("results_updated", views["presenter"], to=rooms(session_id, "presenter"))
-        if store.poll_meta(session_id, poll_id).get("visible") == "1":
-            self.socketio.emit("results_updated", views["participant"], to=rooms(session_id, "participant"))
+        for view, payload in views.items():
+            self.socketio.emit("results_updated", payload, to=rooms(session_id, view))
         return True

@@ -1,117 +1,222 @@
-"""Settings from `WORKSHOP_*` variables, with secrets generated once and kept in the data directory."""
+"""Every `WORKSHOP_*` setting in one typed, frozen object; loading it validates, and touches no file or network."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from . import netaddr
+from typing import Literal, TypeVar, cast
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SECRET_NAMES = ("SECRET_KEY", "FACILITATOR_TOKEN", "ORGANISER_TOKEN")
 ASYNC_MODES = ("eventlet", "gevent", "threading")
-
-
-# Every variable the server reads, with what it means; README.md, compose.yaml and the Dockerfile use these.
-VARIABLES: dict[str, str] = {
-    "WORKSHOP_REDIS_URL": "Redis to use; unset: `workshop serve` starts its own, append-only, in the data dir",
-    "WORKSHOP_DATA_DIR": "where generated secrets and the private Redis live (default ./instance)",
-    "WORKSHOP_SECRET_KEY": "signs cookies (generated once, kept in the data dir)",
-    "WORKSHOP_FACILITATOR_TOKEN": "lets a facilitator list decks and start sessions (generated, printed at start)",
-    "WORKSHOP_ORGANISER_TOKEN": "lets an organiser list sessions and download results (generated, printed)",
-    "WORKSHOP_PUBLIC_URL": "the address phones use (default: this machine's LAN address and port)",
-    "WORKSHOP_DECKS_DIR": "the decks directory (default: the bundled decks/)",
-    "WORKSHOP_MIN_RESPONSES": "answers a poll needs before its results are shown or exported (default 3)",
-    "WORKSHOP_RETENTION_DAYS": "days an ended session's aggregates are kept (default 30)",
-    "WORKSHOP_AUTO_END_HOURS": "a session still live this many hours after it started ends by itself (default 24)",
-    "WORKSHOP_ASYNC_MODE": "eventlet (default) or gevent",
-    "WORKSHOP_HOST": "address to listen on (default 0.0.0.0)",
-    "WORKSHOP_PORT": "port to listen on (default 5000)",
-    "WORKSHOP_MAX_CONNECTIONS": "simultaneous connections one process accepts (default 10000)",
-    "WORKSHOP_MAX_MESSAGE_BYTES": "largest Socket.IO message accepted (default 16384)",
-    "WORKSHOP_EVENTS_PER_SECOND": "events one connection may send per second, bursts of twice that (default 10)",
-    "WORKSHOP_RESULTS_INTERVAL_MS": "how often live results are sent per poll (default 250)",
-    "WORKSHOP_MESSAGE_QUEUE": "Redis URL of the Socket.IO message queue when running several processes",
-}
+LOG_LEVELS = ("debug", "info", "warning", "error")
+AsyncMode = Literal["eventlet", "gevent", "threading"]
+Parser = Callable[[str], object]
+T = TypeVar("T")
 
 
 class ConfigError(ValueError):
-    """A setting with a value the server cannot use."""
+    """One or more settings with values the server cannot use; the message names each."""
 
 
-def _int(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = environ.get(f"WORKSHOP_{name}")
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as error:
-        raise ConfigError(f"WORKSHOP_{name} must be a whole number, not {raw!r}") from error
-    if not low <= value <= high:
-        raise ConfigError(f"WORKSHOP_{name} must be from {low} to {high}, not {value}")
-    return value
+def _whole(low: int, high: int) -> Parser:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"must be a whole number, not {raw!r}") from None
+        if not low <= value <= high:
+            raise ValueError(f"must be from {low} to {high}, not {value}")
+        return value
+
+    return parse
 
 
-def load_secrets(data_dir: Path, environ: Mapping[str, str]) -> dict[str, str]:
-    """Secrets from the environment, else from `secrets.json` in the data dir, generated on first use."""
+def _choice(*choices: str) -> Parser:
+    def parse(raw: str) -> str:
+        if raw not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, not {raw!r}")
+        return raw
+
+    return parse
+
+
+def _url(*schemes: str) -> Parser:
+    def parse(raw: str) -> str:
+        if not raw.startswith(tuple(f"{scheme}://" for scheme in schemes)):
+            raise ValueError(f"must be a URL starting with {' or '.join(f'{s}://' for s in schemes)}, not {raw!r}")
+        return raw.rstrip("/")
+
+    return parse
+
+
+def _flag(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"must be true or false (1/0, yes/no, on/off), not {raw!r}")
+
+
+def _path(raw: str) -> Path:
+    return Path(raw).expanduser().resolve()
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+def setting(default: T, help: str, parse: Parser = _text, *, shown_default: str = "",
+            option: bool = False) -> T:
+    """A field read from `WORKSHOP_<NAME>`: its description (the README's table), parser and default."""
+    return cast(T, field(default=default, metadata={"help": help, "parse": parse, "option": option,
+                                                    "shown_default": shown_default}))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The server's settings. Fields with a description come from `WORKSHOP_<FIELD NAME>`."""
+
+    redis_url: str | None = setting(
+        None, "Redis to use; unset, `workshop serve` starts its own (append-only) in the data dir",
+        _url("redis", "rediss", "unix"), shown_default="unset")
+    data_dir: Path = setting(
+        Path("instance"), "where generated secrets and the private Redis live", _path, shown_default="`./instance`")
+    secret_key: str | None = setting(
+        None, "signs cookies", shown_default="generated once, kept in the data dir")
+    facilitator_token: str | None = setting(
+        None, "lets a facilitator list decks and start sessions",
+        shown_default="generated once, kept in the data dir, printed at start")
+    organiser_token: str | None = setting(
+        None, "lets an organiser list sessions and download results",
+        shown_default="generated once, kept in the data dir, printed at start")
+    public_url: str | None = setting(
+        None, "the address phones open (the QR code's target)", _url("http", "https"),
+        shown_default="this machine's LAN address and port")
+    decks_dir: Path = setting(
+        PROJECT_ROOT / "decks", "the decks directory", _path, shown_default="the bundled `decks/`")
+    min_responses: int = setting(
+        3, "answers a poll needs before its results are shown or exported", _whole(1, 1000))
+    retention_days: int = setting(
+        30, "days an ended session's aggregates are kept", _whole(1, 3650))
+    auto_end_hours: int = setting(
+        24, "a session still live this long after it started ends by itself; every per-person key expires "
+            "then too, even while the server is down", _whole(1, 24 * 30))
+    async_mode: AsyncMode = setting(
+        "eventlet", "eventlet, or gevent (the way off eventlet, which is bug-fix-only upstream)",
+        _choice(*ASYNC_MODES))
+    host: str = setting("0.0.0.0", "address to listen on", option=True)
+    port: int = setting(5000, "port to listen on", _whole(1, 65535), option=True)
+    # eventlet's WSGI server holds one slot per open WebSocket; its default of 1,024 hangs phone 1,025.
+    max_connections: int = setting(
+        10000, "simultaneous connections one process accepts", _whole(16, 1_000_000))
+    max_message_bytes: int = setting(
+        16 * 1024, "largest Socket.IO message accepted, in bytes", _whole(1024, 1024 * 1024))
+    events_per_second: int = setting(
+        10, "events one connection may send per second, in bursts of twice that", _whole(1, 1000))
+    results_interval_ms: int = setting(
+        250, "live results are sent at most this often per poll, in milliseconds", _whole(20, 5000))
+    message_queue: str | None = setting(
+        None, "Redis URL of the Socket.IO message queue when several processes serve one room",
+        _url("redis", "rediss", "unix"), shown_default="unset")
+    log_level: str = setting(
+        "info", "debug, info, warning or error", _choice(*LOG_LEVELS), option=True)
+    access_log: bool = setting(
+        False, "log one line per HTTP request (no query strings, addresses or user agents)", _flag,
+        shown_default="off", option=True)
+    testing: bool = False
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None,
+             overrides: Mapping[str, object] | None = None) -> Settings:
+        """Read every `WORKSHOP_*` variable, then apply overrides; raise ConfigError naming every bad value."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        problems: list[str] = []
+        for spec in described_fields():
+            raw = environ.get(env_name(spec))
+            if raw is None or raw == "":
+                continue
+            try:
+                values[spec.name] = spec.metadata["parse"](raw)
+            except ValueError as error:
+                problems.append(f"{env_name(spec)} {error}")
+        known = {spec.name for spec in dataclasses.fields(cls)}
+        for name, value in (overrides or {}).items():
+            if name.lower() not in known:
+                problems.append(f"unknown setting {name!r}")
+            elif value is not None:
+                values[name.lower()] = value
+        if problems:
+            raise ConfigError("; ".join(problems))
+        values.setdefault("data_dir", Path("instance").resolve())
+        return cls(**values)  # type: ignore[arg-type]
+
+    def completed(self) -> Settings:
+        """Fill in what only a running server needs: kept secrets (written once) and the LAN address."""
+        from . import netaddr
+
+        missing = {name: None for name in SECRET_FIELDS if not getattr(self, name)}
+        kept = load_secrets(self.data_dir) if missing else {}
+        public_url = self.public_url or f"http://{netaddr.lan_address()}:{self.port}"
+        return dataclasses.replace(self, public_url=public_url, **{name: kept[name] for name in missing})
+
+    def secret(self, name: str) -> str:
+        """A secret that `completed()` guarantees."""
+        value = getattr(self, name)
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{env_name_of(name)} is not set")
+        return value
+
+
+SECRET_FIELDS = ("secret_key", "facilitator_token", "organiser_token")
+
+
+def described_fields() -> list[dataclasses.Field[object]]:
+    """The settings that come from the environment, in the README's order."""
+    return [spec for spec in dataclasses.fields(Settings) if "help" in spec.metadata]
+
+
+def env_name(spec: dataclasses.Field[object]) -> str:
+    """The environment variable of a setting."""
+    return env_name_of(spec.name)
+
+
+def env_name_of(name: str) -> str:
+    """`port` -> `WORKSHOP_PORT`."""
+    return f"WORKSHOP_{name.upper()}"
+
+
+def settings_table() -> str:
+    """The README's settings table, generated from the descriptions above."""
+    lines = ["| variable | default | what it does |", "|---|---|---|"]
+    for spec in described_fields():
+        default = spec.metadata["shown_default"] or f"`{str(spec.default).lower()}`"
+        option = f" (also `--{spec.name.replace('_', '-')}`)" if spec.metadata["option"] else ""
+        lines.append(f"| `{env_name(spec)}` | {default} | {spec.metadata['help']}{option} |")
+    return "\n".join(lines) + "\n"
+
+
+def load_secrets(data_dir: Path) -> dict[str, str]:
+    """Secrets kept in `secrets.json` in the data dir, generated and written (mode 600) on first use."""
     path = data_dir / "secrets.json"
-    kept: dict[str, str] = {}
+    kept: dict[str, str] = {}  # the file's keys are upper case: SECRET_KEY, FACILITATOR_TOKEN, ...
     if path.exists():
         try:
-            kept = json.loads(path.read_text())
+            kept = cast(dict[str, str], json.loads(path.read_text()))
         except (OSError, ValueError) as error:
             raise ConfigError(f"{path} is not readable JSON; delete it to generate new secrets") from error
-    changed = False
-    for name in SECRET_NAMES:
-        if not kept.get(name):
-            kept[name] = secrets.token_urlsafe(32)
-            changed = True
-    if changed:
+    if not all(kept.get(name.upper()) for name in SECRET_FIELDS):
+        for name in SECRET_FIELDS:
+            kept[name.upper()] = kept.get(name.upper()) or secrets.token_urlsafe(32)
         data_dir.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(kept, indent=2))
         temporary.chmod(0o600)
         temporary.replace(path)
-    return {name: environ.get(f"WORKSHOP_{name}") or kept[name] for name in SECRET_NAMES}
-
-
-def from_environment(
-    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """Every setting the app reads, as Flask config keys prefixed `WORKSHOP_`."""
-    environ = os.environ if environ is None else environ
-    overrides = dict(overrides or {})
-    data_dir = Path(overrides.get("DATA_DIR") or environ.get("WORKSHOP_DATA_DIR") or "instance").resolve()
-    mode = overrides.get("ASYNC_MODE") or environ.get("WORKSHOP_ASYNC_MODE") or "eventlet"
-    if mode not in ASYNC_MODES:
-        raise ConfigError(f"WORKSHOP_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {mode!r}")
-    port = int(overrides.get("PORT") or environ.get("WORKSHOP_PORT") or 5000)
-    settings: dict[str, Any] = {
-        "DATA_DIR": data_dir,
-        "REDIS_URL": environ.get("WORKSHOP_REDIS_URL") or None,
-        "PUBLIC_URL": (environ.get("WORKSHOP_PUBLIC_URL") or "").rstrip("/") or None,
-        "DECKS_DIR": Path(environ.get("WORKSHOP_DECKS_DIR") or PROJECT_ROOT / "decks").resolve(),
-        "MIN_RESPONSES": _int(environ, "MIN_RESPONSES", 3, 1, 1000),
-        "RETENTION_DAYS": _int(environ, "RETENTION_DAYS", 30, 1, 3650),
-        "AUTO_END_HOURS": _int(environ, "AUTO_END_HOURS", 24, 1, 24 * 30),
-        "ASYNC_MODE": mode,
-        "PORT": port,
-        # eventlet's WSGI server holds one slot per open WebSocket; its default of 1,024 hangs phone 1,025.
-        "MAX_CONNECTIONS": _int(environ, "MAX_CONNECTIONS", 10000, 16, 1_000_000),
-        "MAX_MESSAGE_BYTES": _int(environ, "MAX_MESSAGE_BYTES", 16 * 1024, 1024, 1024 * 1024),
-        "EVENTS_PER_SECOND": _int(environ, "EVENTS_PER_SECOND", 10, 1, 1000),
-        "MESSAGE_QUEUE": environ.get("WORKSHOP_MESSAGE_QUEUE") or None,
-        "RESULTS_INTERVAL_MS": _int(environ, "RESULTS_INTERVAL_MS", 250, 20, 5000),
-    }
-    settings.update({key: value for key, value in overrides.items() if key not in settings or value is not None})
-    if not all(settings.get(name) for name in SECRET_NAMES):
-        for name, value in load_secrets(settings["DATA_DIR"], environ).items():
-            settings.setdefault(name, value)
-            settings[name] = settings.get(name) or value
-    if not settings["PUBLIC_URL"]:
-        settings["PUBLIC_URL"] = f"http://{netaddr.lan_address()}:{settings['PORT']}"
-    return settings
+    return {name: kept[name.upper()] for name in SECRET_FIELDS}

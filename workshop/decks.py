@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .polls import POLL_TYPES
+from .polls import POLL_TYPES, Common, DefinitionError, Poll
 
 MAX_DECK_BYTES = 512 * 1024
 MAX_SLIDES = 200
@@ -18,21 +18,6 @@ DECK_KEYS = {"title", "description", "slides"}
 SLIDE_KEYS = {"title", "kind", "body", "notes", "poll"}
 SLIDE_KINDS = ("content", "join")
 _PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
-
-
-@dataclass(frozen=True)
-class Poll:
-    """One poll as the deck defines it."""
-
-    id: str
-    type: str
-    question: str
-    options: tuple[str, ...] = ()
-    scale_min: int = 1
-    scale_max: int = 5
-    scale_labels: dict[int, str] = field(default_factory=dict)
-    max_length: int = 80
-    results_visible: bool = True
 
 
 @dataclass(frozen=True)
@@ -199,11 +184,11 @@ def _poll(raw: Any, line: int, problems: _Problems) -> Poll | None:
     if not isinstance(poll_id, str) or not POLL_ID_PATTERN.match(poll_id):
         problems.add(lines.get("id", raw.line), "poll 'id' must be 1-40 of a-z, 0-9, '_' or '-'")
         poll_id = ""
-    poll_type = raw.get("type")
-    if poll_type not in POLL_TYPES:
+    type_name = raw.get("type")
+    kind = POLL_TYPES.get(type_name) if isinstance(type_name, str) else None
+    if kind is None:
         problems.add(lines.get("type", raw.line), f"poll 'type' must be one of {', '.join(POLL_TYPES)}")
         return None
-    kind = POLL_TYPES[poll_type]
     _unknown_keys(raw, kind.deck_keys | {"id", "type", "question", "results_visible"}, "poll", problems)
     question = _text(raw.get("question"), lines.get("question", raw.line), "question", problems,
                      required=True, limit=200)
@@ -211,10 +196,12 @@ def _poll(raw: Any, line: int, problems: _Problems) -> Poll | None:
     if not isinstance(visible, bool):
         problems.add(lines.get("results_visible", raw.line), "'results_visible' must be true or false")
         visible = True
-    fields = kind.parse_definition(raw, lambda key, message: problems.add(lines.get(key, raw.line), message))
-    if len(problems.items) > before:
+    common = Common(id=poll_id, question=question, results_visible=visible)
+    try:
+        poll = kind.from_deck(raw, lambda key, message: problems.add(lines.get(key, raw.line), message), common)
+    except DefinitionError:
         return None
-    return Poll(id=poll_id, type=poll_type, question=question, results_visible=visible, **fields)
+    return None if len(problems.items) > before else poll
 
 
 def _slide(raw: Any, line: int, problems: _Problems, poll_ids: dict[str, int]) -> Slide | None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
-from .decks import Deck, Poll
-from .polls import poll_type
-from .store import PollTally
+from .decks import Deck
+from .polls import Poll, PollTally, ReportView, poll_class
 
 CSV_COLUMNS = ("poll", "question", "type", "option", "count", "percent")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\0", "\r")
@@ -19,9 +18,9 @@ def poll_results(poll: Poll, tally: PollTally, min_responses: int) -> dict[str, 
     """One poll's exported results: suppressed below the threshold, moderated texts left out."""
     result: dict[str, Any] = {"id": poll.id, "question": poll.question, "type": poll.type,
                               "total": tally.total, "suppressed": tally.total < min_responses}
-    result.update(poll_type(poll).public(poll))
+    result.update(poll.public())
     if not result["suppressed"]:
-        result.update(poll_type(poll).results(poll, tally.shown, tally.total))
+        result.update(poll.results(tally.shown, tally.total))
     return result
 
 
@@ -51,22 +50,30 @@ def csv_rows(poll: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     head = (poll["id"], poll["question"], poll["type"])
     if poll["suppressed"]:
         return [(*head, "suppressed: too few answers to show", "", "")]
-    total = poll["total"]
-    if poll["type"] in ("single", "multiple"):
-        pairs = list(zip(poll["options"], poll["counts"], strict=True))
-    elif poll["type"] == "scale":
-        labels = poll["scale"]["labels"]
-        steps = range(poll["scale"]["min"], poll["scale"]["max"] + 1)
-        pairs = [(f"{step} {labels[str(step)]}" if str(step) in labels else str(step), count)
-                 for step, count in zip(steps, poll["counts"], strict=True)]
-    else:
-        pairs = [(answer["text"], answer["count"]) for answer in poll["answers"]]
-    return [(*head, option, count, _percent(count, total)) for option, count in pairs]
+    pairs = poll_class(poll).export_pairs(poll)
+    return [(*head, option, count, _percent(count, poll["total"])) for option, count in pairs]
+
+
+class ReportSection(TypedDict):
+    """One poll of the printable report: the exported poll, its type's name, and how to draw it."""
+
+    poll: Mapping[str, Any]
+    label: str
+    view: ReportView | None  # None while suppressed
+
+
+def report_sections(document: Mapping[str, Any]) -> list[ReportSection]:
+    """What the printable report shows for each poll of a results document."""
+    return [ReportSection(poll=poll, label=poll_class(poll).label,
+                          view=None if poll["suppressed"] else poll_class(poll).report_view(poll))
+            for poll in document["polls"]]
 
 
 def to_csv(document: Mapping[str, Any]) -> str:
     """`results.csv`: a header row, then one row per poll and option; formula-like cells neutralised."""
     buffer = io.StringIO()
+    # A byte-order mark lets spreadsheet programs detect UTF-8; the API and `workshop export` share it.
+    buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for poll in document["polls"]:

@@ -5,20 +5,32 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+import time
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from .decks import Deck, DeckError, Poll, parse_deck
+from .config import Settings
+from .decks import Deck, DeckError, Slide, parse_deck
 from .export import results_document
-from .polls import AnswerError, poll_type
+from .payloads import (
+    VIEWS,
+    OutlineSlide,
+    PollPayload,
+    ResultsPayload,
+    SessionState,
+    SessionSummary,
+    SlidePayload,
+    View,
+)
+from .polls import AnswerError, Poll
 from .render import markdown_to_html
 from .store import PollClosed, SessionEnded, Store, participant_hash
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read off a projector
 CODE_LENGTH = 6
-VIEWS = ("facilitator", "presenter", "participant")
 
 
 class LiveError(Exception):
@@ -40,13 +52,13 @@ class Client:
 
     role: str
     session_id: str
-    view: str
+    view: View
     token: str | None = None
 
     @property
-    def who(self) -> str | None:
-        """The participant's token as Redis knows it."""
-        return participant_hash(self.token) if self.token else None
+    def who(self) -> str:
+        """The participant's token as Redis knows it ('' for staff)."""
+        return participant_hash(self.token) if self.token else ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,27 @@ class StartedSession:
     presenter_key: str
 
 
+@dataclass(frozen=True)
+class JoinPage:
+    """What the phone page of a join code shows: a live session, an ended one, or none."""
+
+    code: str
+    status: str  # "live", "ended" or "unknown"
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    """A console or presenter page the browser may open, with the key it proved and the role it got."""
+
+    session_id: str
+    code: str
+    title: str
+    join_url: str
+    key: str | None
+    role: str | None
+
+
 def new_code() -> str:
     """A short join code that reads well from the back of a room."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -69,34 +102,42 @@ def normalise_code(code: str) -> str:
     return "".join(code.split()).upper()
 
 
-def keys_equal(given: Any, expected: str | None) -> bool:
+def keys_equal(given: object, expected: str | None) -> bool:
     """Constant-time comparison of a presented secret."""
-    return isinstance(given, str) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+    return isinstance(given, str) and bool(expected) and hmac.compare_digest(given.encode(), (expected or "").encode())
+
+
+def shows_results(view: str, revealed: bool) -> bool:
+    """The one rule of who sees a poll's results: staff always, phones only while the facilitator reveals them."""
+    return view != "participant" or revealed
 
 
 class Workshop:
-    """The one API the web and socket layers call."""
+    """The use cases, and the only way in: the web layer, the socket layer and the broadcaster call nothing else."""
 
-    def __init__(self, store: Store, public_url: str, min_responses: int, retention_days: int,
-                 auto_end_hours: int = 24):
+    def __init__(self, store: Store, settings: Settings):
         self.store = store
-        self.auto_end_hours = auto_end_hours
-        self.public_url = public_url.rstrip("/")
-        self.min_responses = min_responses
-        self.retention_days = retention_days
+        self.public_url = (settings.public_url or "").rstrip("/")
+        self.min_responses = settings.min_responses
+        self.retention_days = settings.retention_days
+        self.auto_end_hours = settings.auto_end_hours
         self._decks: OrderedDict[str, Deck] = OrderedDict()
 
     # Sessions -----------------------------------------------------------------------------------------
 
+    def healthy(self) -> bool:
+        """Whether the data store answers."""
+        return self.store.ping()
+
     def start_session(self, deck: Deck) -> StartedSession:
-        """Create a live session on a deck."""
+        """Create a live session on a deck; its per-person data expires `auto_end_hours` from now."""
         session_id = secrets.token_hex(6)
         started = StartedSession(session_id, new_code(), secrets.token_urlsafe(24), secrets.token_urlsafe(24))
         fields = {
             "id": started.id, "deck": deck.id, "title": deck.title, "deck_source": deck.source,
             "status": "live", "created": datetime.now(UTC).date().isoformat(), "ended": "", "slide": "0",
             "facilitator_key": started.facilitator_key, "presenter_key": started.presenter_key,
-            "qr_overlay": "0",
+            "qr_overlay": "0", "auto_end_at": str(int(time.time()) + self.auto_end_hours * 3600),
         }
         visible = {poll.id: poll.results_visible for poll in deck.polls()}
         for _ in range(20):
@@ -110,7 +151,7 @@ class Workshop:
         """Where phones join."""
         return f"{self.public_url}/j/{code}"
 
-    def deck_of(self, session_id: str, session: dict[str, str] | None = None) -> Deck:
+    def deck_of(self, session_id: str, session: Mapping[str, str] | None = None) -> Deck:
         """The session's own copy of its deck, parsed once per process (Redis is read only the first time)."""
         deck = self._decks.get(session_id)
         if deck is None:
@@ -130,10 +171,36 @@ class Workshop:
             raise LiveError("not_found", "no such session")
         return session
 
+    # Pages --------------------------------------------------------------------------------------------
+
+    def join_page(self, code: str) -> JoinPage:
+        """What the phone page of a typed or scanned code shows."""
+        code = normalise_code(code)[:16]
+        session_id = self.store.session_by_code(code) if code else None
+        session = self.store.session(session_id) if session_id else None
+        if session is None:
+            return JoinPage(code, "unknown")
+        return JoinPage(code, "live" if session.get("status") == "live" else "ended", session.get("title", ""))
+
+    def session_page(self, session_id: str, held_keys: list[str], roles: tuple[str, ...]) -> SessionPage:
+        """A session's page, with the first held key that proves one of the roles (in order), if any."""
+        session = self._session(session_id)
+        base = {"session_id": session_id, "code": session["code"], "title": session.get("title", ""),
+                "join_url": self.join_url(session["code"])}
+        for role in roles:
+            for key in held_keys:
+                if keys_equal(key, session.get(f"{role}_key")):
+                    return SessionPage(**base, key=key, role=role)
+        return SessionPage(**base, key=None, role=None)
+
+    def join_url_of(self, session_id: str) -> str:
+        """The join URL of a session (the QR code's content)."""
+        return self.join_url(self._session(session_id)["code"])
+
     # Connections --------------------------------------------------------------------------------------
 
-    def connect(self, auth: Any) -> Client:
-        """Authenticate a new connection from its auth object, or raise Refused."""
+    def connect(self, auth: object) -> Client:
+        """Authenticate a new connection from its auth object, or raise Refused. Counts nobody yet."""
         if not isinstance(auth, dict):
             raise Refused("unauthorized")
         if isinstance(auth.get("code"), str):
@@ -144,8 +211,9 @@ class Workshop:
         session = self.store.session(session_id)
         if session is None:
             raise Refused("unknown_session")
+        client: Client
         if keys_equal(key, session.get("facilitator_key")):
-            view = "presenter" if auth.get("view") == "presenter" else "facilitator"
+            view: View = "presenter" if auth.get("view") == "presenter" else "facilitator"
             client = Client("facilitator", session_id, view)
         elif keys_equal(key, session.get("presenter_key")):
             client = Client("presenter", session_id, "presenter")
@@ -155,27 +223,29 @@ class Workshop:
             raise Refused("session_ended")
         return client
 
-    def _connect_participant(self, auth: dict[str, Any]) -> Client:
-        code = normalise_code(auth["code"])[:16]
+    def _connect_participant(self, auth: dict[str, object]) -> Client:
+        code = normalise_code(str(auth["code"]))[:16]
         session_id = self.store.session_by_code(code) if code else None
         session = self.store.session(session_id) if session_id else None
-        if session is None:
+        if session is None or session_id is None:
             raise Refused("unknown_session")
         if session.get("status") != "live":
             raise Refused("session_ended")
         token = auth.get("participant")
-        known = isinstance(token, str) and len(token) <= 64
-        known = known and self.store.is_participant(session_id, participant_hash(token))
-        if not known:
+        if not (isinstance(token, str) and len(token) <= 64
+                and self.store.is_participant(session_id, participant_hash(token))):
             token = secrets.token_urlsafe(24)
             self.store.register_participant(session_id, participant_hash(token))
-        client = Client("participant", session_id, "participant", token)
-        self.store.online_change(session_id, client.who or "", 1)
-        return client
+        return Client("participant", session_id, "participant", token)
+
+    def arrived(self, client: Client) -> None:
+        """Count an accepted connection for the live count; call only once it is fully set up."""
+        if client.role == "participant":
+            self.store.online_change(client.session_id, client.who, 1)
 
     def disconnect(self, client: Client) -> None:
         """Forget a closed connection for the live count."""
-        if client.role == "participant" and client.who:
+        if client.role == "participant":
             self.store.online_change(client.session_id, client.who, -1)
 
     def participant_count(self, session_id: str) -> int:
@@ -184,29 +254,29 @@ class Workshop:
 
     # What clients see ---------------------------------------------------------------------------------
 
-    def state_for(self, client: Client) -> dict[str, Any]:
+    def state_for(self, client: Client) -> SessionState:
         """The whole state this client may see, sent when it connects or reconnects."""
         session = self._session(client.session_id)
         deck = self.deck_of(client.session_id, session)
         slide = self.slide_payload(client.session_id, deck, int(session.get("slide", 0)))
-        state: dict[str, Any] = {
-            "role": client.role,
-            "view": client.view,
-            "session": {key: session.get(key, "") for key in ("id", "code", "title", "status")},
-            "join_url": self.join_url(session["code"]),
-            "slide": slide,
-            "results": None,
-            "qr_overlay": session.get("qr_overlay") == "1",
-            "min_responses": self.min_responses,
-        }
-        poll = slide["poll"]
-        if poll and (client.view != "participant" or poll["results_visible"]):
-            state["results"] = self.results_for(client.session_id, deck.poll(poll["id"]), client.view)
+        poll_payload = slide["poll"]
+        poll = deck.poll(str(poll_payload["id"])) if poll_payload else None
+        results = None
+        if poll is not None and poll_payload is not None \
+                and shows_results(client.view, bool(poll_payload["results_visible"])):
+            results = self.results_views(client.session_id, poll)[client.view]
+        state = SessionState(
+            role=client.role, view=client.view,
+            session={"id": session.get("id", ""), "code": session.get("code", ""),
+                     "title": session.get("title", ""), "status": session.get("status", "")},
+            join_url=self.join_url(session["code"]), slide=slide, results=results,
+            qr_overlay=session.get("qr_overlay") == "1", min_responses=self.min_responses,
+        )
         if client.role == "participant":
-            answers = self.store.answers_of(client.session_id, client.who or "", [p.id for p in deck.polls()])
+            answers = self.store.answers_of(client.session_id, client.who, [p.id for p in deck.polls()])
             state["participant"] = client.token
             state["my_answers"] = {pid: json.loads(stored) for pid, stored in answers.items()}
-            state["my_answer"] = state["my_answers"].get(poll["id"]) if poll else None
+            state["my_answer"] = state["my_answers"].get(poll.id) if poll else None
         else:
             state["participants"] = self.participant_count(client.session_id)
         if client.view == "facilitator":
@@ -215,12 +285,12 @@ class Workshop:
         return state
 
     @staticmethod
-    def _outline(index: int, slide: Any) -> dict[str, Any]:
+    def _outline(index: int, slide: Slide) -> OutlineSlide:
         poll = slide.poll
         return {"index": index, "title": slide.title, "kind": slide.kind, "notes": slide.notes,
                 "poll": {"id": poll.id, "type": poll.type, "question": poll.question} if poll else None}
 
-    def slide_payload(self, session_id: str, deck: Deck, index: int) -> dict[str, Any]:
+    def slide_payload(self, session_id: str, deck: Deck, index: int) -> SlidePayload:
         """A slide as phones and screens get it."""
         index = max(0, min(index, len(deck.slides) - 1))
         slide = deck.slides[index]
@@ -230,45 +300,56 @@ class Workshop:
             "poll": self.poll_payload(session_id, slide.poll) if slide.poll else None,
         }
 
-    def poll_payload(self, session_id: str, poll: Poll) -> dict[str, Any]:
+    def poll_payload(self, session_id: str, poll: Poll) -> PollPayload:
         """A poll with its live status."""
         meta = self.store.poll_meta(session_id, poll.id)
-        payload = {"id": poll.id, "type": poll.type, "question": poll.question,
-                   "status": "open" if meta.get("status") == "open" else "closed",
-                   "results_visible": meta.get("visible", "1" if poll.results_visible else "0") == "1",
-                   "total": int(meta.get("total", 0))}
-        payload.update(poll_type(poll).public(poll))
-        if poll.type == "text":
-            payload["view"] = meta.get("view", "cloud")
+        payload: PollPayload = {
+            "id": poll.id, "type": poll.type, "question": poll.question,
+            "status": "open" if meta.get("status") == "open" else "closed",
+            "results_visible": self._revealed(poll, meta), "total": int(meta.get("total", 0)),
+        }
+        if poll.views:
+            payload["view"] = meta.get("view") if meta.get("view") in poll.views else poll.views[0]
+        payload.update(poll.public())
         return payload
 
-    def results_for(self, session_id: str, poll: Poll | None, view: str) -> dict[str, Any]:
-        """One view's results for a poll, suppressed below the anonymity threshold."""
-        return self.results_views(session_id, poll)[view] if poll else {}
+    @staticmethod
+    def _revealed(poll: Poll, meta: Mapping[str, str]) -> bool:
+        return meta.get("visible", "1" if poll.results_visible else "0") == "1"
 
-    def results_views(self, session_id: str, poll: Poll | None) -> dict[str, dict[str, Any]]:
-        """Every view's results for a poll from one read of Redis."""
-        if poll is None:
-            return {}
+    def results_views(self, session_id: str, poll: Poll) -> dict[View, ResultsPayload]:
+        """Every view's results for a poll from one read of Redis, suppressed below the anonymity threshold."""
         tally = self.store.tally(session_id, poll.id)
-        base = {"poll": poll.id, "total": tally.total, "min_responses": self.min_responses}
+        base: ResultsPayload = {"poll": poll.id, "total": tally.total, "min_responses": self.min_responses}
         if tally.total < self.min_responses:
             suppressed = {**base, "suppressed": True, "needed": self.min_responses - tally.total}
             return {view: suppressed for view in VIEWS}
-        kind = poll_type(poll)
-        public = {**base, "suppressed": False, "needed": 0, **kind.results(poll, tally.shown, tally.total)}
-        staff = public
-        if poll.type == "text" and tally.hidden:
-            staff = {**base, "suppressed": False, "needed": 0, **kind.results(poll, tally.counts, tally.total)}
-            for answer in staff["answers"]:
-                answer["hidden"] = answer["text"] in tally.hidden
+        public = {**base, "suppressed": False, "needed": 0, **poll.results(tally.shown, tally.total)}
+        staff = {**base, "suppressed": False, "needed": 0, **poll.staff_results(tally)} if tally.hidden else public
         return {"facilitator": staff, "presenter": public, "participant": public}
+
+    def results_to_send(self, session_id: str, poll_id: str, lock_ms: int) -> dict[View, ResultsPayload] | None:
+        """The results each audience may see now, if this process holds the poll's flush lock for this tick.
+
+        None: another process sends this tick (try again next tick). Empty: nothing to send any more.
+        """
+        if not self.store.try_flush_lock(session_id, poll_id, lock_ms):
+            return None
+        session = self.store.session(session_id)
+        if session is None or session.get("status") != "live":
+            return {}
+        poll = self.deck_of(session_id, session).poll(poll_id)
+        if poll is None:
+            return {}
+        revealed = self._revealed(poll, self.store.poll_meta(session_id, poll_id))
+        views = self.results_views(session_id, poll)
+        return {view: payload for view, payload in views.items() if shows_results(view, revealed)}
 
     # Organisers --------------------------------------------------------------------------------------
 
-    def session_summaries(self) -> list[dict[str, Any]]:
+    def session_summaries(self) -> list[SessionSummary]:
         """Every session still kept, newest first, with answer counts and when it will be deleted."""
-        summaries = []
+        summaries: list[SessionSummary] = []
         for session_id in self.store.session_ids():
             session = self.store.session(session_id)
             if session is None:  # its retention time ran out
@@ -288,7 +369,7 @@ class Workshop:
             })
         return summaries
 
-    def _participants(self, session: dict[str, str]) -> int:
+    def _participants(self, session: Mapping[str, str]) -> int:
         if session.get("status") == "ended":
             return int(session.get("participants") or 0)
         return self.store.participant_total(session["id"])
@@ -303,77 +384,74 @@ class Workshop:
 
     # Facilitator actions ------------------------------------------------------------------------------
 
-    def _require_facilitator(self, client: Client) -> tuple[dict[str, str], Deck]:
+    def _require_facilitator(self, client: Client) -> Deck:
         if client.role != "facilitator":
             raise LiveError("forbidden", "only the facilitator can do that")
         session = self._session(client.session_id)
         if session.get("status") != "live":
             raise LiveError("forbidden", "the session has ended")
-        return session, self.deck_of(client.session_id, session)
+        return self.deck_of(client.session_id, session)
 
-    def _poll_of(self, deck: Deck, poll_id: Any) -> Poll:
+    @staticmethod
+    def _poll_of(deck: Deck, poll_id: object) -> Poll:
         poll = deck.poll(poll_id) if isinstance(poll_id, str) else None
         if poll is None:
             raise LiveError("not_found", "no such poll in this deck")
         return poll
 
-    def go_to_slide(self, client: Client, index: Any) -> dict[str, Any]:
+    def go_to_slide(self, client: Client, index: object) -> SlidePayload:
         """Move everyone to a slide; returns the slide."""
-        _, deck = self._require_facilitator(client)
+        deck = self._require_facilitator(client)
         if not isinstance(index, int) or isinstance(index, bool):
             raise LiveError("invalid_payload", "index must be a whole number")
         if not 0 <= index < len(deck.slides):
             raise LiveError("not_found", f"the deck has slides 0 to {len(deck.slides) - 1}")
-        self._guard(lambda: self.store.set_slide(client.session_id, index))
+        _guard(lambda: self.store.set_slide(client.session_id, index))
         return self.slide_payload(client.session_id, deck, index)
 
-    def set_poll_open(self, client: Client, poll_id: Any, is_open: bool) -> dict[str, Any]:
+    def set_poll_open(self, client: Client, poll_id: object, is_open: bool) -> PollPayload:
         """Open or close a poll; returns the poll."""
-        _, deck = self._require_facilitator(client)
-        poll = self._poll_of(deck, poll_id)
+        poll = self._poll_of(self._require_facilitator(client), poll_id)
         status = "open" if is_open else "closed"
-        self._guard(lambda: self.store.set_poll_field(client.session_id, poll.id, "status", status))
+        _guard(lambda: self.store.set_poll_field(client.session_id, poll.id, "status", status))
         return self.poll_payload(client.session_id, poll)
 
-    def set_results_visible(self, client: Client, poll_id: Any, visible: Any) -> dict[str, Any]:
+    def set_results_visible(self, client: Client, poll_id: object, visible: object) -> PollPayload:
         """Reveal a poll's results to phones, or hide them; returns the poll."""
-        _, deck = self._require_facilitator(client)
-        poll = self._poll_of(deck, poll_id)
+        poll = self._poll_of(self._require_facilitator(client), poll_id)
         if not isinstance(visible, bool):
             raise LiveError("invalid_payload", "visible must be true or false")
-        self._guard(lambda: self.store.set_poll_field(client.session_id, poll.id, "visible", str(int(visible))))
+        _guard(lambda: self.store.set_poll_field(client.session_id, poll.id, "visible", str(int(visible))))
         return self.poll_payload(client.session_id, poll)
 
-    def set_text_view(self, client: Client, poll_id: Any, view: Any) -> dict[str, Any]:
-        """Switch a text poll between word cloud and list; returns the poll."""
-        _, deck = self._require_facilitator(client)
-        poll = self._poll_of(deck, poll_id)
-        if poll.type != "text" or view not in ("cloud", "list"):
-            raise LiveError("invalid_payload", "view must be 'cloud' or 'list' on a text poll")
-        self._guard(lambda: self.store.set_poll_field(client.session_id, poll.id, "view", view))
+    def set_results_view(self, client: Client, poll_id: object, view: object) -> PollPayload:
+        """Switch how screens show a poll's results (a text poll: word cloud or list); returns the poll."""
+        poll = self._poll_of(self._require_facilitator(client), poll_id)
+        if not isinstance(view, str) or view not in poll.views:
+            choices = " or ".join(f"'{choice}'" for choice in poll.views) or "nothing (this poll has one view)"
+            raise LiveError("invalid_payload", f"view must be {choices}")
+        _guard(lambda: self.store.set_poll_field(client.session_id, poll.id, "view", view))
         return self.poll_payload(client.session_id, poll)
 
-    def hide_answer(self, client: Client, poll_id: Any, text: Any, hidden: Any) -> Poll:
-        """Keep one text answer off the screens (or put it back); nobody's data is deleted."""
-        _, deck = self._require_facilitator(client)
-        poll = self._poll_of(deck, poll_id)
-        if poll.type != "text" or not isinstance(text, str) or not isinstance(hidden, bool):
-            raise LiveError("invalid_payload", "hide_answer needs a text poll, its answer text and hidden")
-        self._guard(lambda: self.store.set_hidden(client.session_id, poll.id, text, hidden))
+    def hide_answer(self, client: Client, poll_id: object, text: object, hidden: object) -> Poll:
+        """Keep one answer off the screens (or put it back); nobody's data is deleted."""
+        poll = self._poll_of(self._require_facilitator(client), poll_id)
+        if not poll.moderated or not isinstance(text, str) or not isinstance(hidden, bool):
+            raise LiveError("invalid_payload", "hide_answer needs a moderated poll, its answer text and hidden")
+        _guard(lambda: self.store.set_hidden(client.session_id, poll.id, text, hidden))
         return poll
 
-    def set_qr_overlay(self, client: Client, visible: Any) -> bool:
+    def set_qr_overlay(self, client: Client, visible: object) -> bool:
         """Show or hide the big QR code on the presenter screen."""
         self._require_facilitator(client)
         if not isinstance(visible, bool):
             raise LiveError("invalid_payload", "visible must be true or false")
-        self._guard(lambda: self.store.set_qr_overlay(client.session_id, visible))
+        _guard(lambda: self.store.set_qr_overlay(client.session_id, visible))
         return visible
 
     def end_session(self, client: Client) -> None:
         """End the session: no more answers; only aggregates are kept, until the retention time."""
-        _, deck = self._require_facilitator(client)
-        self._end(client.session_id, deck)
+        self._end(client.session_id, self._require_facilitator(client))
 
     def _end(self, session_id: str, deck: Deck) -> bool:
         ended = self.store.end_session(session_id, [poll.id for poll in deck.polls()],
@@ -394,29 +472,28 @@ class Workshop:
 
     # Participant actions ------------------------------------------------------------------------------
 
-    def submit_answer(self, client: Client, poll_id: Any, value: Any) -> dict[str, Any]:
+    def submit_answer(self, client: Client, poll_id: object, value: object) -> dict[str, object]:
         """Store (or replace) a participant's answer; returns the answer as stored and the poll's total."""
         if client.role != "participant":
             raise LiveError("forbidden", "only participants answer polls")
         # No session read here: the answer script itself refuses an ended session.
         poll = self._poll_of(self.deck_of(client.session_id), poll_id)
         try:
-            answer = poll_type(poll).answer(poll, value)
+            answer = poll.answer(value)
         except AnswerError as error:
             raise LiveError("invalid_payload", f"this poll expects {error}") from error
         try:
-            total, _ = self.store.submit_answer(client.session_id, poll.id, client.who or "", answer.stored,
-                                                answer.members)
+            total, _ = self.store.submit_answer(client.session_id, poll.id, client.who, answer.stored, answer.members)
         except PollClosed as error:
             raise LiveError("poll_closed", "this poll is not open") from error
         except SessionEnded as error:
             raise LiveError("poll_closed", "the session has ended") from error
         return {"poll": poll.id, "value": answer.value, "total": total}
 
-    @staticmethod
-    def _guard(action: Any) -> None:
-        try:
-            action()
-        except SessionEnded as error:
-            raise LiveError("forbidden", "the session has ended") from error
 
+def _guard(action: Callable[[], None]) -> None:
+    """Run a store change; a session that ended meanwhile becomes the contract's `forbidden`."""
+    try:
+        action()
+    except SessionEnded as error:
+        raise LiveError("forbidden", "the session has ended") from error

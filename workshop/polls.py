@@ -1,7 +1,7 @@
-"""Poll types: one entry per type validates its deck definition and answers and shapes its results.
+"""Poll types: one class per type holds its deck keys, answer validation, results, export rows and report data.
 
-To add a poll type, write a `PollType` subclass and register it in `POLL_TYPES`; nothing else in the
-server knows the types by name except the browser renderers in `static/js/charts.js`.
+To add a poll type, write one `Poll` subclass here, decorate it with `@register`, and add one browser module
+in `static/js/polls/`. Nothing else in the server names a poll type.
 """
 
 from __future__ import annotations
@@ -9,12 +9,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .decks import Poll
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal, Self, TypedDict, TypeVar
 
 Report = Callable[[str, str], None]
 MAX_OPTIONS = 12
@@ -22,9 +19,16 @@ MAX_TEXT_LENGTH = 280
 _CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
 
+# What a poll type adds to a `poll` payload or to `results_updated`: plain JSON values.
+TypeFields = dict[str, object]
+
 
 class AnswerError(ValueError):
     """An answer that does not fit its poll."""
+
+
+class DefinitionError(ValueError):
+    """A poll definition the type cannot use; its problems were already reported."""
 
 
 @dataclass(frozen=True)
@@ -35,9 +39,48 @@ class Answer:
     members: tuple[str, ...]
 
     @property
-    def value(self) -> Any:
+    def value(self) -> object:
         """The answer as the phone sent it (after normalising)."""
         return json.loads(self.stored)
+
+
+@dataclass(frozen=True)
+class PollTally:
+    """A poll's stored counts: counter member -> count, how many answered, and the members hidden by moderation."""
+
+    counts: dict[str, int]
+    total: int
+    hidden: frozenset[str] = frozenset()
+
+    @property
+    def shown(self) -> dict[str, int]:
+        """The counts without the answers the facilitator hid: what screens and exports may show."""
+        return {key: count for key, count in self.counts.items() if key not in self.hidden}
+
+
+class Common(TypedDict):
+    """The deck fields every poll has."""
+
+    id: str
+    question: str
+    results_visible: bool
+
+
+class ReportRow(TypedDict):
+    """One line of a poll in the printable report."""
+
+    label: str
+    count: int
+    percent: int
+    share: float  # count relative to the largest count, 0..1: bar width or word size
+
+
+class ReportView(TypedDict):
+    """How the printable report draws one poll's results."""
+
+    layout: Literal["bars", "words"]
+    note: str  # e.g. "mean 3.5"; empty when there is nothing to add
+    rows: list[ReportRow]
 
 
 def normalise_text(value: str) -> str:
@@ -49,43 +92,96 @@ def normalise_text(value: str) -> str:
     return text.casefold()
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-class PollType:
-    """The behaviour one poll type adds to the common fields."""
+def _ints(values: object) -> list[int]:
+    return [int(value) for value in values] if isinstance(values, list) else []
 
-    name = ""
-    deck_keys: frozenset[str] = frozenset()
 
-    def parse_definition(self, raw: Mapping[str, Any], report: Report) -> dict[str, Any]:
-        """Validate the type's own deck keys and return the matching `Poll` fields."""
-        return {}
+def _report_rows(pairs: Sequence[tuple[str, int]], total: int) -> list[ReportRow]:
+    top = max([count for _, count in pairs] + [1])
+    return [ReportRow(label=label, count=count, percent=round(100 * count / total) if total else 0,
+                      share=round(count / top, 3)) for label, count in pairs]
 
-    def public(self, poll: Poll) -> dict[str, Any]:
+
+@dataclass(frozen=True, kw_only=True)
+class Poll:
+    """One poll as a deck defines it; each type is a subclass with its own settings and behaviour."""
+
+    type: ClassVar[str] = ""
+    label: ClassVar[str] = ""  # how the report names the type
+    deck_keys: ClassVar[frozenset[str]] = frozenset()
+    views: ClassVar[tuple[str, ...]] = ()  # ways screens can show results, first = default; switchable if 2+
+    moderated: ClassVar[bool] = False  # whether the facilitator may hide single answers from the screens
+
+    id: str
+    question: str
+    results_visible: bool = True
+
+    @classmethod
+    def from_deck(cls, raw: Mapping[str, object], report: Report, common: Common) -> Self:
+        """Validate the type's own deck keys and build the poll; raise DefinitionError if they are unusable."""
+        return cls(**common)
+
+    def public(self) -> TypeFields:
         """The type's fields in a `poll` payload."""
         return {}
 
-    def answer(self, poll: Poll, value: Any) -> Answer:
+    def answer(self, value: object) -> Answer:
         """Validate a submitted value; raise AnswerError if it does not fit."""
         raise NotImplementedError
 
-    def results(self, poll: Poll, counts: Mapping[str, int], total: int) -> dict[str, Any]:
-        """The type's fields in a `results_updated` payload."""
+    def results(self, counts: Mapping[str, int], total: int) -> TypeFields:
+        """The type's fields in a `results_updated` payload, from counts screens may show."""
         raise NotImplementedError
 
+    def staff_results(self, tally: PollTally) -> TypeFields:
+        """The facilitator's results: like everyone's, plus what only moderation needs."""
+        return self.results(tally.shown, tally.total)
 
-class _ChoicePoll(PollType):
-    """Shared by single and multiple choice."""
+    @classmethod
+    def export_pairs(cls, exported: Mapping[str, object]) -> list[tuple[str, int]]:
+        """(option, count) rows of an exported, unsuppressed poll: the CSV's `option` and `count`."""
+        raise NotImplementedError
 
-    deck_keys = frozenset({"options"})
+    @classmethod
+    def report_view(cls, exported: Mapping[str, object]) -> ReportView:
+        """How the printable report draws an exported, unsuppressed poll."""
+        total = exported.get("total")
+        return ReportView(layout="bars", note="",
+                          rows=_report_rows(cls.export_pairs(exported), total if isinstance(total, int) else 0))
 
-    def parse_definition(self, raw: Mapping[str, Any], report: Report) -> dict[str, Any]:
+
+POLL_TYPES: dict[str, type[Poll]] = {}
+P = TypeVar("P", bound=type[Poll])
+
+
+def register(kind: P) -> P:
+    """Make a poll type known to decks, the server and exports by its `type` name."""
+    POLL_TYPES[kind.type] = kind
+    return kind
+
+
+def poll_class(exported: Mapping[str, object]) -> type[Poll]:
+    """The type class of a poll in a results document."""
+    return POLL_TYPES[str(exported["type"])]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ChoicePoll(Poll):
+    """Shared by the types whose answers pick among options."""
+
+    deck_keys: ClassVar[frozenset[str]] = frozenset({"options"})
+    options: tuple[str, ...] = ()
+
+    @classmethod
+    def from_deck(cls, raw: Mapping[str, object], report: Report, common: Common) -> Self:
         options = raw.get("options")
         if not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS:
             report("options", f"'options' must be a list of 2 to {MAX_OPTIONS} choices")
-            return {}
+            raise DefinitionError
         cleaned: list[str] = []
         for option in options:
             if not isinstance(option, str | int | float) or isinstance(option, bool) or not str(option).strip():
@@ -97,57 +193,77 @@ class _ChoicePoll(PollType):
             if text in cleaned:
                 report("options", f"option '{text}' appears twice")
             cleaned.append(text)
-        return {"options": tuple(cleaned)}
+        return cls(**common, options=tuple(cleaned))
 
-    def public(self, poll: Poll) -> dict[str, Any]:
-        return {"options": list(poll.options)}
+    def public(self) -> TypeFields:
+        return {"options": list(self.options)}
 
-    def results(self, poll: Poll, counts: Mapping[str, int], total: int) -> dict[str, Any]:
-        return {"counts": [int(counts.get(str(index), 0)) for index in range(len(poll.options))]}
+    def results(self, counts: Mapping[str, int], total: int) -> TypeFields:
+        return {"counts": [int(counts.get(str(index), 0)) for index in range(len(self.options))]}
 
-    def _index(self, poll: Poll, value: Any) -> int:
-        if not _is_int(value) or not 0 <= value < len(poll.options):
-            raise AnswerError(f"an option index from 0 to {len(poll.options) - 1}")
+    @classmethod
+    def export_pairs(cls, exported: Mapping[str, object]) -> list[tuple[str, int]]:
+        options = exported.get("options")
+        labels = [str(option) for option in options] if isinstance(options, list) else []
+        return list(zip(labels, _ints(exported.get("counts")), strict=True))
+
+    def _index(self, value: object) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < len(self.options):
+            raise AnswerError(f"an option index from 0 to {len(self.options) - 1}")
         return value
 
 
+@register
+@dataclass(frozen=True, kw_only=True)
 class SinglePoll(_ChoicePoll):
     """One option out of several."""
 
-    name = "single"
+    type: ClassVar[str] = "single"
+    label: ClassVar[str] = "one choice"
 
-    def answer(self, poll: Poll, value: Any) -> Answer:
-        index = self._index(poll, value)
+    def answer(self, value: object) -> Answer:
+        index = self._index(value)
         return Answer(stored=json.dumps(index), members=(str(index),))
 
 
+@register
+@dataclass(frozen=True, kw_only=True)
 class MultiplePoll(_ChoicePoll):
     """Any number of options, at least one."""
 
-    name = "multiple"
+    type: ClassVar[str] = "multiple"
+    label: ClassVar[str] = "several choices"
 
-    def answer(self, poll: Poll, value: Any) -> Answer:
+    def answer(self, value: object) -> Answer:
         if not isinstance(value, list) or not value:
             raise AnswerError("a non-empty list of option indexes")
-        indexes = sorted({self._index(poll, item) for item in value})
+        indexes = sorted({self._index(item) for item in value})
         return Answer(stored=json.dumps(indexes), members=tuple(str(index) for index in indexes))
 
 
-class ScalePoll(PollType):
+@register
+@dataclass(frozen=True, kw_only=True)
+class ScalePoll(Poll):
     """A whole number on a labelled scale."""
 
-    name = "scale"
-    deck_keys = frozenset({"scale"})
+    type: ClassVar[str] = "scale"
+    label: ClassVar[str] = "scale"
+    deck_keys: ClassVar[frozenset[str]] = frozenset({"scale"})
+    scale_min: int = 1
+    scale_max: int = 5
+    scale_labels: dict[int, str] = field(default_factory=dict)
 
-    def parse_definition(self, raw: Mapping[str, Any], report: Report) -> dict[str, Any]:
+    @classmethod
+    def from_deck(cls, raw: Mapping[str, object], report: Report, common: Common) -> Self:
         scale = raw.get("scale", {"min": 1, "max": 5})
         if not isinstance(scale, dict):
             report("scale", "'scale' must be a mapping like {min: 1, max: 5, labels: {1: Never, 5: Always}}")
-            return {}
+            raise DefinitionError
         low, high = scale.get("min", 1), scale.get("max", 5)
-        if not (_is_int(low) and _is_int(high)) or not 0 <= low < high <= low + 10:
+        if not isinstance(low, int) or not isinstance(high, int) or not (_is_int(low) and _is_int(high)) \
+                or not 0 <= low < high <= low + 10:
             report("scale", "scale 'min' and 'max' must be whole numbers, min >= 0, with 2 to 11 steps")
-            return {}
+            raise DefinitionError
         unknown = set(scale) - {"min", "max", "labels"}
         if unknown:
             report("scale", f"unknown scale key '{sorted(unknown)[0]}' (known: labels, max, min)")
@@ -157,66 +273,113 @@ class ScalePoll(PollType):
             report("scale", "scale 'labels' must map numbers to text")
             labels = {}
         for key, label in labels.items():
-            if not _is_int(key) or not low <= key <= high:
+            if not isinstance(key, int) or not _is_int(key) or not low <= key <= high:
                 report("scale", f"scale label key {key!r} is not a whole number from {low} to {high}")
             elif not isinstance(label, str) or not label.strip() or len(label) > 40:
                 report("scale", f"scale label for {key} must be text of at most 40 characters")
             else:
                 cleaned[key] = label.strip()
-        return {"scale_min": low, "scale_max": high, "scale_labels": cleaned}
+        return cls(**common, scale_min=low, scale_max=high, scale_labels=cleaned)
 
-    def public(self, poll: Poll) -> dict[str, Any]:
-        labels = {str(key): label for key, label in sorted(poll.scale_labels.items())}
-        return {"scale": {"min": poll.scale_min, "max": poll.scale_max, "labels": labels}}
+    def public(self) -> TypeFields:
+        labels = {str(key): label for key, label in sorted(self.scale_labels.items())}
+        return {"scale": {"min": self.scale_min, "max": self.scale_max, "labels": labels}}
 
-    def answer(self, poll: Poll, value: Any) -> Answer:
-        if not _is_int(value) or not poll.scale_min <= value <= poll.scale_max:
-            raise AnswerError(f"a whole number from {poll.scale_min} to {poll.scale_max}")
+    def answer(self, value: object) -> Answer:
+        if not isinstance(value, int) or isinstance(value, bool) or not self.scale_min <= value <= self.scale_max:
+            raise AnswerError(f"a whole number from {self.scale_min} to {self.scale_max}")
         return Answer(stored=json.dumps(value), members=(str(value),))
 
-    def results(self, poll: Poll, counts: Mapping[str, int], total: int) -> dict[str, Any]:
-        steps = range(poll.scale_min, poll.scale_max + 1)
+    def results(self, counts: Mapping[str, int], total: int) -> TypeFields:
+        steps = range(self.scale_min, self.scale_max + 1)
         values = [int(counts.get(str(step), 0)) for step in steps]
         answered = sum(values)
         mean = sum(step * count for step, count in zip(steps, values, strict=True)) / answered if answered else None
         return {"counts": values, "mean": round(mean, 2) if mean is not None else None}
 
+    @classmethod
+    def export_pairs(cls, exported: Mapping[str, object]) -> list[tuple[str, int]]:
+        scale = exported.get("scale")
+        if not isinstance(scale, dict):
+            return []
+        labels = scale.get("labels") or {}
+        steps = range(int(scale["min"]), int(scale["max"]) + 1)
+        return [(f"{step} {labels[str(step)]}" if str(step) in labels else str(step), count)
+                for step, count in zip(steps, _ints(exported.get("counts")), strict=True)]
 
-class TextPoll(PollType):
+    @classmethod
+    def report_view(cls, exported: Mapping[str, object]) -> ReportView:
+        view = super().report_view(exported)
+        mean = exported.get("mean")
+        view["note"] = f"mean {mean}" if mean is not None else ""
+        return view
+
+
+class TextAnswer(TypedDict, total=False):
+    """One distinct text answer in results; `hidden` only in the facilitator's."""
+
+    text: str
+    count: int
+    hidden: bool
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class TextPoll(Poll):
     """A short free-text answer, counted by its normalised form."""
 
-    name = "text"
-    deck_keys = frozenset({"max_length"})
+    type: ClassVar[str] = "text"
+    label: ClassVar[str] = "short text"
+    deck_keys: ClassVar[frozenset[str]] = frozenset({"max_length"})
+    views: ClassVar[tuple[str, ...]] = ("cloud", "list")
+    moderated: ClassVar[bool] = True
+    max_length: int = 80
 
-    def parse_definition(self, raw: Mapping[str, Any], report: Report) -> dict[str, Any]:
+    @classmethod
+    def from_deck(cls, raw: Mapping[str, object], report: Report, common: Common) -> Self:
         limit = raw.get("max_length", 80)
-        if not _is_int(limit) or not 1 <= limit <= MAX_TEXT_LENGTH:
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_TEXT_LENGTH:
             report("max_length", f"'max_length' must be a whole number from 1 to {MAX_TEXT_LENGTH}")
-            return {}
-        return {"max_length": limit}
+            raise DefinitionError
+        return cls(**common, max_length=limit)
 
-    def public(self, poll: Poll) -> dict[str, Any]:
-        return {"max_length": poll.max_length}
+    def public(self) -> TypeFields:
+        return {"max_length": self.max_length}
 
-    def answer(self, poll: Poll, value: Any) -> Answer:
+    def answer(self, value: object) -> Answer:
         if not isinstance(value, str):
             raise AnswerError("text")
         text = normalise_text(value)
         if not text:
             raise AnswerError("some text")
-        if len(text) > poll.max_length:
-            raise AnswerError(f"at most {poll.max_length} characters")
+        if len(text) > self.max_length:
+            raise AnswerError(f"at most {self.max_length} characters")
         return Answer(stored=json.dumps(text), members=(text,))
 
-    def results(self, poll: Poll, counts: Mapping[str, int], total: int) -> dict[str, Any]:
-        # Sorted by text, not by arrival, so the order tells nothing about who wrote what.
-        answers = [{"text": text, "count": int(count)} for text, count in sorted(counts.items()) if int(count) > 0]
+    def results(self, counts: Mapping[str, int], total: int) -> TypeFields:
+        return {"answers": self._answers(counts)}
+
+    def staff_results(self, tally: PollTally) -> TypeFields:
+        # The facilitator sees hidden answers too, flagged, so a hide can be undone.
+        answers = self._answers(tally.counts)
+        for answer in answers:
+            answer["hidden"] = answer["text"] in tally.hidden
         return {"answers": answers}
 
+    @staticmethod
+    def _answers(counts: Mapping[str, int]) -> list[TextAnswer]:
+        # Sorted by text, not by arrival, so the order tells nothing about who wrote what.
+        return [TextAnswer(text=text, count=int(count)) for text, count in sorted(counts.items()) if int(count) > 0]
 
-POLL_TYPES: dict[str, PollType] = {kind.name: kind for kind in (SinglePoll(), MultiplePoll(), ScalePoll(), TextPoll())}
+    @classmethod
+    def export_pairs(cls, exported: Mapping[str, object]) -> list[tuple[str, int]]:
+        answers = exported.get("answers")
+        if not isinstance(answers, list):
+            return []
+        return [(str(answer["text"]), int(answer["count"])) for answer in answers]
 
-
-def poll_type(poll: Poll) -> PollType:
-    """The type entry for a poll."""
-    return POLL_TYPES[poll.type]
+    @classmethod
+    def report_view(cls, exported: Mapping[str, object]) -> ReportView:
+        view = super().report_view(exported)
+        view["rows"].sort(key=lambda row: -row["count"])
+        return ReportView(layout="words", note="", rows=view["rows"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
 import redis
 from flask import request
@@ -13,9 +12,10 @@ from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from .broadcast import ResultsBroadcaster, rooms
 from .live import Client, LiveError, Refused, Workshop
+from .payloads import Ack, PollPayload
 
 log = logging.getLogger(__name__)
-Ack = dict[str, Any]
+Payload = dict[str, object]
 
 
 class RateLimiter:
@@ -46,6 +46,11 @@ def _error(code: str, message: str = "") -> Ack:
     return {"ok": False, "error": code, "message": message or code}
 
 
+def _sid() -> str:
+    """The Socket.IO id of the connection being handled."""
+    return str(request.sid)  # type: ignore[attr-defined]  # Flask-SocketIO adds `sid` to the request
+
+
 class WorkshopNamespace(Namespace):
     """The default namespace: one handler per contract event."""
 
@@ -56,35 +61,52 @@ class WorkshopNamespace(Namespace):
         self.limiter = RateLimiter(events_per_second)
         self.clients: dict[str, Client] = {}
 
-    def trigger_event(self, event: str, *args: Any) -> Any:
-        """Answer unknown events with an error instead of silence."""
-        if event not in ("connect", "disconnect") and not hasattr(self, f"on_{event}"):
+    def trigger_event(self, event: str, *args: object) -> object:
+        """The handler boundary: unknown events and handler bugs still get an acknowledgement."""
+        if event in ("connect", "disconnect"):
+            return super().trigger_event(event, *args)
+        if not hasattr(self, f"on_{event}"):
             return _error("not_found", f"unknown event '{event}'")
-        return super().trigger_event(event, *args)
+        if len(args) > 2:  # the connection id, then at most one payload
+            return _error("invalid_payload", "send one object")
+        try:
+            return super().trigger_event(event, *args)
+        except Exception:
+            # A bug must not leave a phone waiting for an acknowledgement that never comes.
+            log.exception("event %s failed", event)
+            return _error("internal", "the server failed to handle this; try again")
 
     # Connections --------------------------------------------------------------------------------------
 
-    def on_connect(self, auth: Any = None) -> None:
+    def on_connect(self, auth: object = None) -> None:
         """Authenticate, join the session's rooms and send the whole state."""
-        self.broadcaster.start()
         try:
             client = self.live.connect(auth)
             state = self.live.state_for(client)
+            self.live.arrived(client)  # last: a refused connection never raises the live count
         except Refused as refused:
             raise ConnectionRefusedError(str(refused)) from refused
-        except (redis.RedisError, LiveError) as error:
+        except LiveError as error:
+            reason = "unknown_session" if error.code == "not_found" else error.code
+            raise ConnectionRefusedError(reason) from error
+        except redis.RedisError as error:
             raise ConnectionRefusedError("unavailable") from error
-        self.clients[request.sid] = client
+        except Exception as error:
+            log.exception("connect failed")
+            raise ConnectionRefusedError("internal") from error
+        sid = _sid()
+        self.clients[sid] = client
         for room in rooms(client.session_id, "all", client.view):
             join_room(room)
-        self.socketio.emit("session_state", state, to=request.sid)
+        self.socketio.emit("session_state", state, to=sid)
         if client.role == "participant":
             self.broadcaster.mark_count(client.session_id)
 
-    def on_disconnect(self, reason: Any = None) -> None:
+    def on_disconnect(self, reason: object = None) -> None:
         """Forget the connection."""
-        client = self.clients.pop(request.sid, None)
-        self.limiter.forget(request.sid)
+        sid = _sid()
+        client = self.clients.pop(sid, None)
+        self.limiter.forget(sid)
         if client is not None and client.role == "participant":
             try:
                 self.live.disconnect(client)
@@ -92,17 +114,17 @@ class WorkshopNamespace(Namespace):
                 log.warning("could not update the participant count on disconnect")
             self.broadcaster.mark_count(client.session_id)
 
-    def _handle(self, data: Any, action: Callable[[Client, dict[str, Any]], Ack | None]) -> Ack:
+    def _handle(self, data: object, action: Callable[[Client, Payload], Ack]) -> Ack:
         """The checks every event shares, then the action; every outcome is an acknowledgement."""
-        client = self.clients.get(request.sid)
+        client = self.clients.get(_sid())
         if client is None:
             return _error("forbidden", "not connected to a session")
-        if not self.limiter.allow(request.sid):
+        if not self.limiter.allow(_sid()):
             return _error("rate_limited", "too many events; slow down")
         if not isinstance(data, dict):
             return _error("invalid_payload", "the payload must be an object")
         try:
-            return {"ok": True, **(action(client, data) or {})}
+            return {"ok": True, **action(client, data)}
         except LiveError as error:
             return _error(error.code, error.message)
         except redis.RedisError:
@@ -111,81 +133,81 @@ class WorkshopNamespace(Namespace):
 
     # Participant --------------------------------------------------------------------------------------
 
-    def on_submit_answer(self, data: Any = None) -> Ack:
+    def on_submit_answer(self, data: object = None) -> Ack:
         """Store an answer, then acknowledge; results follow on the next tick."""
 
-        def submit(client: Client, payload: dict[str, Any]) -> Ack:
+        def submit(client: Client, payload: Payload) -> Ack:
             stored = self.live.submit_answer(client, payload.get("poll"), payload.get("value"))
-            self.broadcaster.mark_poll(client.session_id, stored["poll"])
+            self.broadcaster.mark_poll(client.session_id, str(stored["poll"]))
             return {"poll": stored["poll"], "value": stored["value"]}
 
         return self._handle(data, submit)
 
     # Facilitator --------------------------------------------------------------------------------------
 
-    def on_go_to_slide(self, data: Any = None) -> Ack:
+    def on_go_to_slide(self, data: object = None) -> Ack:
         """Move everyone to a slide."""
 
-        def step(client: Client, payload: dict[str, Any]) -> Ack:
+        def step(client: Client, payload: Payload) -> Ack:
             slide = self.live.go_to_slide(client, payload.get("index"))
             self.socketio.emit("slide_changed", slide, to=rooms(client.session_id, "all")[0])
             if slide["poll"]:
-                self.broadcaster.mark_poll(client.session_id, slide["poll"]["id"])
+                self.broadcaster.mark_poll(client.session_id, str(slide["poll"]["id"]))
             return {"index": slide["index"]}
 
         return self._handle(data, step)
 
-    def _poll_event(self, data: Any, change: Callable[[Client, dict[str, Any]], dict[str, Any]]) -> Ack:
-        def apply(client: Client, payload: dict[str, Any]) -> Ack:
+    def _poll_event(self, data: object, change: Callable[[Client, Payload], PollPayload]) -> Ack:
+        def apply(client: Client, payload: Payload) -> Ack:
             poll = change(client, payload)
             self.socketio.emit("poll_changed", poll, to=rooms(client.session_id, "all")[0])
-            self.broadcaster.mark_poll(client.session_id, poll["id"])
+            self.broadcaster.mark_poll(client.session_id, str(poll["id"]))
             return {"poll": poll}
 
         return self._handle(data, apply)
 
-    def on_open_poll(self, data: Any = None) -> Ack:
+    def on_open_poll(self, data: object = None) -> Ack:
         """Open a poll for answers."""
         return self._poll_event(data, lambda client, p: self.live.set_poll_open(client, p.get("poll"), True))
 
-    def on_close_poll(self, data: Any = None) -> Ack:
+    def on_close_poll(self, data: object = None) -> Ack:
         """Close a poll."""
         return self._poll_event(data, lambda client, p: self.live.set_poll_open(client, p.get("poll"), False))
 
-    def on_set_results_visible(self, data: Any = None) -> Ack:
+    def on_set_results_visible(self, data: object = None) -> Ack:
         """Reveal results to phones, or hide them."""
         return self._poll_event(
             data, lambda client, p: self.live.set_results_visible(client, p.get("poll"), p.get("visible")))
 
-    def on_set_text_view(self, data: Any = None) -> Ack:
+    def on_set_text_view(self, data: object = None) -> Ack:
         """Switch a text poll between word cloud and list."""
         return self._poll_event(
-            data, lambda client, p: self.live.set_text_view(client, p.get("poll"), p.get("view")))
+            data, lambda client, p: self.live.set_results_view(client, p.get("poll"), p.get("view")))
 
-    def on_hide_answer(self, data: Any = None) -> Ack:
+    def on_hide_answer(self, data: object = None) -> Ack:
         """Moderate one text answer off the screens."""
 
-        def hide(client: Client, payload: dict[str, Any]) -> Ack:
+        def hide(client: Client, payload: Payload) -> Ack:
             poll = self.live.hide_answer(client, payload.get("poll"), payload.get("text"), payload.get("hidden"))
             self.broadcaster.mark_poll(client.session_id, poll.id)
             return {}
 
         return self._handle(data, hide)
 
-    def on_set_qr_overlay(self, data: Any = None) -> Ack:
+    def on_set_qr_overlay(self, data: object = None) -> Ack:
         """Show or hide the big QR code on the presenter screen."""
 
-        def overlay(client: Client, payload: dict[str, Any]) -> Ack:
+        def overlay(client: Client, payload: Payload) -> Ack:
             visible = self.live.set_qr_overlay(client, payload.get("visible"))
             self.socketio.emit("qr_overlay", {"visible": visible}, to=rooms(client.session_id, "all")[0])
             return {"visible": visible}
 
         return self._handle(data, overlay)
 
-    def on_end_session(self, data: Any = None) -> Ack:
+    def on_end_session(self, data: object = None) -> Ack:
         """End the session for everyone."""
 
-        def end(client: Client, payload: dict[str, Any]) -> Ack:
+        def end(client: Client, payload: Payload) -> Ack:
             self.live.end_session(client)
             self.socketio.emit("session_ended", {}, to=rooms(client.session_id, "all")[0])
             return {}

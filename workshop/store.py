@@ -4,9 +4,9 @@ Key schema (`{S}` is a session id; the braces are a Redis Cluster hash tag, so o
 share a slot and its Lua scripts stay legal on a cluster):
 
     ws:sessions                  ZSET   session id -> created (epoch seconds); the organisers' index
-    ws:code:CODE                 STRING session id, for joining by code; deleted when the session ends
+    ws:code:CODE                 STRING session id, for joining by code; expires at the session's auto_end_at
     ws:{S}:session               HASH   id code deck title deck_source status created ended slide
-                                        facilitator_key presenter_key qr_overlay participants
+                                        facilitator_key presenter_key qr_overlay participants auto_end_at
     ws:{S}:participants          SET    sha256 of each issued participant token (never the token itself)
     ws:{S}:online                HASH   sha256 of a token -> open connections (the live participant count)
     ws:{S}:poll:{P}              HASH   status (open|closed) visible (0|1) view (cloud|list) total
@@ -15,6 +15,11 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         phone can change its answer; deleted when the session ends
     ws:{S}:poll:{P}:hidden       SET    text members the facilitator hid from the screen
     ws:{S}:flush:{P}             STRING short lock: one server process sends a poll's results per tick
+
+Every per-person key (participants, online, answers) and the code key carry a Redis expiry at the session's
+`auto_end_at` (epoch seconds, start + WORKSHOP_AUTO_END_HOURS), set whenever they are written, so Redis
+deletes the phone-to-answer mapping on time even while no server runs. Past that time the session takes
+no answers.
 """
 
 from __future__ import annotations
@@ -23,18 +28,22 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import redis
 
+from .polls import PollTally
+
 SESSIONS_INDEX = "ws:sessions"
 SESSION_FIELDS = ("id", "code", "deck", "title", "status", "created", "ended", "slide", "facilitator_key",
-                  "presenter_key", "qr_overlay", "participants")
+                  "presenter_key", "qr_overlay", "participants", "auto_end_at")
 
 # Stores one participant's answer and moves the counts from the old answer to the new one, atomically.
 # KEYS: session, poll meta, counts, answers. ARGV: participant hash, record JSON, members...
 _SUBMIT_ANSWER = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return {-2, 0} end
+local session = redis.call('HMGET', KEYS[1], 'status', 'auto_end_at')
+if session[1] ~= 'live' then return {-2, 0} end
+local deadline = tonumber(session[2])
+if deadline and deadline <= tonumber(redis.call('TIME')[1]) then return {-2, 0} end
 if redis.call('HGET', KEYS[2], 'status') ~= 'open' then return {-1, 0} end
 local old = redis.call('HGET', KEYS[4], ARGV[1])
 if old == ARGV[2] then
@@ -52,6 +61,7 @@ else
 end
 for i = 3, #ARGV do redis.call('HINCRBY', KEYS[3], ARGV[i], 1) end
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+if deadline then redis.call('EXPIREAT', KEYS[4], deadline) end
 return {total, 1}
 """
 
@@ -65,11 +75,22 @@ return 1
 
 # Counts a participant connection opening or closing; the field goes when it reaches zero, in the same step,
 # so a reload's close (-1) and open (+1) cannot interleave into deleting the new connection.
-# KEYS: online hash. ARGV: participant hash, delta.
+# KEYS: session, online hash. ARGV: participant hash, delta.
 _ONLINE_CHANGE = """
-local count = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
-if count <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+local count = redis.call('HINCRBY', KEYS[2], ARGV[1], ARGV[2])
+if count <= 0 then redis.call('HDEL', KEYS[2], ARGV[1]) end
+local deadline = redis.call('HGET', KEYS[1], 'auto_end_at')
+if deadline then redis.call('EXPIREAT', KEYS[2], deadline) end
 return count
+"""
+
+# Remembers an issued participant token (by hash) until the session's auto-end time.
+# KEYS: session, participants set. ARGV: participant hash.
+_REGISTER_PARTICIPANT = """
+redis.call('SADD', KEYS[2], ARGV[1])
+local deadline = redis.call('HGET', KEYS[1], 'auto_end_at')
+if deadline then redis.call('EXPIREAT', KEYS[2], deadline) end
+return 1
 """
 
 
@@ -98,20 +119,6 @@ class PollClosed(Exception):
     """The poll does not take answers now."""
 
 
-@dataclass(frozen=True)
-class PollTally:
-    """A poll's stored counts."""
-
-    counts: dict[str, int]
-    total: int
-    hidden: frozenset[str]
-
-    @property
-    def shown(self) -> dict[str, int]:
-        """The counts without the texts the facilitator hid: what screens and exports may show."""
-        return {key: count for key, count in self.counts.items() if key not in self.hidden}
-
-
 def participant_hash(token: str) -> str:
     """What Redis keeps instead of a participant token."""
     return hashlib.sha256(token.encode()).hexdigest()[:32]
@@ -135,6 +142,7 @@ class Store:
         self._set_poll_field = client.register_script(_SET_POLL_FIELD)
         self._online_change = client.register_script(_ONLINE_CHANGE)
         self._end_session = client.register_script(_END_SESSION)
+        self._register_participant = client.register_script(_REGISTER_PARTICIPANT)
 
     @staticmethod
     def _session(sid: str) -> str:
@@ -152,9 +160,9 @@ class Store:
             return False
 
     def create_session(self, fields: dict[str, str], polls_visible: dict[str, bool]) -> bool:
-        """Store a new session; False if its join code is taken."""
+        """Store a new session (`auto_end_at` among its fields); False if its join code is taken."""
         sid, code = fields["id"], fields["code"]
-        if not self.redis.set(f"ws:code:{code}", sid, nx=True):
+        if not self.redis.set(f"ws:code:{code}", sid, nx=True, exat=int(fields["auto_end_at"])):
             return False
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(self._session(sid), mapping=fields)
@@ -245,7 +253,7 @@ class Store:
 
     def register_participant(self, sid: str, who: str) -> None:
         """Remember an issued participant token (by hash)."""
-        self.redis.sadd(f"ws:{{{sid}}}:participants", who)
+        self._register_participant(keys=[self._session(sid), f"ws:{{{sid}}}:participants"], args=[who])
 
     def is_participant(self, sid: str, who: str) -> bool:
         """Whether this token hash was issued for the session."""
@@ -257,7 +265,7 @@ class Store:
 
     def online_change(self, sid: str, who: str, delta: int) -> None:
         """Count a participant connection opening (+1) or closing (-1)."""
-        self._online_change(keys=[f"ws:{{{sid}}}:online"], args=[who, delta])
+        self._online_change(keys=[self._session(sid), f"ws:{{{sid}}}:online"], args=[who, delta])
 
     def online_count(self, sid: str) -> int:
         """Participants with at least one open connection."""
@@ -275,12 +283,8 @@ class Store:
         keys = [self._session(sid), f"ws:{{{sid}}}:participants", f"ws:{{{sid}}}:online"]
         for pid in poll_ids:
             keys += [self._poll(sid, pid, suffix) for suffix in ("", ":counts", ":hidden", ":answers")]
-        if not self._end_session(keys=keys, args=[ended, keep_seconds]):
-            return False
-        code = self.redis.hget(self._session(sid), "code")
-        if code:
-            self.redis.expire(f"ws:code:{code}", keep_seconds)
-        return True
+        # The code key keeps its own expiry (the auto-end time): until then the join page says "ended".
+        return bool(self._end_session(keys=keys, args=[ended, keep_seconds]))
 
     def stale_sessions(self, started_before: float) -> list[str]:
         """Sessions started before a time (epoch seconds), live or not."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import cast
 from urllib.parse import urlencode
 
 import redis
@@ -20,9 +21,10 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
+from .config import Settings
 from .decks import Deck, load_decks
-from .export import to_csv
-from .live import LiveError, Workshop, keys_equal, normalise_code
+from .export import report_sections, to_csv
+from .live import LiveError, SessionPage, Workshop, keys_equal, normalise_code
 from .qr import qr_svg
 
 bp = Blueprint("web", __name__)
@@ -41,12 +43,17 @@ class ApiError(Exception):
 
 def live() -> Workshop:
     """The app's use cases."""
-    return current_app.extensions["workshop"]
+    return cast(Workshop, current_app.extensions["workshop"])
+
+
+def settings() -> Settings:
+    """The app's settings."""
+    return cast(Settings, current_app.extensions["workshop_settings"])
 
 
 def decks() -> dict[str, Deck]:
     """The decks on disk now, so an edited deck is picked up without a restart."""
-    loaded, problems = load_decks(current_app.config["WORKSHOP_DECKS_DIR"])
+    loaded, problems = load_decks(settings().decks_dir)
     for problem in problems:
         current_app.logger.warning("deck skipped: %s", problem)
     return loaded
@@ -57,20 +64,21 @@ def _presented(name: str) -> str | None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         return header[7:].strip()
-    return session.get(name)
+    kept = session.get(name)
+    return kept if isinstance(kept, str) else None
 
 
 def is_facilitator() -> bool:
     """The request carries the server-wide facilitator token."""
-    return keys_equal(_presented("facilitator"), current_app.config["WORKSHOP_FACILITATOR_TOKEN"])
+    return keys_equal(_presented("facilitator"), settings().facilitator_token)
 
 
 def is_organiser() -> bool:
     """The request carries the organiser token."""
-    return keys_equal(_presented("organiser"), current_app.config["WORKSHOP_ORGANISER_TOKEN"])
+    return keys_equal(_presented("organiser"), settings().organiser_token)
 
 
-def require(check: Any) -> None:
+def require(check: Callable[[], bool]) -> None:
     """Refuse an API call without the right token."""
     if not check():
         has_secret = request.headers.get("Authorization") or session
@@ -79,14 +87,14 @@ def require(check: Any) -> None:
 
 
 @bp.before_app_request
-def keep_secret_from_query() -> Any:
+def keep_secret_from_query() -> Response | None:
     """Move a `?token=` or `?key=` into the signed cookie and redirect to the same URL without it."""
     if request.method != "GET" or not ({"token", "key"} & set(request.args)):
         return None
     token, key = request.args.get("token", ""), request.args.get("key", "")
-    if token and keys_equal(token, current_app.config["WORKSHOP_FACILITATOR_TOKEN"]):
+    if token and keys_equal(token, settings().facilitator_token):
         session["facilitator"] = token
-    if token and keys_equal(token, current_app.config["WORKSHOP_ORGANISER_TOKEN"]):
+    if token and keys_equal(token, settings().organiser_token):
         session["organiser"] = token
     if key and request.view_args and "session_id" in request.view_args:
         # A browser may hold both keys of a session (console and presenter link): keep both.
@@ -168,55 +176,50 @@ def join_by_code() -> Response:
 @bp.get("/j/<code>")
 def participant(code: str) -> tuple[str, int] | str:
     """The phone page (the QR code's target)."""
-    code = normalise_code(code)
-    session_id = live().store.session_by_code(code)
-    found = live().store.session(session_id) if session_id else None
-    if found is None:
+    page = live().join_page(code)
+    if page.status == "unknown":
         return render_template("message.html", page_title="Not found", title="No workshop with that code",
-                               message=f"There is no live workshop with the code {code}. Check the code on "
+                               message=f"There is no live workshop with the code {page.code}. Check the code on "
                                        "the screen and try again.", status=404), 404
-    if found.get("status") != "live":
+    if page.status == "ended":
         return render_template("message.html", page_title="Ended", title="This workshop has ended",
                                message="Thank you for taking part.", status=410), 410
-    return render_template("participant.html", page_title=found.get("title", "Workshop"), code=code)
+    return render_template("participant.html", page_title=page.title or "Workshop", code=page.code)
 
 
-def _session_page(session_id: str, *roles: str) -> tuple[dict[str, str], str | None, str | None]:
-    """The session, and the first key this browser holds for one of the roles (in order), with its role."""
-    found = live().store.session(session_id)
-    if found is None:
-        abort(404, "There is no such session.")
+def _session_page(session_id: str, *roles: str) -> SessionPage:
+    """The session's page, with the first key this browser holds for one of the roles (in order)."""
     held = session.get("keys", {}).get(session_id, [])
-    for role in roles:
-        for key in held:
-            if keys_equal(key, found.get(f"{role}_key")):
-                return found, key, role
-    return found, None, None
+    try:
+        return live().session_page(session_id, [key for key in held if isinstance(key, str)], roles)
+    except LiveError as error:
+        if error.code == "not_found":
+            abort(404, "There is no such session.")
+        raise
 
 
-def _page_context(found: dict[str, str]) -> dict[str, Any]:
-    join_url = live().join_url(found["code"])
-    return {"session_id": found["id"], "code": found["code"], "join_url": join_url,
-            "qr_url": url_for("web.qr_code", session_id=found["id"]), "page_title": found.get("title", "")}
+def _page_context(page: SessionPage) -> dict[str, object]:
+    return {"session_id": page.session_id, "code": page.code, "join_url": page.join_url, "key": page.key,
+            "qr_url": url_for("web.qr_code", session_id=page.session_id), "page_title": page.title}
 
 
 @bp.get("/s/<session_id>/present")
 def presenter(session_id: str) -> str:
     """The projector screen; opened by the facilitator it may also step the slides."""
-    found, key, role = _session_page(session_id, "facilitator", "presenter")
-    if key is None:
+    page = _session_page(session_id, "facilitator", "presenter")
+    if page.key is None:
         abort(403, "This screen needs the presenter link of the session.")
-    return render_template("presenter.html", key=key, can_control=role == "facilitator", **_page_context(found))
+    return render_template("presenter.html", can_control=page.role == "facilitator", **_page_context(page))
 
 
 @bp.get("/s/<session_id>/console")
 def console(session_id: str) -> str:
     """The facilitator's console."""
-    found, key, _ = _session_page(session_id, "facilitator")
-    if key is None:
+    page = _session_page(session_id, "facilitator")
+    if page.key is None:
         abort(403, "The console needs the facilitator link of the session.")
     presenter_url = url_for("web.presenter", session_id=session_id)
-    return render_template("console.html", key=key, presenter_url=presenter_url, **_page_context(found))
+    return render_template("console.html", presenter_url=presenter_url, **_page_context(page))
 
 
 # API ----------------------------------------------------------------------------------------------------
@@ -224,7 +227,7 @@ def console(session_id: str) -> str:
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
     """200 while Redis answers, else 503."""
-    if live().store.ping():
+    if live().healthy():
         return jsonify(status="ok"), 200
     return jsonify(status="unavailable"), 503
 
@@ -264,10 +267,11 @@ def start_session() -> tuple[Response, int]:
 @bp.get("/api/sessions/<session_id>/qr.svg")
 def qr_code(session_id: str) -> Response:
     """A QR code of the session's join URL."""
-    found = live().store.session(session_id)
-    if found is None:
-        raise ApiError(404, "not_found", "no such session")
-    response = Response(qr_svg(live().join_url(found["code"])), mimetype="image/svg+xml")
+    try:
+        join_url = live().join_url_of(session_id)
+    except LiveError as error:
+        raise ApiError(404, "not_found", "no such session") from error
+    response = Response(qr_svg(join_url), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -281,10 +285,10 @@ def list_sessions() -> Response:
     return jsonify(live().session_summaries())
 
 
-def _download(session_id: str, extension: str) -> tuple[dict[str, Any], dict[str, str]]:
+def _download(session_id: str, extension: str) -> tuple[dict[str, object], dict[str, str]]:
     require(is_organiser)
     document = live().results_document(session_id)
-    session_info = document["session"]
+    session_info = cast(dict[str, object], document["session"])
     name = f"workshop-{session_info['deck']}-{session_info['created']}-{session_id}-results.{extension}"
     return document, {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
 
@@ -302,8 +306,7 @@ def results_json(session_id: str) -> Response:
 def results_csv(session_id: str) -> Response:
     """Anonymised results as CSV, one row per poll and option."""
     document, headers = _download(session_id, "csv")
-    # A byte-order mark lets spreadsheet programs detect UTF-8.
-    return Response("\ufeff" + to_csv(document), mimetype="text/csv", headers=headers)
+    return Response(to_csv(document), mimetype="text/csv", headers=headers)
 
 
 def _organiser_page() -> str | None:
@@ -329,5 +332,6 @@ def report(session_id: str) -> tuple[str, int] | str:
     refused = _organiser_page()
     if refused:
         return refused, 401
-    return render_template("report.html", page_title="Results report", doc=live().results_document(session_id),
-                           min_responses=live().min_responses)
+    document = live().results_document(session_id)
+    return render_template("report.html", page_title="Results report", doc=document,
+                           sections=report_sections(document), min_responses=live().min_responses)

@@ -1,0 +1,98 @@
+"""The shapes of what crosses the wire: Socket.IO payloads and API answers, as typed dictionaries."""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+# A `poll` payload: id, type, question, status, results_visible, total, view (types with views), plus the
+# fields its poll type adds (`Poll.public`). A `results_updated` payload: poll, total, min_responses,
+# suppressed, needed, plus the type's results (`Poll.results`). Their extra keys depend on the poll type,
+# so they stay plain dictionaries.
+PollPayload = dict[str, object]
+ResultsPayload = dict[str, object]
+View = Literal["facilitator", "presenter", "participant"]
+VIEWS: tuple[View, ...] = ("facilitator", "presenter", "participant")
+
+
+class Ack(TypedDict, total=False):
+    """The acknowledgement of every client event."""
+
+    ok: bool
+    error: str
+    message: str
+    poll: object
+    value: object
+    index: int
+    visible: bool
+
+
+class SessionInfo(TypedDict):
+    """The session part of `session_state`."""
+
+    id: str
+    code: str
+    title: str
+    status: str
+
+
+class SlidePayload(TypedDict):
+    """A slide as phones and screens get it (`slide_changed`, `session_state.slide`)."""
+
+    index: int
+    count: int
+    title: str
+    kind: str
+    html: str
+    poll: PollPayload | None
+    notes: NotRequired[str]  # the facilitator's console only
+
+
+class OutlinePoll(TypedDict):
+    """A poll in the console's slide list."""
+
+    id: str
+    type: str
+    question: str
+
+
+class OutlineSlide(TypedDict):
+    """One entry of the console's slide list."""
+
+    index: int
+    title: str
+    kind: str
+    notes: str
+    poll: OutlinePoll | None
+
+
+class SessionState(TypedDict):
+    """`session_state`: everything one client may see, sent when it connects."""
+
+    role: str
+    view: View
+    session: SessionInfo
+    join_url: str
+    slide: SlidePayload
+    results: ResultsPayload | None
+    qr_overlay: bool
+    min_responses: int
+    participant: NotRequired[str | None]
+    my_answers: NotRequired[dict[str, object]]
+    my_answer: NotRequired[object]
+    participants: NotRequired[int]
+    slides: NotRequired[list[OutlineSlide]]
+
+
+class SessionSummary(TypedDict):
+    """One session on the organiser page and in `GET /api/sessions`."""
+
+    id: str
+    deck: str | None
+    title: str | None
+    status: str
+    created: str | None
+    ended: str | None
+    participants: int
+    answers: dict[str, int]
+    answers_total: int
+    delete_after: str | None
