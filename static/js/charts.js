@@ -1,14 +1,22 @@
-// Live result renderers shared by the presenter, the facilitator console and phones.
-// Every chart builds its DOM once per poll and then updates the existing nodes in place,
-// so several updates a second animate smoothly instead of flickering.
-import { h, setText, setAttr, plural, throttledAnnouncer } from './dom.js';
+// Result charts, the generic building blocks the poll types pick from (static/js/polls/): bars,
+// a scale distribution, a word cloud and a list. Every chart builds its DOM once per poll and then
+// updates the existing nodes in place, so several updates a second animate smoothly instead of flickering.
+import { h, setText, setAttr } from './dom.js';
 
-const pct = (count, total) => (total > 0 ? Math.round((count / total) * 100) : 0);
+/** @import { Poll, Results, Scale } from './types.js' */
+/** @import { Chart } from './polls/registry.js' */
 
-/** Horizontal bars for single and multiple choice. */
-class BarChart {
+const pct = (/** @type {number} */ count, /** @type {number} */ total) =>
+  total > 0 ? Math.round((count / total) * 100) : 0;
+
+/**
+ * Horizontal bars, one per option, from `results.counts`.
+ * @implements {Chart}
+ */
+export class BarChart {
+  /** @param {Poll} poll */
   constructor(poll) {
-    this.rows = poll.options.map((option, index) => {
+    this.rows = (poll.options || []).map((option, index) => {
       const fill = h('span', { class: 'bar-fill' });
       const count = h('span', { class: 'bar-count' }, '0');
       const percent = h('span', { class: 'bar-pct' }, '0%');
@@ -24,6 +32,7 @@ class BarChart {
     this.el = h('ol', { class: `bars bars-${poll.type}` }, this.rows.map((r) => r.row));
   }
 
+  /** @param {Results} results */
   update(results) {
     const counts = results.counts || [];
     const total = results.total || 0;
@@ -39,6 +48,7 @@ class BarChart {
     });
   }
 
+  /** @param {Results} results */
   summary(results) {
     const counts = results.counts || [];
     const top = Math.max(0, ...counts);
@@ -48,10 +58,21 @@ class BarChart {
   }
 }
 
-/** Vertical distribution bars from min to max with end labels and a mean marker. */
-class ScaleChart {
+/** A scale poll's steps (1 to 5 if the payload lacks them). */
+export function scaleOf(/** @type {Poll} */ poll) {
+  /** @type {Scale} */
+  const fallback = { min: 1, max: 5, labels: {} };
+  return poll.scale || fallback;
+}
+
+/**
+ * Vertical distribution bars from min to max with end labels and a mean marker.
+ * @implements {Chart}
+ */
+export class ScaleChart {
+  /** @param {Poll} poll */
   constructor(poll) {
-    const scale = poll.scale || { min: 1, max: 5, labels: {} };
+    const scale = scaleOf(poll);
     const labels = scale.labels || {};
     this.min = scale.min;
     this.max = scale.max;
@@ -100,6 +121,7 @@ class ScaleChart {
     this.el.style.setProperty('--n', String(n));
   }
 
+  /** @param {Results} results */
   update(results) {
     const counts = results.counts || [];
     const max = Math.max(1, ...counts.map((c) => c || 0));
@@ -121,28 +143,43 @@ class ScaleChart {
     }
   }
 
+  /** @param {Results} results */
   summary(results) {
     return typeof results.mean === 'number' ? `Mean ${results.mean.toFixed(1)}.` : '';
   }
 }
 
 const TONES = 5;
-function tone(text) {
+/** One of five colours, always the same for the same text. */
+function tone(/** @type {string} */ text) {
   let hash = 0;
   for (let i = 0; i < text.length; i += 1) hash = (hash * 31 + text.charCodeAt(i)) >>> 0;
   return hash % TONES;
 }
 
-const visibleAnswers = (results) => (results.answers || []).filter((a) => !a.hidden && a.count > 0);
+/** Text answers the room may see (not moderated away), with at least one vote. */
+const visibleAnswers = (/** @type {Results} */ results) => (results.answers || []).filter((a) => !a.hidden && a.count > 0);
 
-/** Word cloud: distinct answers sized by count, in a stable (first seen) order. */
-class WordCloud {
-  constructor(_poll, { limit = 60 } = {}) {
+/** "Most common: …" for screen readers. */
+function commonAnswers(/** @type {Results} */ results) {
+  const answers = visibleAnswers(results).sort((a, b) => b.count - a.count);
+  if (!answers.length) return '';
+  return `Most common: ${answers.slice(0, 3).map((a) => `${a.text} (${a.count})`).join(', ')}.`;
+}
+
+/**
+ * Word cloud: distinct answers sized by count, in a stable (first seen) order.
+ * @implements {Chart}
+ */
+export class WordCloud {
+  constructor({ limit = 60 } = {}) {
+    /** @type {Map<string, {node: HTMLElement, word: HTMLElement, count: HTMLElement}>} */
     this.words = new Map();
     this.limit = limit;
     this.el = h('ul', { class: 'cloud' });
   }
 
+  /** @param {Results} results */
   update(results) {
     const answers = visibleAnswers(results);
     // Only the most frequent `limit` answers are drawn; ties keep the server's (alphabetical) order.
@@ -182,45 +219,57 @@ class WordCloud {
     }
   }
 
+  /** @param {Results} results */
   summary(results) {
-    const answers = visibleAnswers(results).sort((a, b) => b.count - a.count);
-    if (!answers.length) return '';
-    return `Most common: ${answers.slice(0, 3).map((a) => `${a.text} (${a.count})`).join(', ')}.`;
+    return commonAnswers(results);
+  }
+
+  /** @param {Results} results */
+  isEmpty(results) {
+    return !visibleAnswers(results).length;
   }
 }
 
 /**
- * Answers with counts, most frequent first. With `moderate`, hidden answers are included and every
- * row gets a Hide/Show button calling onModerate(text, hidden).
+ * A moderation row's parts: its "hidden" note and its Hide/Show button (disabled while waiting).
+ * @typedef {{state: HTMLElement, buttonText: HTMLElement, button: HTMLButtonElement, busy: boolean}} ModerationParts
  */
-class AnswerList {
-  constructor(_poll, { moderate = null, limit = Infinity } = {}) {
+
+/**
+ * One row of an answer list.
+ * @typedef {{node: HTMLElement, count: HTMLElement, moderation: ModerationParts | null}} AnswerItem
+ */
+
+/**
+ * Answers with counts, most frequent first. With `moderate`, hidden answers are included and every
+ * row gets a Hide/Show button calling moderate(text, hide).
+ * @implements {Chart}
+ */
+export class AnswerList {
+  /** @param {{moderate?: ((text: string, hide: boolean) => Promise<void>) | null, limit?: number}} options */
+  constructor({ moderate = null, limit = Infinity } = {}) {
     this.moderate = moderate;
     this.limit = limit;
+    /** @type {Map<string, AnswerItem>} */
     this.items = new Map();
     this.el = h('ol', { class: `answer-list${moderate ? ' answer-list-moderate' : ''}` });
   }
 
+  /** @param {Results} results */
   update(results) {
     const answers = (results.answers || []).filter((a) => a.count > 0 && (this.moderate || !a.hidden));
     answers.sort((a, b) => b.count - a.count || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
     const shown = answers.slice(0, this.limit);
     const present = new Set();
+    /** @type {HTMLElement[]} */
+    const wanted = [];
     for (const a of shown) {
       present.add(a.text);
-      let it = this.items.get(a.text);
-      if (!it) it = this.create(a.text);
+      const it = this.items.get(a.text) || this.create(a.text);
+      wanted.push(it.node);
       setAttr(it.node, 'data-count', a.count);
       setText(it.count, a.count);
-      if (this.moderate) {
-        const hidden = Boolean(a.hidden);
-        it.node.classList.toggle('is-hidden', hidden);
-        setText(it.state, hidden ? 'Hidden from the room' : '');
-        it.state.hidden = !hidden;
-        setText(it.buttonText, hidden ? 'Show' : 'Hide');
-        it.button.dataset.hidden = hidden ? 'true' : 'false';
-        it.button.disabled = Boolean(it.busy);
-      }
+      if (it.moderation) showModeration(it.node, it.moderation, Boolean(a.hidden));
     }
     for (const [text, it] of this.items) {
       if (!present.has(text)) {
@@ -229,16 +278,18 @@ class AnswerList {
       }
     }
     // Reorder only when needed, so a focused moderation button keeps its focus.
-    const wanted = shown.map((a) => this.items.get(a.text).node);
     const current = Array.from(this.el.children);
     if (wanted.length !== current.length || wanted.some((node, i) => node !== current[i])) {
       const focused = document.activeElement;
       this.el.append(...wanted);
-      if (focused && this.el.contains(focused) && document.activeElement !== focused) focused.focus();
+      if (focused instanceof HTMLElement && this.el.contains(focused) && document.activeElement !== focused) {
+        focused.focus();
+      }
     }
   }
 
-  create(text) {
+  /** A new row for `text` (with its moderation button if this list moderates). */
+  create(/** @type {string} */ text) {
     const count = h('span', { class: 'answer-count' });
     const node = h(
       'li',
@@ -246,135 +297,84 @@ class AnswerList {
       h('span', { class: 'answer-text' }, text),
       h('span', { class: 'answer-count-wrap' }, count, h('span', { class: 'visually-hidden' }, ' answers')),
     );
-    const it = { node, count };
-    if (this.moderate) {
-      it.state = h('span', { class: 'answer-state' });
-      it.buttonText = h('span', {}, 'Hide');
-      it.button = h(
+    /** @type {AnswerItem} */
+    const it = { node, count, moderation: null };
+    const moderate = this.moderate;
+    if (moderate) {
+      const buttonText = h('span', {}, 'Hide');
+      const button = h(
         'button',
-        {
-          type: 'button',
-          class: 'btn btn-small btn-secondary',
-          'data-testid': 'moderate',
-          onclick: async () => {
-            const hide = it.button.dataset.hidden !== 'true';
-            it.busy = true;
-            it.button.disabled = true;
-            try {
-              await this.moderate(text, hide);
-            } finally {
-              it.busy = false;
-              it.button.disabled = false;
-            }
-          },
-        },
-        it.buttonText,
+        { type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'moderate' },
+        buttonText,
         h('span', { class: 'visually-hidden' }, `: ${text}`),
       );
-      node.append(it.state, it.button);
+      /** @type {ModerationParts} */
+      const parts = { state: h('span', { class: 'answer-state' }), buttonText, button, busy: false };
+      button.addEventListener('click', async () => {
+        const hide = button.dataset.hidden !== 'true';
+        parts.busy = true;
+        button.disabled = true;
+        try {
+          await moderate(text, hide);
+        } finally {
+          parts.busy = false;
+          button.disabled = false;
+        }
+      });
+      it.moderation = parts;
+      node.append(parts.state, button);
     }
     this.items.set(text, it);
     return it;
   }
 
+  /** @param {Results} results */
   summary(results) {
-    return WordCloud.prototype.summary.call(this, results);
+    return commonAnswers(results);
+  }
+
+  /** @param {Results} results */
+  isEmpty(results) {
+    return !visibleAnswers(results).length;
   }
 }
 
-function chartFor(poll, options) {
-  if (poll.type === 'single' || poll.type === 'multiple') return new BarChart(poll);
-  if (poll.type === 'scale') return new ScaleChart(poll);
-  if (poll.type === 'text') {
-    if (options.variant === 'phone') return new AnswerList(poll, { limit: 10 });
-    return (poll.view || 'cloud') === 'list' ? new AnswerList(poll, { limit: 40 }) : new WordCloud(poll);
-  }
-  return null;
+/** Mark a moderated row as hidden or shown, and label its button for the opposite. */
+function showModeration(/** @type {HTMLElement} */ node, /** @type {ModerationParts} */ parts, /** @type {boolean} */ hidden) {
+  node.classList.toggle('is-hidden', hidden);
+  setText(parts.state, hidden ? 'Hidden from the room' : '');
+  parts.state.hidden = !hidden;
+  setText(parts.buttonText, hidden ? 'Show' : 'Hide');
+  parts.button.dataset.hidden = hidden ? 'true' : 'false';
+  parts.button.disabled = parts.busy;
 }
 
-/** Number of visible answers shown on a chart (text: total minus moderated ones are still counted). */
-export function answeredLine(total, participants) {
-  if (typeof participants === 'number' && participants >= 0) {
-    return `${total} of ${participants} answered`;
-  }
-  return `${plural(total, 'answer')} so far`;
-}
-
-/**
- * A results area: a message line, a chart, and a throttled screen reader summary.
- * The page decides what to show (chart or message); the view keeps the chart's DOM across updates.
- */
-export class ResultsView {
-  constructor(root, { variant = 'presenter', announceEvery = 8000 } = {}) {
-    this.root = root;
-    this.variant = variant;
-    this.message = h('p', { class: 'results-message', 'data-testid': 'results-message', hidden: true });
-    this.box = h('div', { class: `chart chart-${variant}`, hidden: true });
-    this.live = h('p', { class: 'visually-hidden', 'aria-live': 'polite', 'data-testid': 'results-summary' });
-    root.classList.add('results', `results-${variant}`);
-    root.append(this.message, this.box, this.live);
-    this.announce = throttledAnnouncer(this.live, announceEvery);
-    this.chart = null;
-    this.key = null;
-  }
-
-  /** Show a text message instead of the chart (the chart is kept for later). */
-  showMessage(text, announce = text) {
-    setText(this.message, text);
-    this.message.hidden = false;
-    this.box.hidden = true;
-    if (announce) this.announce(announce);
-  }
-
-  /** Draw (or update) the chart for this poll. */
-  showChart(poll, results) {
-    const key = JSON.stringify([poll.id, poll.type, poll.options, poll.scale, poll.type === 'text' ? poll.view : null]);
-    if (key !== this.key) {
-      this.key = key;
-      this.chart = chartFor(poll, { variant: this.variant });
-      this.box.replaceChildren(this.chart ? this.chart.el : '');
-      this.box.dataset.type = poll.type;
-    }
-    this.message.hidden = true;
-    this.box.hidden = false;
-    if (this.chart) {
-      this.chart.update(results);
-      const total = results.total || 0;
-      this.announce(`${plural(total, 'answer')}. ${this.chart.summary(results)}`.trim());
-    }
-    // An empty text cloud needs some words to look like anything.
-    if (poll.type === 'text' && !visibleAnswers(results).length) {
-      setText(this.message, 'No answers to show yet.');
-      this.message.hidden = false;
-    }
-  }
-
-  /** Forget the chart (new poll on screen). */
-  reset() {
-    this.key = null;
-    this.chart = null;
-    this.box.replaceChildren();
-    this.box.hidden = true;
-    this.message.hidden = true;
-  }
-}
-
-/** The moderation list for text answers in the console. */
+/** The console's list of text answers, each with a Hide/Show button; rebuilt for each poll. */
 export class ModerationList {
+  /**
+   * @param {HTMLElement} root
+   * @param {(pollId: string, text: string, hide: boolean) => Promise<void>} onModerate
+   */
   constructor(root, onModerate) {
     this.root = root;
     this.onModerate = onModerate;
+    /** @type {AnswerList | null} */
     this.list = null;
+    /** @type {string | null} */
     this.pollId = null;
   }
 
+  /** @param {Poll} poll @param {Results | null | undefined} results */
   update(poll, results) {
     if (!this.list || this.pollId !== poll.id) {
-      this.pollId = poll.id;
-      this.list = new AnswerList(poll, { moderate: (text, hidden) => this.onModerate(poll.id, text, hidden) });
+      const pollId = poll.id;
+      this.pollId = pollId;
+      this.list = new AnswerList({ moderate: (text, hide) => this.onModerate(pollId, text, hide) });
       this.root.replaceChildren(this.list.el);
     }
-    this.list.update(results || { answers: [] });
+    /** @type {Results} */
+    const none = { poll: poll.id, total: 0, answers: [] };
+    this.list.update(results || none);
   }
 
   reset() {

@@ -1,48 +1,64 @@
 // Facilitator console: step through slides, run polls, moderate text answers, end the session.
-import { $, h, setText, show, setSlideHtml } from './dom.js';
-import { connect, request, ackMessage, fullScreenMessage, followSession } from './socket.js';
-import { ResultsView, ModerationList, answeredLine } from './charts.js';
+import { $$, element, h, setText, show, setSlideHtml } from './dom.js';
+import { request, ackMessage } from './socket.js';
+import { followSession } from './follower.js';
+import { ModerationList } from './charts.js';
+import { ResultsView, answeredLine, moreAnswers } from './results-view.js';
+import { pollType } from './polls/index.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
+
+/** @import { Ack, Slide, SlideOutline } from './types.js' */
+/** @import { FollowedState } from './follower.js' */
 
 const cfg = document.body.dataset;
 
 const els = {
-  sessionTitle: $('#session-title'),
-  participants: $('#participant-count'),
-  connState: $('#conn-state'),
-  connText: $('#conn-text'),
-  openPresenter: $('#open-presenter'),
-  qrToggle: $('#qr-toggle'),
-  help: $('#help-button'),
-  end: $('#end-session'),
-  slideList: $('#slide-list'),
-  pos: $('#slide-pos'),
-  title: $('#slide-title'),
-  prev: $('#prev'),
-  next: $('#next'),
-  message: $('#control-message'),
-  notes: $('#notes'),
-  slideHtml: $('#slide-html'),
-  noPoll: $('#no-poll'),
-  pollBox: $('#poll-box'),
-  pollType: $('#poll-type'),
-  pollStatus: $('#poll-status'),
-  question: $('#poll-question'),
-  openPoll: $('#open-poll'),
-  closePoll: $('#close-poll'),
-  toggleResults: $('#toggle-results'),
-  textView: $('#text-view-controls'),
-  viewCloud: $('#view-cloud'),
-  viewList: $('#view-list'),
-  answered: $('#answered'),
-  visibility: $('#visibility-note'),
-  results: $('#results'),
-  moderation: $('#moderation'),
-  moderationList: $('#moderation-list'),
+  sessionTitle: element('#session-title', HTMLElement),
+  participants: element('#participant-count', HTMLElement),
+  connState: element('#conn-state', HTMLElement),
+  connText: element('#conn-text', HTMLElement),
+  openPresenter: element('#open-presenter', HTMLButtonElement),
+  qrToggle: element('#qr-toggle', HTMLButtonElement),
+  help: element('#help-button', HTMLButtonElement),
+  end: element('#end-session', HTMLButtonElement),
+  slideList: element('#slide-list', HTMLElement),
+  pos: element('#slide-pos', HTMLElement),
+  title: element('#slide-title', HTMLElement),
+  prev: element('#prev', HTMLButtonElement),
+  next: element('#next', HTMLButtonElement),
+  message: element('#control-message', HTMLElement),
+  notes: element('#notes', HTMLElement),
+  slideHtml: element('#slide-html', HTMLElement),
+  noPoll: element('#no-poll', HTMLElement),
+  pollBox: element('#poll-box', HTMLElement),
+  pollType: element('#poll-type', HTMLElement),
+  pollStatus: element('#poll-status', HTMLElement),
+  question: element('#poll-question', HTMLElement),
+  openPoll: element('#open-poll', HTMLButtonElement),
+  closePoll: element('#close-poll', HTMLButtonElement),
+  toggleResults: element('#toggle-results', HTMLButtonElement),
+  viewControls: element('#text-view-controls', HTMLElement),
+  viewCloud: element('#view-cloud', HTMLButtonElement),
+  viewList: element('#view-list', HTMLButtonElement),
+  answered: element('#answered', HTMLElement),
+  visibility: element('#visibility-note', HTMLElement),
+  results: element('#results', HTMLElement),
+  moderation: element('#moderation', HTMLElement),
+  moderationList: element('#moderation-list', HTMLElement),
 };
 
-const TYPE_NAMES = { single: 'Single choice', multiple: 'Multiple choice', scale: 'Scale', text: 'Text' };
+/** The view switch's buttons by the view they choose (the template has cloud and list). */
+const VIEW_BUTTONS = { cloud: els.viewCloud, list: els.viewList };
 
+/**
+ * @typedef {object} ConsoleOwnState
+ * @property {SlideOutline[]} slides  the deck's outline, for the slide list
+ * @property {number} participants
+ * @property {boolean} qr  the big QR code is on the presenter screen
+ * @property {boolean} connected
+ * @property {Set<string>} busy  ids of buttons waiting for an acknowledgement
+ */
+/** @type {FollowedState & ConsoleOwnState} */
 const state = {
   slide: null,
   slides: [],
@@ -51,14 +67,17 @@ const state = {
   qr: false,
   connected: false,
   ended: false,
-  busy: new Set(), // buttons waiting for an acknowledgement
+  busy: new Set(),
 };
 const preview = new ResultsView(els.results, { variant: 'console', announceEvery: 20000 });
 const moderation = new ModerationList(els.moderationList, moderate);
-let slideItems = [];
-let messageTimer = null;
+/** @type {HTMLButtonElement[]} */
+let slideButtons = [];
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let messageTimer;
 
-function note(text, kind = 'info') {
+/** A short message under the step buttons; errors stay a little longer. */
+function note(/** @type {string} */ text, kind = 'info') {
   setText(els.message, text);
   els.message.dataset.kind = kind;
   clearTimeout(messageTimer);
@@ -68,26 +87,31 @@ function note(text, kind = 'info') {
 }
 
 // ---- connection --------------------------------------------------------------------------
-const socket = connect(() => ({ session: cfg.session, key: cfg.key }), {
-  onFatal(reason) {
-    if (reason === 'session_ended') showEnded();
-    else if (reason === 'unknown_session') {
-      fullScreenMessage({
-        title: 'Session not found',
-        message: 'This workshop session does not exist (any more).',
-        testid: 'unknown-session',
-        link: { href: '/', text: 'Back to the start page' },
-        tone: 'warn',
-      });
-    } else {
-      fullScreenMessage({
-        title: 'Not authorised',
-        message: 'This console link is not valid. Use the facilitator link from the start page.',
-        testid: 'unauthorized',
-        link: { href: '/', text: 'Back to the start page' },
-        tone: 'warn',
-      });
-    }
+const home = { href: '/', text: 'Back to the start page' };
+const follower = followSession(state, {
+  auth: () => ({ session: cfg.session, key: cfg.key }),
+  titleSuffix: 'Console',
+  screens: {
+    session_ended: {
+      title: 'Session ended',
+      message: 'Participants now see a thank-you screen. The anonymised results stay available to the organiser.',
+      testid: 'ended',
+      link: home,
+    },
+    unknown_session: {
+      title: 'Session not found',
+      message: 'This workshop session does not exist (any more).',
+      testid: 'unknown-session',
+      link: home,
+      tone: 'warn',
+    },
+    unauthorized: {
+      title: 'Not authorised',
+      message: 'This console link is not valid. Use the facilitator link from the start page.',
+      testid: 'unauthorized',
+      link: home,
+      tone: 'warn',
+    },
   },
   onStatus(connected) {
     state.connected = connected;
@@ -95,27 +119,17 @@ const socket = connect(() => ({ session: cfg.session, key: cfg.key }), {
     setText(els.connText, connected ? 'Connected' : 'Reconnecting…');
     renderControls();
   },
+  onState(s) {
+    if (s.session && s.session.title) setText(els.sessionTitle, s.session.title);
+    if (Array.isArray(s.slides)) setSlides(s.slides);
+    if (typeof s.participants === 'number') state.participants = s.participants;
+    state.qr = Boolean(s.qr_overlay);
+  },
+  showSlide,
+  renderPoll: () => renderPoll(),
+  renderResults: () => renderResults(),
 });
-
-socket.on('session_state', (s) => {
-  if (!s) return;
-  if (s.session) {
-    if (s.session.title) {
-      setText(els.sessionTitle, s.session.title);
-      document.title = `${s.session.title} · Console`;
-    }
-    if (s.session.status === 'ended') {
-      showEnded();
-      return;
-    }
-  }
-  if (Array.isArray(s.slides)) setSlides(s.slides);
-  if (typeof s.participants === 'number') state.participants = s.participants;
-  if (s.results && s.results.poll) state.results[s.results.poll] = s.results;
-  state.qr = Boolean(s.qr_overlay);
-  setSlide(s.slide);
-});
-followSession(socket, state, { setSlide, renderPoll: () => renderPoll(), renderResults: () => renderResults() });
+const socket = follower.socket;
 socket.on('participant_count', (msg) => {
   if (!msg || typeof msg.count !== 'number') return;
   state.participants = msg.count;
@@ -125,26 +139,15 @@ socket.on('qr_overlay', (msg) => {
   state.qr = Boolean(msg && msg.visible);
   renderControls();
 });
-socket.on('session_ended', () => showEnded());
 
 // ---- rendering ---------------------------------------------------------------------------
-function showEnded() {
-  if (state.ended) return;
-  state.ended = true;
-  socket.stop();
-  fullScreenMessage({
-    title: 'Session ended',
-    message: 'Participants now see a thank-you screen. The anonymised results stay available to the organiser.',
-    testid: 'ended',
-    link: { href: '/', text: 'Back to the start page' },
-  });
-}
-
-function setSlides(slides) {
+/** The slide list: one button per slide, with a tag for the join screen and for polls. */
+function setSlides(/** @type {SlideOutline[]} */ slides) {
   state.slides = slides;
-  slideItems = slides.map((s, i) => {
+  slideButtons = slides.map((s, i) => {
     const index = typeof s.index === 'number' ? s.index : i;
-    const button = h(
+    const typeLabel = s.poll ? pollType(s.poll.type).label : '';
+    return h(
       'button',
       {
         type: 'button',
@@ -159,23 +162,20 @@ function setSlides(slides) {
       s.poll
         ? h(
             'span',
-            { class: 'slide-tag tag-poll', title: `Poll: ${TYPE_NAMES[s.poll.type] || s.poll.type}` },
+            { class: 'slide-tag tag-poll', title: `Poll: ${typeLabel}` },
             h('span', { 'aria-hidden': 'true' }, '▮▮ '),
             'Poll',
-            h('span', { class: 'visually-hidden' }, ` (${TYPE_NAMES[s.poll.type] || s.poll.type})`),
+            h('span', { class: 'visually-hidden' }, ` (${typeLabel})`),
           )
         : null,
     );
-    return h('li', {}, button);
   });
-  els.slideList.replaceChildren(...slideItems);
+  els.slideList.replaceChildren(...slideButtons.map((button) => h('li', {}, button)));
   renderControls();
 }
 
-function setSlide(slide) {
-  if (state.ended || !slide) return;
-  const previousPoll = state.slide && state.slide.poll ? state.slide.poll.id : null;
-  state.slide = slide;
+/** The current slide: position, title, notes, text, and its poll panel. */
+function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChanged) {
   setText(els.pos, `Slide ${slide.index + 1} of ${slide.count}`);
   setText(els.title, slide.title || (slide.kind === 'join' ? 'Join screen' : 'Untitled'));
   const listed = state.slides.find((s, i) => (typeof s.index === 'number' ? s.index : i) === slide.index);
@@ -189,8 +189,7 @@ function setSlide(slide) {
   }
   setSlideHtml(els.slideHtml, slide.kind === 'join' && !slide.html ? '<p>Full-screen QR code and join code.</p>' : slide.html);
 
-  for (const li of slideItems) {
-    const button = li.firstChild;
+  for (const button of slideButtons) {
     const current = Number(button.dataset.index) === slide.index;
     if (current) button.setAttribute('aria-current', 'step');
     else button.removeAttribute('aria-current');
@@ -203,7 +202,7 @@ function setSlide(slide) {
     preview.reset();
     moderation.reset();
   } else {
-    if (previousPoll !== slide.poll.id) {
+    if (pollChanged) {
       preview.reset();
       moderation.reset();
     }
@@ -214,9 +213,12 @@ function setSlide(slide) {
   renderControls();
 }
 
+/** The poll panel: type, question, status, results visibility, and the type's extra controls. */
 function renderPoll() {
-  const poll = state.slide.poll;
-  setText(els.pollType, TYPE_NAMES[poll.type] || poll.type);
+  const poll = state.slide && state.slide.poll;
+  if (!poll) return;
+  const type = pollType(poll.type);
+  setText(els.pollType, type.label);
   setText(els.question, poll.question);
   const open = poll.status === 'open';
   setText(els.pollStatus, open ? 'Open' : 'Closed');
@@ -227,18 +229,22 @@ function renderPoll() {
     els.visibility,
     poll.results_visible ? '· Results are on the screen and phones' : '· Results are hidden from the room',
   );
-  const isText = poll.type === 'text';
-  show(els.textView, isText);
-  show(els.moderation, isText);
-  if (isText) {
-    const v = poll.view || 'cloud';
-    els.viewCloud.setAttribute('aria-pressed', v === 'cloud' ? 'true' : 'false');
-    els.viewList.setAttribute('aria-pressed', v === 'list' ? 'true' : 'false');
+  // Types whose results can be shown more than one way get the view switch; moderated ones the list.
+  const views = type.views || [];
+  show(els.viewControls, views.length > 0);
+  show(els.moderation, Boolean(type.moderated));
+  if (views.length) {
+    const current = poll.view || views[0];
+    for (const [view, button] of Object.entries(VIEW_BUTTONS)) {
+      show(button, views.includes(view));
+      button.setAttribute('aria-pressed', view === current ? 'true' : 'false');
+    }
   }
   renderResults();
   renderControls();
 }
 
+/** The results preview (always visible here) and, for moderated types, the moderation list. */
 function renderResults() {
   const poll = state.slide && state.slide.poll;
   if (!poll) return;
@@ -246,15 +252,15 @@ function renderResults() {
   if (!r || !r.total) {
     preview.showMessage('No answers yet', null);
   } else if (r.suppressed) {
-    const n = r.needed || 0;
-    preview.showMessage(`Waiting for ${n} more ${n === 1 ? 'answer' : 'answers'} (results need at least ${r.min_responses || n} answers)`);
+    preview.showMessage(`Waiting for ${moreAnswers(r)} (results need at least ${r.min_responses || r.needed || 0} answers)`);
   } else {
     preview.showChart(poll, r);
   }
-  if (poll.type === 'text') moderation.update(poll, r && !r.suppressed ? r : { answers: [] });
+  if (pollType(poll.type).moderated) moderation.update(poll, r && !r.suppressed ? r : null);
   renderCounts();
 }
 
+/** The number of people joined, and how many of them answered the poll. */
 function renderCounts() {
   setText(els.participants, state.participants);
   const poll = state.slide && state.slide.poll;
@@ -264,9 +270,10 @@ function renderCounts() {
   }
 }
 
+/** Enable what can be done now: connected, not waiting for that button's answer, not at an end. */
 function renderControls() {
   const live = state.connected && !state.ended;
-  for (const el of document.querySelectorAll('.needs-connection')) el.disabled = !live || state.busy.has(el.id);
+  for (const el of $$('.needs-connection', HTMLButtonElement)) el.disabled = !live || state.busy.has(el.id);
   const slide = state.slide;
   if (slide) {
     if (slide.index <= 0) els.prev.disabled = true;
@@ -282,6 +289,13 @@ function renderControls() {
 }
 
 // ---- actions -----------------------------------------------------------------------------
+/**
+ * Send a facilitator event; its button is busy until the acknowledgement, a refusal is shown.
+ * @param {HTMLButtonElement | null} button
+ * @param {string} event
+ * @param {object} payload
+ * @param {(ack: Ack) => void} [success]
+ */
 async function act(button, event, payload, success) {
   if (button) {
     state.busy.add(button.id);
@@ -300,13 +314,13 @@ async function act(button, event, payload, success) {
   return res;
 }
 
-function goTo(index) {
-  const slide = state.slide;
-  if (!slide || index < 0 || index >= slide.count || index === slide.index) return;
-  act(null, 'go_to_slide', { index });
+/** Report a refused slide change (the slide itself arrives as `slide_changed`). */
+function stepped(/** @type {Ack | null} */ res) {
+  if (res && !res.ok) note(ackMessage(res.error), 'error');
+  renderControls();
 }
-
-const step = (delta) => state.slide && goTo(state.slide.index + delta);
+const goTo = (/** @type {number} */ index) => follower.goTo(index).then(stepped);
+const step = (/** @type {number} */ delta) => follower.step(delta).then(stepped);
 
 function togglePoll() {
   const poll = state.slide && state.slide.poll;
@@ -334,10 +348,12 @@ function toggleResults() {
   });
 }
 
-function setView(view) {
+/** Switch how screens show the poll's results (a type with `views`: word cloud or list). */
+function setView(/** @type {'cloud' | 'list'} */ view) {
   const poll = state.slide && state.slide.poll;
-  if (!poll || poll.type !== 'text' || (poll.view || 'cloud') === view) return;
-  act(view === 'cloud' ? els.viewCloud : els.viewList, 'set_text_view', { poll: poll.id, view }, () => {
+  const views = poll ? pollType(poll.type).views || [] : [];
+  if (!poll || !views.includes(view) || (poll.view || views[0]) === view) return;
+  act(VIEW_BUTTONS[view], 'set_text_view', { poll: poll.id, view }, () => {
     poll.view = view;
     renderPoll();
   });
@@ -351,7 +367,8 @@ function toggleQr() {
   });
 }
 
-async function moderate(pollId, text, hidden) {
+/** Hide a text answer from the room, or show it again. */
+async function moderate(/** @type {string} */ pollId, /** @type {string} */ text, /** @type {boolean} */ hidden) {
   const res = await act(null, 'hide_answer', { poll: pollId, text, hidden });
   if (res.ok) {
     const r = state.results[pollId];
@@ -367,7 +384,7 @@ function endSession() {
   if (!state.connected || state.ended) return;
   // eslint-disable-next-line no-alert
   if (!window.confirm('End this session for everyone? Phones will show a thank-you screen and no more answers can be given.')) return;
-  act(els.end, 'end_session', {}, () => showEnded());
+  act(els.end, 'end_session', {}, () => follower.end());
 }
 
 els.prev.addEventListener('click', () => step(-1));

@@ -1,16 +1,20 @@
 // Facilitator home: start a session from a deck. Participant home: the join form.
-import { $, $$, setText } from './dom.js';
+import { $$, optionalElement, setText } from './dom.js';
 
 // One error message, moved next to the deck whose button was pressed.
-const errorBox = $('#start-error');
+const errorBox = optionalElement('#start-error', HTMLElement);
+const startButtons = () => $$('.btn-start', HTMLButtonElement);
 
-function showError(text) {
+/** Show why the session did not start. */
+function showError(/** @type {string} */ text) {
   if (!errorBox) return;
   setText(errorBox, text);
   errorBox.hidden = false;
 }
 
-async function describeFailure(response) {
+/** The server's own message for a refused start, else one for its status code. */
+async function describeFailure(/** @type {Response} */ response) {
+  /** @type {{message?: string} | null} */
   let body = null;
   try {
     body = await response.json();
@@ -27,13 +31,14 @@ async function describeFailure(response) {
   return `The session could not be started (error ${response.status}).`;
 }
 
-async function start(button) {
+/** Start a session of this button's deck and go to its console. */
+async function start(/** @type {HTMLButtonElement} */ button) {
   const label = button.textContent;
   if (errorBox) {
     errorBox.hidden = true;
     button.after(errorBox);
   }
-  $$('.btn-start').forEach((b) => {
+  startButtons().forEach((b) => {
     b.disabled = true;
   });
   button.setAttribute('aria-busy', 'true');
@@ -64,17 +69,17 @@ async function start(button) {
   setText(button, label);
   button.removeAttribute('aria-busy');
   button.classList.remove('is-loading');
-  $$('.btn-start').forEach((b) => {
+  startButtons().forEach((b) => {
     b.disabled = false;
   });
 }
 
-for (const button of $$('.btn-start')) {
+for (const button of startButtons()) {
   button.addEventListener('click', () => start(button));
 }
 
 // Join form: show the code in capitals as it is typed (the server is sent capitals too).
-const codeInput = $('#join-code-input');
+const codeInput = optionalElement('#join-code-input', HTMLInputElement);
 if (codeInput) {
   codeInput.addEventListener('input', () => {
     const { selectionStart, selectionEnd } = codeInput;

@@ -2,19 +2,35 @@
 import { h, isTyping } from './dom.js';
 
 /**
- * Install shortcuts. `actions` maps names to functions (missing ones are ignored and not listed):
- * next, prev, togglePoll, toggleResults, toggleQr, fullscreen.
+ * What a page lets the keyboard do; a missing action is ignored and not listed in the help.
+ * @typedef {object} ShortcutActions
+ * @property {() => void} [next]
+ * @property {() => void} [prev]
+ * @property {() => void} [togglePoll]
+ * @property {() => void} [toggleResults]
+ * @property {() => void} [toggleQr]
+ * @property {() => void} [fullscreen]
+ */
+
+/** @typedef {keyof ShortcutActions | 'help'} ShortcutName */
+
+/** @type {[ShortcutName, string[], string][]} */
+const HELP = [
+  ['next', ['→', 'Space', 'Page Down'], 'Next slide'],
+  ['prev', ['←', 'Page Up'], 'Previous slide'],
+  ['togglePoll', ['O'], 'Open or close the poll'],
+  ['toggleResults', ['R'], 'Show or hide results'],
+  ['toggleQr', ['Q'], 'Show or hide the join QR code'],
+  ['fullscreen', ['F'], 'Full screen on or off'],
+  ['help', ['?'], 'Show this help'],
+];
+
+/**
+ * Install shortcuts.
+ * @param {ShortcutActions} actions
  */
 export function installShortcuts(actions) {
-  const help = [
-    ['next', ['→', 'Space', 'Page Down'], 'Next slide'],
-    ['prev', ['←', 'Page Up'], 'Previous slide'],
-    ['togglePoll', ['O'], 'Open or close the poll'],
-    ['toggleResults', ['R'], 'Show or hide results'],
-    ['toggleQr', ['Q'], 'Show or hide the join QR code'],
-    ['fullscreen', ['F'], 'Full screen on or off'],
-    ['help', ['?'], 'Show this help'],
-  ].filter(([name]) => name === 'help' || actions[name]);
+  const help = HELP.filter(([name]) => name === 'help' || actions[name]);
 
   const dialog = buildHelp(help);
   document.body.append(dialog);
@@ -23,7 +39,8 @@ export function installShortcuts(actions) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     if (isTyping(event.target)) return;
     if (dialog.open) return; // the dialog handles Escape itself
-    const onButton = event.target.closest && event.target.closest('button, a, summary, [role="button"]');
+    const onButton = event.target instanceof Element && event.target.closest('button, a, summary, [role="button"]');
+    /** @type {ShortcutName | null} */
     let name = null;
     switch (event.key) {
       case 'ArrowRight':
@@ -65,16 +82,18 @@ export function installShortcuts(actions) {
       openHelp(dialog);
       return;
     }
-    if (name && actions[name]) {
+    const action = name && actions[name];
+    if (action) {
       event.preventDefault();
-      actions[name]();
+      action();
     }
   });
 
   return { openHelp: () => openHelp(dialog) };
 }
 
-function buildHelp(help) {
+/** The help dialog listing the page's shortcuts. */
+function buildHelp(/** @type {[ShortcutName, string[], string][]} */ help) {
   const list = h(
     'dl',
     { class: 'shortcut-list' },
@@ -99,7 +118,7 @@ function buildHelp(help) {
   return dialog;
 }
 
-function openHelp(dialog) {
+function openHelp(/** @type {HTMLDialogElement} */ dialog) {
   if (!dialog.open) dialog.showModal();
 }
 

@@ -1,44 +1,58 @@
 // Presenter (projector) screen: the current slide, the join QR code and live results.
-import { $, h, setText, show, setSlideHtml, plural } from './dom.js';
-import { connect, request, ackMessage, fullScreenMessage, followSession } from './socket.js';
-import { ResultsView, answeredLine } from './charts.js';
+import { element, h, setText, show, setSlideHtml, plural } from './dom.js';
+import { request, ackMessage } from './socket.js';
+import { followSession } from './follower.js';
+import { ResultsView, answeredLine, moreAnswers } from './results-view.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
+
+/** @import { Ack, Slide } from './types.js' */
+/** @import { FollowedState } from './follower.js' */
+/** @import { ShortcutActions } from './keys.js' */
 
 const cfg = document.body.dataset;
 const canControl = cfg.canControl === 'true';
 
 const els = {
-  stage: $('#main'),
-  slide: $('#stage-slide'),
-  kicker: $('#stage-kicker'),
-  title: $('#slide-title'),
-  body: $('#slide-body'),
-  poll: $('#stage-poll'),
-  question: $('#poll-question'),
-  pollStatus: $('#poll-status'),
-  results: $('#results'),
-  answered: $('#answered'),
-  participants: $('#participant-count'),
-  participantLabel: $('#participant-label'),
-  joinPanel: $('#join-panel'),
-  qrClose: $('#qr-close'),
-  help: $('#help-button'),
+  stage: element('#main', HTMLElement),
+  slide: element('#stage-slide', HTMLElement),
+  kicker: element('#stage-kicker', HTMLElement),
+  title: element('#slide-title', HTMLElement),
+  body: element('#slide-body', HTMLElement),
+  poll: element('#stage-poll', HTMLElement),
+  question: element('#poll-question', HTMLElement),
+  pollStatus: element('#poll-status', HTMLElement),
+  results: element('#results', HTMLElement),
+  answered: element('#answered', HTMLElement),
+  participants: element('#participant-count', HTMLElement),
+  participantLabel: element('#participant-label', HTMLElement),
+  joinPanel: element('#join-panel', HTMLElement),
+  qrClose: element('#qr-close', HTMLButtonElement),
+  help: element('#help-button', HTMLButtonElement),
 };
 
+/**
+ * @typedef {object} PresenterOwnState
+ * @property {number} participants
+ * @property {boolean} serverQr  the facilitator put the big QR code on screen
+ * @property {boolean | null} localQr  a local override of it (null: follow the facilitator)
+ */
+/** @type {FollowedState & PresenterOwnState} */
 const state = {
   slide: null,
   results: {},
   participants: 0,
   serverQr: false,
-  localQr: null, // a local override of the QR overlay (null: follow the facilitator)
+  localQr: null,
   ended: false,
 };
 const view = new ResultsView(els.results, { variant: 'presenter', announceEvery: 15000 });
 const toast = h('p', { class: 'stage-toast', role: 'status', 'data-testid': 'toast', hidden: true });
 els.stage.append(toast);
-let toastTimer = null;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let toastTimer;
 
-function say(text) {
+/** A short note on the stage, e.g. why a shortcut did nothing. */
+function say(/** @type {string} */ text) {
   setText(toast, text);
   toast.hidden = false;
   clearTimeout(toastTimer);
@@ -49,36 +63,29 @@ function say(text) {
 
 // ---- connection --------------------------------------------------------------------------
 const auth = canControl ? { session: cfg.session, key: cfg.key, view: 'presenter' } : { session: cfg.session, key: cfg.key };
-const socket = connect(() => auth, {
-  onFatal(reason) {
-    if (reason === 'session_ended') showEnded();
-    else if (reason === 'unknown_session') {
-      fullScreenMessage({ title: 'Session not found', message: 'This workshop session does not exist any more.', testid: 'unknown-session', tone: 'warn' });
-    } else {
-      fullScreenMessage({
-        title: 'Not authorised',
-        message: 'This presenter link is not valid. Open the presenter screen again from the facilitator console.',
-        testid: 'unauthorized',
-        tone: 'warn',
-      });
-    }
+const follower = followSession(state, {
+  auth: () => auth,
+  titleSuffix: 'Presenter',
+  screens: {
+    session_ended: { title: 'Session ended', message: 'Thank you for taking part.', testid: 'ended' },
+    unknown_session: { title: 'Session not found', message: 'This workshop session does not exist any more.', testid: 'unknown-session', tone: 'warn' },
+    unauthorized: {
+      title: 'Not authorised',
+      message: 'This presenter link is not valid. Open the presenter screen again from the facilitator console.',
+      testid: 'unauthorized',
+      tone: 'warn',
+    },
   },
+  onState(s) {
+    if (typeof s.participants === 'number') state.participants = s.participants;
+    state.serverQr = Boolean(s.qr_overlay);
+    state.localQr = null;
+  },
+  showSlide,
+  renderPoll: () => renderPoll(false),
+  renderResults: () => renderResults(),
 });
-
-socket.on('session_state', (s) => {
-  if (!s) return;
-  if (s.session && s.session.title) document.title = `${s.session.title} · Presenter`;
-  if (s.session && s.session.status === 'ended') {
-    showEnded();
-    return;
-  }
-  if (typeof s.participants === 'number') state.participants = s.participants;
-  if (s.results && s.results.poll) state.results[s.results.poll] = s.results;
-  state.serverQr = Boolean(s.qr_overlay);
-  state.localQr = null;
-  setSlide(s.slide);
-});
-followSession(socket, state, { setSlide, renderPoll: () => renderPoll(false), renderResults: () => renderResults() });
+const socket = follower.socket;
 socket.on('participant_count', (msg) => {
   if (!msg || typeof msg.count !== 'number') return;
   state.participants = msg.count;
@@ -89,20 +96,10 @@ socket.on('qr_overlay', (msg) => {
   state.localQr = null;
   renderJoinPanel();
 });
-socket.on('session_ended', () => showEnded());
 
 // ---- rendering ---------------------------------------------------------------------------
-function showEnded() {
-  if (state.ended) return;
-  state.ended = true;
-  socket.stop();
-  fullScreenMessage({ title: 'Session ended', message: 'Thank you for taking part.', testid: 'ended' });
-}
-
-function setSlide(slide) {
-  if (state.ended || !slide) return;
-  const previousPoll = state.slide && state.slide.poll ? state.slide.poll.id : null;
-  state.slide = slide;
+/** A new slide on the stage: its text, its poll, the join panel; then shrink it to fit. */
+function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChanged) {
   els.stage.dataset.kind = slide.kind || 'content';
   els.stage.dataset.poll = slide.poll ? slide.poll.type : 'none';
   setText(els.kicker, typeof slide.index === 'number' && slide.count ? `${slide.index + 1} / ${slide.count}` : '');
@@ -110,7 +107,7 @@ function setSlide(slide) {
   setSlideHtml(els.body, slide.html);
   show(els.body, Boolean(slide.html));
   if (slide.poll) {
-    if (previousPoll !== slide.poll.id) view.reset();
+    if (pollChanged) view.reset();
     renderPoll(true);
   } else {
     show(els.poll, false);
@@ -121,8 +118,10 @@ function setSlide(slide) {
   fit();
 }
 
-function renderPoll(isNewSlide) {
-  const poll = state.slide.poll;
+/** The poll's question and status (and its results). */
+function renderPoll(/** @type {boolean} */ isNewSlide) {
+  const poll = state.slide && state.slide.poll;
+  if (!poll) return;
   show(els.poll, true);
   setText(els.question, poll.question);
   const open = poll.status === 'open';
@@ -132,6 +131,7 @@ function renderPoll(isNewSlide) {
   if (!isNewSlide) fit();
 }
 
+/** Results only when the facilitator shows them and there are enough answers. */
 function renderResults() {
   const poll = state.slide && state.slide.poll;
   if (!poll) return;
@@ -143,8 +143,7 @@ function renderResults() {
   } else if (!r) {
     view.showMessage('No answers yet');
   } else if (r.suppressed) {
-    const n = r.needed || 0;
-    view.showMessage(`${n} more ${n === 1 ? 'answer' : 'answers'} needed before results are shown`);
+    view.showMessage(`${moreAnswers(r)} needed before results are shown`);
   } else {
     view.showChart(poll, r);
     if (key !== view.key) fit();
@@ -153,6 +152,7 @@ function renderResults() {
   renderCounts();
 }
 
+/** How many joined, and how many answered the poll on screen. */
 function renderCounts() {
   setText(els.participants, state.participants);
   setText(els.participantLabel, 'joined');
@@ -164,10 +164,12 @@ function renderCounts() {
   }
 }
 
+/** Whether the big QR code is on screen (a local override wins). */
 function qrVisible() {
   return state.localQr !== null ? state.localQr : state.serverQr;
 }
 
+/** The join panel: full screen on a join slide, as an overlay, or in the corner. */
 function renderJoinPanel() {
   const kind = state.slide ? state.slide.kind : 'content';
   const mode = kind === 'join' ? 'join' : qrVisible() ? 'overlay' : 'corner';
@@ -199,7 +201,7 @@ function fit() {
 /** Keep the word cloud inside its box as it grows. */
 function fitCloud() {
   const cloud = els.results.querySelector('.cloud');
-  if (!cloud || cloud.offsetParent === null) return;
+  if (!(cloud instanceof HTMLElement) || cloud.offsetParent === null) return;
   const box = els.results;
   let scale = Number(cloud.style.getPropertyValue('--cloud-fit')) || 1;
   // Grow back a little when there is room, shrink while it overflows.
@@ -216,10 +218,14 @@ function fitCloud() {
 window.addEventListener('resize', () => fit());
 
 // ---- controls ----------------------------------------------------------------------------
-async function control(event, payload) {
-  const res = await request(socket, event, payload);
-  if (!res.ok) say(ackMessage(res.error));
-  return res;
+/** Tell the room's screen why a control did nothing. */
+function complain(/** @type {Ack | null} */ res) {
+  if (res && !res.ok) say(ackMessage(res.error));
+}
+
+/** A facilitator action from this screen's keyboard (only when opened from the console). */
+async function control(/** @type {string} */ event, /** @type {object} */ payload) {
+  complain(await request(socket, event, payload));
 }
 
 function toggleQr() {
@@ -243,17 +249,12 @@ document.addEventListener('keydown', (event) => {
   }
 });
 
+/** @type {ShortcutActions} */
 const actions = { toggleQr, fullscreen: toggleFullscreen };
 if (canControl) {
   Object.assign(actions, {
-    next() {
-      const s = state.slide;
-      if (s && s.index + 1 < s.count) control('go_to_slide', { index: s.index + 1 });
-    },
-    prev() {
-      const s = state.slide;
-      if (s && s.index > 0) control('go_to_slide', { index: s.index - 1 });
-    },
+    next: () => follower.step(1).then(complain),
+    prev: () => follower.step(-1).then(complain),
     togglePoll() {
       const poll = state.slide && state.slide.poll;
       if (poll) control(poll.status === 'open' ? 'close_poll' : 'open_poll', { poll: poll.id });

@@ -1,9 +1,16 @@
-// Socket.IO connection helper shared by every live page: connection banner, refused-connection
-// screens, and acknowledged emits that always resolve (with a timeout instead of hanging).
-import { $, h, setText, show } from './dom.js';
+// Socket.IO connection helper shared by every live page: the connection banner, telling refused
+// connections apart, and acknowledged emits that always resolve (with a timeout instead of hanging).
+import { optionalElement, setText, show } from './dom.js';
 
+/** @import { Ack, FatalReason, LiveSocket } from './types.js' */
+
+/** @type {readonly FatalReason[]} */
 export const FATAL_ERRORS = ['unknown_session', 'unauthorized', 'session_ended'];
 
+/** Whether a connect_error message is one of the refusals that retrying cannot fix. */
+const isFatal = (/** @type {unknown} */ code) => FATAL_ERRORS.some((reason) => reason === code);
+
+/** @type {Record<string, string>} */
 const ACK_MESSAGES = {
   invalid_payload: 'That was not accepted. Please check your answer and try again.',
   not_found: 'That question is no longer available.',
@@ -16,32 +23,41 @@ const ACK_MESSAGES = {
 };
 
 /** A short human message for an acknowledgement error code. */
-export function ackMessage(code) {
-  return ACK_MESSAGES[code] || 'Something went wrong. Please try again.';
+export function ackMessage(/** @type {string | undefined} */ code) {
+  return (code && ACK_MESSAGES[code]) || 'Something went wrong. Please try again.';
 }
+
+/**
+ * A live connection and the way to end it for good (retries and banner included).
+ * @typedef {{socket: LiveSocket, stop: () => void}} Connection
+ */
 
 /**
  * Connect to the default namespace.
  * @param {() => object} getAuth  called on every (re)connect, so the latest token is sent
- * @param {object} opts  onFatal(code) for refused connections; onStatus(connected) on changes
+ * @param {{onFatal?: (reason: FatalReason) => 'retry' | null, onStatus?: (connected: boolean) => void}} handlers
+ *   onFatal for refused connections (return 'retry' to connect again at once); onStatus on changes
+ * @returns {Connection}
  */
 export function connect(getAuth, { onFatal, onStatus } = {}) {
-  const banner = $('#conn-banner');
+  const banner = optionalElement('#conn-banner', HTMLElement);
   let connectedOnce = false;
   let stopped = false;
+  /** @type {ReturnType<typeof setTimeout> | null} */
   let retryTimer = null;
 
-  const setBanner = (text) => {
+  const setBanner = (/** @type {string} */ text) => {
     if (!banner) return;
     setText(banner, text || '');
     show(banner, Boolean(text));
   };
-  const setStatus = (connected) => {
+  const setStatus = (/** @type {boolean} */ connected) => {
     document.body.dataset.connected = connected ? 'true' : 'false';
     if (onStatus) onStatus(connected);
   };
 
   setStatus(false);
+  /** @type {LiveSocket} */
   const socket = window.io({ auth: (cb) => cb(getAuth()) });
 
   // Only say "Connecting…" if the first connection takes a noticeable time.
@@ -74,8 +90,8 @@ export function connect(getAuth, { onFatal, onStatus } = {}) {
 
   socket.on('connect_error', (err) => {
     const code = err && err.message;
-    if (FATAL_ERRORS.includes(code)) {
-      if (onFatal && onFatal(code) === 'retry') {
+    if (isFatal(code)) {
+      if (onFatal && onFatal(/** @type {FatalReason} */ (code)) === 'retry') {
         socket.connect();
         return;
       }
@@ -91,17 +107,22 @@ export function connect(getAuth, { onFatal, onStatus } = {}) {
   function stop() {
     stopped = true;
     clearTimeout(slowTimer);
-    clearTimeout(retryTimer);
+    if (retryTimer) clearTimeout(retryTimer);
     setBanner('');
     socket.disconnect();
     setStatus(false);
   }
 
-  socket.stop = stop;
-  return socket;
+  return { socket, stop };
 }
 
-/** Emit with an acknowledgement; resolves to {ok: true, ...} or {ok: false, error}. Never rejects. */
+/**
+ * Emit with an acknowledgement; resolves to {ok: true, ...} or {ok: false, error}. Never rejects.
+ * @param {LiveSocket} socket
+ * @param {string} event
+ * @param {object} payload
+ * @returns {Promise<Ack>}
+ */
 export function request(socket, event, payload, timeout = 10000) {
   return new Promise((resolve) => {
     if (!socket.connected) {
@@ -113,48 +134,5 @@ export function request(socket, event, payload, timeout = 10000) {
       else if (response && typeof response === 'object') resolve(response);
       else resolve({ ok: false, error: 'invalid_response' });
     });
-  });
-}
-
-/**
- * Replace the page's main content with a full-screen message (ended, unknown code, bad link).
- * Keeps exactly one <h1> on the page.
- */
-export function fullScreenMessage({ title, message, testid = 'fatal', link = null, tone = 'info' }) {
-  const main = $('main') || document.body;
-  const section = h(
-    'section',
-    { class: `full-message tone-${tone}`, 'data-testid': testid, role: 'status' },
-    h('h1', { class: 'full-message-title', tabindex: '-1' }, title),
-    message ? h('p', { class: 'full-message-text' }, message) : null,
-    link ? h('p', {}, h('a', { class: 'btn btn-secondary', href: link.href }, link.text)) : null,
-  );
-  main.replaceChildren(section);
-  // The console's <main> sits inside its two-column layout, which is hidden below.
-  if (main.parentElement && main.parentElement.closest('.hide-on-message')) document.body.append(main);
-  main.classList.add('main-message');
-  document.body.classList.add('has-full-message');
-  for (const el of document.querySelectorAll('.hide-on-message')) el.hidden = true;
-  const heading = section.querySelector('h1');
-  if (heading) heading.focus({ preventScroll: true });
-  return section;
-}
-
-/**
- * The slide, poll and results bookkeeping every page shares: keeps `state.slide` and `state.results`
- * current and calls the page's renderers. A poll change or results for another poll are ignored.
- */
-export function followSession(socket, state, { setSlide, renderPoll, renderResults }) {
-  const isCurrent = (pollId) => Boolean(state.slide && state.slide.poll && state.slide.poll.id === pollId);
-  socket.on('slide_changed', (slide) => setSlide(slide));
-  socket.on('poll_changed', (poll) => {
-    if (!poll || !isCurrent(poll.id)) return;
-    state.slide.poll = { ...state.slide.poll, ...poll };
-    renderPoll();
-  });
-  socket.on('results_updated', (results) => {
-    if (!results || !results.poll) return;
-    state.results[results.poll] = results;
-    if (isCurrent(results.poll)) renderResults();
   });
 }

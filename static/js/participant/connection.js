@@ -1,0 +1,67 @@
+// The phone's connection: join by code, present the stored participant token, start afresh when the
+// token is stale, and take in the phone's own part of `session_state` (its token and answers).
+import { followSession } from '../follower.js';
+import { tokenStore } from './token.js';
+
+/** @import { PhoneState } from './state.js' */
+/** @import { FollowOptions, Follower } from '../follower.js' */
+
+/**
+ * Join the session with this code and follow it.
+ * @param {string} code  as in the join link
+ * @param {PhoneState} state
+ * @param {Pick<FollowOptions, 'onStatus' | 'showSlide' | 'renderPoll' | 'renderResults'>} view
+ * @returns {Follower}
+ */
+export function joinSession(code, state, view) {
+  const CODE = code.toUpperCase();
+  const tokens = tokenStore(CODE);
+  let token = tokens.load();
+  let retriedWithoutToken = false;
+
+  return followSession(state, {
+    ...view,
+    auth: () => (token ? { code, participant: token } : { code }),
+    titleSuffix: 'Workshop',
+    screens: {
+      session_ended: {
+        title: 'Thank you!',
+        message: 'This workshop has ended. Thank you for taking part — your answers stay anonymous.',
+        testid: 'ended',
+      },
+      unknown_session: {
+        title: 'Workshop not found',
+        message: `That code does not match a live workshop. Check the code on the screen (${CODE}) and try again.`,
+        testid: 'unknown-session',
+        link: { href: '/', text: 'Try another code' },
+        tone: 'warn',
+      },
+      unauthorized: {
+        title: 'Cannot join',
+        message: 'This link is not valid any more. Scan the QR code on the screen again.',
+        testid: 'unauthorized',
+        link: { href: '/', text: 'Enter a code' },
+        tone: 'warn',
+      },
+    },
+    retryRefused(reason) {
+      if (reason !== 'unauthorized' || !token || retriedWithoutToken) return false;
+      // A stale token (e.g. from an old session with the same code): join afresh, once.
+      retriedWithoutToken = true;
+      token = null;
+      tokens.save(null);
+      return true;
+    },
+    onState(s) {
+      if (s.participant && s.participant !== token) {
+        token = s.participant;
+        tokens.save(token);
+      }
+      state.myAnswers = { ...(s.my_answers || {}) };
+      const poll = s.slide && s.slide.poll;
+      if (poll && s.my_answer !== undefined && s.my_answer !== null && !(poll.id in state.myAnswers)) {
+        state.myAnswers[poll.id] = s.my_answer;
+      }
+    },
+  });
+}

@@ -1,0 +1,140 @@
+// The phone's screen: the slide title or "look at the screen", the poll with its type's answer
+// control, the hint and status lines, and the results when the facilitator shows them.
+import { element, setText, show } from '../dom.js';
+import { ResultsView, moreAnswers } from '../results-view.js';
+import { pollType, definitionKey } from '../polls/index.js';
+import { hasAnswer } from '../polls/controls.js';
+
+/** @import { AnswerValue, Poll, Slide } from '../types.js' */
+/** @import { AnswerContext, AnswerControl } from '../polls/registry.js' */
+/** @import { PhoneState } from './state.js' */
+
+/**
+ * @param {PhoneState} state
+ * @param {(poll: Poll) => AnswerContext} contextFor  what the answer controls may ask of the page
+ */
+export function createPhoneView(state, contextFor) {
+  const els = {
+    title: element('#slide-title', HTMLElement),
+    waiting: element('#waiting', HTMLElement),
+    poll: element('#poll', HTMLElement),
+    question: element('#poll-question', HTMLElement),
+    hint: element('#poll-hint', HTMLElement),
+    form: element('#poll-form', HTMLFormElement),
+    status: element('#answer-status', HTMLElement),
+    resultsWrap: element('#phone-results-wrap', HTMLElement),
+    results: element('#phone-results', HTMLElement),
+  };
+  const resultsView = new ResultsView(els.results, { variant: 'phone', announceEvery: 10000 });
+  /** @type {AnswerControl | null} the built control for the current poll */
+  let controls = null;
+  /** @type {string | null} which poll definition `controls` was built for */
+  let controlsKey = null;
+
+  const currentPoll = () => (state.slide && state.slide.poll) || null;
+
+  /** A new slide: its title, and its poll or the waiting note. */
+  function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChanged) {
+    setText(els.title, slide.title || 'Workshop');
+    const poll = slide.poll;
+    show(els.waiting, !poll);
+    show(els.poll, Boolean(poll));
+    if (!poll) {
+      controls = null;
+      controlsKey = null;
+      els.form.replaceChildren();
+      resultsView.reset();
+      return;
+    }
+    if (pollChanged) resultsView.reset();
+    renderPoll();
+  }
+
+  /** The poll: question, control (rebuilt only for another poll), open or closed, status, results. */
+  function renderPoll() {
+    const poll = currentPoll();
+    if (!poll) return;
+    setText(els.question, poll.question);
+    const key = definitionKey(poll);
+    if (!controls || controlsKey !== key) {
+      controls = pollType(poll.type).control(poll, contextFor(poll));
+      controlsKey = key;
+      els.form.replaceChildren(...controls.nodes);
+    }
+    const open = poll.status === 'open';
+    els.poll.classList.toggle('is-closed', !open);
+    controls.setOpen(open);
+    controls.setConnected(state.online);
+    if (!open) {
+      // A closed poll shows what was stored, not an unsaved draft.
+      delete state.drafts[poll.id];
+      controls.showValue(state.myAnswers[poll.id]);
+    }
+    renderHint();
+    renderStatus();
+    renderResults();
+  }
+
+  /** What to do now ("Tap one answer."), or that the poll is closed. */
+  function renderHint() {
+    const poll = currentPoll();
+    if (!poll) return;
+    setText(els.hint, poll.status === 'open' ? pollType(poll.type).hint : 'This poll is closed');
+    els.hint.classList.toggle('is-closed', poll.status !== 'open');
+  }
+
+  /** The line under the poll: saving, saved, an error, or (closed) the answer given. */
+  function renderStatus() {
+    const poll = currentPoll();
+    if (!poll) return;
+    const saved = state.myAnswers[poll.id];
+    let text = '';
+    let kind = '';
+    if (poll.status !== 'open') {
+      text = hasAnswer(saved) ? `Your answer: ${pollType(poll.type).describe(poll, saved)}` : 'You did not answer this one.';
+      kind = 'closed';
+    } else if (state.notice && state.notice.poll === poll.id) {
+      ({ text, kind } = state.notice);
+    } else if (hasAnswer(saved)) {
+      text = 'Answer saved — you can change it while the poll is open';
+      kind = 'ok';
+    }
+    setText(els.status, text);
+    els.status.dataset.kind = kind;
+  }
+
+  /** Results, only while the facilitator shows them to the room. */
+  function renderResults() {
+    const poll = currentPoll();
+    if (!poll) return;
+    const results = state.results[poll.id];
+    if (!poll.results_visible || !results) {
+      show(els.resultsWrap, false);
+      return;
+    }
+    show(els.resultsWrap, true);
+    if (results.suppressed) resultsView.showMessage(`Waiting for ${moreAnswers(results)}`);
+    else resultsView.showChart(poll, results);
+  }
+
+  els.form.addEventListener('submit', (event) => {
+    if (controls && controls.onSubmit) controls.onSubmit(event);
+    else event.preventDefault();
+  });
+
+  return {
+    showSlide,
+    renderPoll,
+    renderResults,
+    renderStatus,
+    /** The connection came or went: controls that send are usable only while online. */
+    setConnected(/** @type {boolean} */ online) {
+      state.online = online;
+      if (controls) controls.setConnected(online);
+    },
+    /** Show a value in the current poll's control. */
+    showValue(/** @type {AnswerValue | undefined} */ value) {
+      if (controls) controls.showValue(value);
+    },
+  };
+}

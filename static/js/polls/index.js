@@ -1,0 +1,7 @@
+// Every poll type the pages know, registered on import. A new type is one module and one line here.
+import './single.js';
+import './multiple.js';
+import './scale.js';
+import './text.js';
+
+export { pollType, definitionKey } from './registry.js';

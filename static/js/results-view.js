@@ -1,0 +1,86 @@
+// A page's results area: a message line, the poll type's chart, and a throttled screen reader summary.
+import { h, setText, plural, throttledAnnouncer } from './dom.js';
+import { pollType, definitionKey } from './polls/index.js';
+
+/** @import { Poll, Results } from './types.js' */
+/** @import { Chart, ChartVariant } from './polls/registry.js' */
+
+/** "3 of 12 answered", or "3 answers so far" when the number of participants is unknown. */
+export function answeredLine(/** @type {number} */ total, /** @type {number | undefined} */ participants) {
+  if (typeof participants === 'number' && participants >= 0) {
+    return `${total} of ${participants} answered`;
+  }
+  return `${plural(total, 'answer')} so far`;
+}
+
+/** "1 more answer" / "2 more answers": what a poll under the anonymity threshold still lacks. */
+export function moreAnswers(/** @type {Results} */ results) {
+  const n = results.needed || 0;
+  return `${n} more ${n === 1 ? 'answer' : 'answers'}`;
+}
+
+/**
+ * The page decides what to show (chart or message); the view keeps the chart's DOM across updates
+ * and rebuilds it only when the poll (or, for text, its on-screen view) changes.
+ */
+export class ResultsView {
+  /**
+   * @param {HTMLElement} root
+   * @param {{variant?: ChartVariant, announceEvery?: number}} options
+   */
+  constructor(root, { variant = 'presenter', announceEvery = 8000 } = {}) {
+    this.root = root;
+    /** @type {ChartVariant} */
+    this.variant = variant;
+    this.message = h('p', { class: 'results-message', 'data-testid': 'results-message', hidden: true });
+    this.box = h('div', { class: `chart chart-${variant}`, hidden: true });
+    this.live = h('p', { class: 'visually-hidden', 'aria-live': 'polite', 'data-testid': 'results-summary' });
+    root.classList.add('results', `results-${variant}`);
+    root.append(this.message, this.box, this.live);
+    this.announce = throttledAnnouncer(this.live, announceEvery);
+    /** @type {Chart | null} */
+    this.chart = null;
+    /** @type {string | null} which poll (and view) the chart was built for */
+    this.key = null;
+  }
+
+  /** Show a text message instead of the chart (the chart is kept for later). */
+  showMessage(/** @type {string} */ text, /** @type {string | null} */ announce = text) {
+    setText(this.message, text);
+    this.message.hidden = false;
+    this.box.hidden = true;
+    if (announce) this.announce(announce);
+  }
+
+  /** Draw (or update) the chart for this poll. */
+  showChart(/** @type {Poll} */ poll, /** @type {Results} */ results) {
+    const key = definitionKey(poll, 'view');
+    if (key !== this.key) {
+      this.key = key;
+      this.chart = pollType(poll.type).chart(poll, this.variant);
+      this.box.replaceChildren(this.chart ? this.chart.el : '');
+      this.box.dataset.type = poll.type;
+    }
+    this.message.hidden = true;
+    this.box.hidden = false;
+    if (this.chart) {
+      this.chart.update(results);
+      const total = results.total || 0;
+      this.announce(`${plural(total, 'answer')}. ${this.chart.summary(results)}`.trim());
+      // A word cloud or list with nothing (left) to show needs a word of explanation.
+      if (this.chart.isEmpty && this.chart.isEmpty(results)) {
+        setText(this.message, 'No answers to show yet.');
+        this.message.hidden = false;
+      }
+    }
+  }
+
+  /** Forget the chart (new poll on screen). */
+  reset() {
+    this.key = null;
+    this.chart = null;
+    this.box.replaceChildren();
+    this.box.hidden = true;
+    this.message.hidden = true;
+  }
+}

@@ -1,0 +1,145 @@
+// The shapes of what the server sends and receives over Socket.IO, as JSDoc types for the checker
+// (`tsc -p jsconfig.json`). Nothing runs here. The field names follow ../../../shared/CONTRACT.md and
+// workshop/live.py; a poll type's own fields (options, scale, max_length, view; counts, mean, answers)
+// are optional here and read by that type's module in static/js/polls/.
+
+/**
+ * A poll type's name as the deck and the payloads spell it. Deliberately a plain string, not a union
+ * of today's names: the set of types is whatever static/js/polls/ registers.
+ * @typedef {string} PollTypeName
+ */
+
+/**
+ * @typedef {object} Scale
+ * @property {number} min
+ * @property {number} max
+ * @property {Record<string, string>} [labels]  end or step labels keyed by the step as a string
+ */
+
+/**
+ * A poll as `session_state`, `slide_changed` and `poll_changed` carry it.
+ * @typedef {object} Poll
+ * @property {string} id
+ * @property {PollTypeName} type
+ * @property {string} question
+ * @property {'open' | 'closed'} status
+ * @property {boolean} results_visible
+ * @property {number} [total]  answers so far (also in the results)
+ * @property {string[]} [options]  choice types
+ * @property {Scale} [scale]  scale
+ * @property {number} [max_length]  text
+ * @property {string} [view]  text: how screens show the answers ('cloud' or 'list')
+ */
+
+/**
+ * A slide as everyone gets it; the facilitator's also carries its notes.
+ * @typedef {object} Slide
+ * @property {number} index  0-based
+ * @property {number} count  slides in the deck
+ * @property {string} title
+ * @property {string} kind  'content' or 'join'
+ * @property {string} html  server-rendered Markdown (raw HTML off)
+ * @property {Poll | null} poll
+ * @property {string | null} [notes]  facilitator only
+ */
+
+/**
+ * One line of the console's slide list (`session_state.slides`, facilitator only).
+ * @typedef {object} SlideOutline
+ * @property {number} index
+ * @property {string} title
+ * @property {string} kind
+ * @property {string | null} [notes]
+ * @property {{id: string, type: PollTypeName, question: string} | null} poll
+ */
+
+/**
+ * One distinct text answer with its count; `hidden` only in the facilitator's copy.
+ * @typedef {object} TextAnswer
+ * @property {string} text
+ * @property {number} count
+ * @property {boolean} [hidden]
+ */
+
+/**
+ * `results_updated` (and `session_state.results`). Below the anonymity threshold `suppressed` is true
+ * and no type fields are sent; otherwise the poll type's fields are present.
+ * @typedef {object} Results
+ * @property {string} poll
+ * @property {number} total
+ * @property {number} [min_responses]
+ * @property {boolean} [suppressed]
+ * @property {number} [needed]  answers still missing while suppressed
+ * @property {number[]} [counts]  single, multiple: per option; scale: per step from min to max
+ * @property {number | null} [mean]  scale
+ * @property {TextAnswer[]} [answers]  text
+ */
+
+/**
+ * What a phone submits: an option index, option indexes, a scale step or a text.
+ * @typedef {number | number[] | string} AnswerValue
+ */
+
+/**
+ * @typedef {object} SessionInfo
+ * @property {string} id
+ * @property {string} code
+ * @property {string} title
+ * @property {string} status  'live' or 'ended'
+ */
+
+/**
+ * `session_state`: everything this client may see, right after it connects.
+ * @typedef {object} SessionState
+ * @property {string} [role]
+ * @property {string} [view]
+ * @property {SessionInfo} [session]
+ * @property {string} [join_url]
+ * @property {Slide | null} slide
+ * @property {Results | null} [results]
+ * @property {boolean} [qr_overlay]
+ * @property {number} [min_responses]
+ * @property {number} [participants]  facilitator and presenter
+ * @property {SlideOutline[]} [slides]  facilitator
+ * @property {string} [participant]  participant: its token, to present when it reconnects
+ * @property {Record<string, AnswerValue>} [my_answers]  participant: its stored answers by poll id
+ * @property {AnswerValue | null} [my_answer]  participant: its answer to the current poll
+ */
+
+/**
+ * The acknowledgement of every client event; `request()` also makes `timeout`, `disconnected` and
+ * `invalid_response` errors. `value` is the stored answer in a `submit_answer` acknowledgement.
+ * @typedef {object} Ack
+ * @property {boolean} ok
+ * @property {string} [error]
+ * @property {AnswerValue} [value]
+ */
+
+/**
+ * Why the server refused a connection for good (anything else is retried).
+ * @typedef {'unknown_session' | 'unauthorized' | 'session_ended'} FatalReason
+ */
+
+/**
+ * Server-to-client events and their payloads.
+ * @typedef {object} ServerEvents
+ * @property {(state: SessionState) => void} session_state
+ * @property {(slide: Slide) => void} slide_changed
+ * @property {(poll: Poll) => void} poll_changed
+ * @property {(results: Results) => void} results_updated
+ * @property {(message: {count: number}) => void} participant_count
+ * @property {(message: {visible: boolean}) => void} qr_overlay
+ * @property {() => void} session_ended
+ */
+
+/**
+ * Client-to-server events: every one takes an object and is acknowledged.
+ * @typedef {Record<string, (payload: object, ack: (response: Ack) => void) => void>} ClientEvents
+ */
+
+/**
+ * The live connection: Socket.IO's client socket typed with this app's events.
+ * @typedef {import('socket.io-client').Socket<ServerEvents, ClientEvents>} LiveSocket
+ */
+
+export {};
