@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -152,7 +151,8 @@ class SocketClient:
 
     def __init__(self, url: str, auth: dict[str, Any]):
         self.client = socketio.Client(reconnection=False)
-        self.lock = threading.Lock()
+        # Every handler notifies it, so wait_until wakes on each event instead of polling on a timer.
+        self.lock = threading.Condition()
         self.states: list[dict[str, Any]] = []
         self.results: dict[str, dict[str, Any]] = {}
         self.participants: int | None = None
@@ -168,14 +168,17 @@ class SocketClient:
                 self.results[state["results"]["poll"]] = state["results"]
             if isinstance(state.get("participants"), int):
                 self.participants = state["participants"]
+            self.lock.notify_all()
 
     def _results(self, results: dict[str, Any]) -> None:
         with self.lock:
             self.results[results["poll"]] = results
+            self.lock.notify_all()
 
     def _count(self, payload: dict[str, Any]) -> None:
         with self.lock:
             self.participants = payload["count"]
+            self.lock.notify_all()
 
     def call(self, event: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Emit with an acknowledgement and insist on `ok`."""
@@ -184,14 +187,11 @@ class SocketClient:
         return answer
 
     def wait_until(self, predicate: Callable[[SocketClient], bool], what: str, timeout: float = 10) -> None:
-        """Poll what the server sent until `predicate` holds."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if predicate(self):
-                    return
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}; results {self.results}, participants {self.participants}")
+        """Wait until what the server sent makes `predicate` hold (checked again on every event)."""
+        with self.lock:
+            if not self.lock.wait_for(lambda: predicate(self), timeout=timeout):
+                raise AssertionError(
+                    f"timed out waiting for {what}; results {self.results}, participants {self.participants}")
 
     def close(self) -> None:
         if self.client.connected:
@@ -276,6 +276,14 @@ def bar(page: Page, index: int):
 def scale_bar(page: Page, value: int):
     """A column of a scale chart."""
     return page.locator(f'[data-testid="bar"][data-value="{value}"]')
+
+
+def option_counts(poll: str, chosen: dict[int, int]) -> list[int]:
+    """A choice poll's expected counts, option by option: zero but for `chosen` (option index -> count)."""
+    counts = [0] * len(POLLS[poll]["options"])
+    for index, count in chosen.items():
+        counts[index] = count
+    return counts
 
 
 def expect_counts(page: Page, counts: list[int]) -> None:

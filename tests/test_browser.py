@@ -33,6 +33,7 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     expect_counts,
     facilitator_home,
     option,
+    option_counts,
     organiser_home,
     scale_bar,
     screenshot,
@@ -189,9 +190,10 @@ def test_every_poll_type(browser_server, contexts, socket_clients, screenshot) -
     expect(presenter.get_by_test_id("results-message")).to_have_text("Results hidden — 2 answers so far")
     expect(presenter.get_by_test_id("bar")).to_have_count(0)
     facilitator.reveal("codependent_habits")
-    expect_counts(presenter, [1, 2, 0, 1, 0, 0, 0])
+    habit_counts = option_counts("codependent_habits", {0: 1, 1: 2, 3: 1})
+    expect_counts(presenter, habit_counts)
     expect(bar(presenter, 1)).to_contain_text("100%")  # of the people who answered, not of all ticks
-    expect_counts(phones[1], [1, 2, 0, 1, 0, 0, 0])
+    expect_counts(phones[1], habit_counts)
     screenshot(presenter, "multiple")
 
     # Scale: results hidden until revealed.
@@ -269,6 +271,58 @@ def test_every_poll_type(browser_server, contexts, socket_clients, screenshot) -
         expect(phone.get_by_test_id("answer")).to_have_count(0)
 
 
+TYPE_LABELS = {"single": "Single choice", "multiple": "Multiple choice", "scale": "Scale", "text": "Text"}
+
+
+def test_console_shows_each_poll_type(browser_server, contexts, socket_clients) -> None:
+    """The console names every poll's type; only text polls get the view switch and moderation, which work."""
+    session = browser_server.start_session()
+    console = contexts.page(session["facilitator_url"], **PRESENTER)
+    wait_connected(console)
+    presenter = contexts.presenter(session["presenter_url"])
+    wait_connected(presenter)
+    assert set(TYPE_LABELS) == {poll["type"] for poll in POLLS.values()}, "the deck should use every poll type"
+
+    for poll_id, poll in POLLS.items():
+        item = console.locator(f'[data-testid="slide-item"][data-index="{POLL_SLIDE[poll_id]}"]')
+        label = TYPE_LABELS[poll["type"]]
+        expect(item.locator(".tag-poll")).to_have_attribute("title", f"Poll: {label}")
+        item.click()
+        expect(console.get_by_test_id("poll-question")).to_have_text(poll["question"])
+        expect(console.locator("#poll-type")).to_have_text(label)
+        for extra in (console.get_by_test_id("view-cloud"), console.get_by_test_id("view-list"),
+                      console.locator("#moderation")):
+            if poll["type"] == "text":
+                expect(extra).to_be_visible()
+            else:
+                expect(extra).to_be_hidden()
+
+    # The text poll's extras, driven from the console: the list view on the screen, then one answer hidden.
+    text_poll = next(poll_id for poll_id, poll in POLLS.items() if poll["type"] == "text")
+    console.locator(f'[data-testid="slide-item"][data-index="{POLL_SLIDE[text_poll]}"]').click()
+    expect(console.get_by_test_id("poll-question")).to_have_text(POLLS[text_poll]["question"])
+    console.get_by_test_id("open-poll").click()
+    expect(console.get_by_test_id("poll-status")).to_have_text("Open")
+    for text in ("walks", "music"):
+        socket_clients.participant(session).call("submit_answer", {"poll": text_poll, "value": text})
+    expect(console.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
+    assert POLLS[text_poll].get("results_visible") is False, "the deck hides this poll's results at first"
+    console.get_by_test_id("toggle-results").click()
+    expect(presenter.get_by_test_id("word")).to_have_count(2)
+    expect(console.get_by_test_id("view-cloud")).to_have_attribute("aria-pressed", "true")
+
+    console.get_by_test_id("view-list").click()
+    expect(console.get_by_test_id("view-list")).to_have_attribute("aria-pressed", "true")
+    expect(presenter.get_by_test_id("answer")).to_have_count(2)
+    expect(presenter.get_by_test_id("word")).to_have_count(0)
+
+    row = console.locator("#moderation-list").get_by_test_id("answer").filter(has_text="walks")
+    row.get_by_test_id("moderate").click()
+    expect(row.get_by_test_id("moderate")).to_have_attribute("data-hidden", "true")
+    expect(presenter.get_by_test_id("answer")).to_have_count(1)
+    expect(presenter.get_by_test_id("answer")).to_contain_text("music")
+
+
 def test_results_need_the_minimum_number_of_answers(browser_server, contexts, socket_clients, screenshot) -> None:
     """One answer: the presenter says more are needed and shows no counts; the second reveals them."""
     session = browser_server.start_session()
@@ -290,10 +344,10 @@ def test_results_need_the_minimum_number_of_answers(browser_server, contexts, so
 
     other = socket_clients.participant(session)
     other.call("submit_answer", {"poll": "warmup_word", "value": 3})
-    expect_counts(presenter, [0, 1, 0, 1, 0, 0])
+    expect_counts(presenter, option_counts("warmup_word", {1: 1, 3: 1}))
     expect(presenter.get_by_test_id("results-message")).to_be_hidden()
     expect(presenter.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
-    expect_counts(phone, [0, 1, 0, 1, 0, 0])
+    expect_counts(phone, option_counts("warmup_word", {1: 1, 3: 1}))
 
 
 def test_console_keyboard_shortcuts(browser_server, contexts) -> None:
@@ -354,8 +408,8 @@ def test_phone_keeps_its_answer_across_a_reload(browser_server, contexts, socket
     expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
     other = socket_clients.participant(session)
     other.call("submit_answer", {"poll": "warmup_word", "value": 4})
-    facilitator.wait_until(lambda f: f.results.get("warmup_word", {}).get("counts") == [0, 0, 0, 0, 2, 0],
-                           "both answers on option 4")
+    facilitator.wait_until(lambda f: f.results.get("warmup_word", {}).get("counts")
+                           == option_counts("warmup_word", {4: 2}), "both answers on option 4")
     assert facilitator.results["warmup_word"]["total"] == 2
     # The reloaded phone still counts as online: its close (-1) and reopen (+1) must not cancel it out.
     facilitator.wait_until(lambda f: f.participants == 2, "two participants online after the reload")
