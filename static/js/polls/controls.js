@@ -64,7 +64,5 @@ export function tapControls(context, nodes, buttons, valueOf) {
 
 /** The big Submit button of controls that are filled in first (choices, text). */
 export function submitButton() {
-  return /** @type {HTMLButtonElement} */ (
-    h('button', { type: 'submit', class: 'btn btn-primary btn-block btn-large', 'data-testid': 'submit' }, 'Submit')
-  );
+  return h('button', { type: 'submit', class: 'btn btn-primary btn-block btn-large', 'data-testid': 'submit' }, 'Submit');
 }
