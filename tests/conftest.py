@@ -69,8 +69,10 @@ def app_config(redis_url: str, data_dir: Path, **extra: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def app(redis_url: str, tmp_path: Path):
-    """The app on the test Redis."""
-    return create_app(app_config(redis_url, tmp_path))
+    """The app on the test Redis; its background task stops with the test."""
+    app = create_app(app_config(redis_url, tmp_path))
+    yield app
+    app.extensions["workshop_broadcaster"].stop()
 
 
 @pytest.fixture

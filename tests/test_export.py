@@ -49,7 +49,9 @@ def test_moderated_texts_are_left_out_and_formulas_neutralised_in_csv() -> None:
 @pytest.fixture
 def strict_app(redis_url, tmp_path):
     """An app with the contract's default threshold of three answers."""
-    return create_app(app_config(redis_url, tmp_path, MIN_RESPONSES=3))
+    app = create_app(app_config(redis_url, tmp_path, MIN_RESPONSES=3))
+    yield app
+    app.extensions["workshop_broadcaster"].stop()
 
 
 def drive_session(app) -> dict:
@@ -151,6 +153,7 @@ def test_a_session_nobody_ends_ends_itself_after_a_day(strict_app, redis) -> Non
     fresh = drive_session(strict_app)
     sid = forgotten["started"]["id"]
     redis.zadd("ws:sessions", {sid: time.time() - 25 * 3600})
+    redis.zadd("ws:sessions", {fresh["started"]["id"]: time.time() - 23 * 3600})  # not quite a day
     live = strict_app.extensions["workshop"]
     assert live.end_forgotten_sessions(time.time()) == [sid]
     assert redis.hget(f"ws:{{{sid}}}:session", "status") == "ended"

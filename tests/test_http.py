@@ -84,6 +84,14 @@ def test_pages_carry_a_strict_content_security_policy(client) -> None:
     assert "unsafe-eval" not in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
 
 
+def test_pages_and_api_send_no_referrer_elsewhere_and_forbid_sniffing(client, started) -> None:
+    # A phone's page URL holds the join code and a console's the session id: no other site may see them.
+    for path in ("/", f"/j/{started['code']}", "/healthz", "/api/decks"):
+        response = client.get(path)
+        assert response.headers["Referrer-Policy"] == "same-origin", path
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+
+
 def test_one_browser_can_hold_the_console_and_the_presenter_link(client, started) -> None:
     sid = started["id"]
     client.get(f"/s/{sid}/console?key={started['facilitator_key']}")

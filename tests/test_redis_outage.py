@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import redis as redis_lib
 import socketio
 
 from tests.conftest import ORGANISER_TOKEN, key_of
@@ -23,11 +24,15 @@ def start_aof_redis(directory: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(directory / "r.sock"),
                                 "--dir", str(directory), "--appendonly", "yes", "--appendfsync", "always",
                                 "--save", ""], stdout=subprocess.DEVNULL)
+    client = redis_lib.Redis(unix_socket_path=str(directory / "r.sock"))
     deadline = time.monotonic() + 10
-    while not (directory / "r.sock").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.1)
-    return process
+    while time.monotonic() < deadline:
+        try:
+            if client.ping():
+                return process
+        except redis_lib.RedisError:
+            time.sleep(0.05)
+    raise RuntimeError("redis-server did not answer")
 
 
 def health(url: str) -> int:

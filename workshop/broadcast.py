@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Protocol
 
 import redis
+from flask_socketio import SocketIO
 
 from .live import LiveError, Workshop
 
@@ -15,19 +15,9 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
 
 
-class Emitter(Protocol):
-    """The part of Flask-SocketIO the broadcaster uses."""
-
-    def emit(self, event: str, data: object, *, to: list[str] | str) -> None: ...
-
-    def sleep(self, seconds: float) -> None: ...
-
-    def start_background_task(self, target: object) -> object: ...
-
-
-def rooms(session_id: str, *views: str) -> list[str]:
-    """Socket.IO room names of a session's audiences ('all', 'facilitator', 'presenter', 'participant')."""
-    return [f"{session_id}:{view}" for view in views]
+def room(session_id: str, audience: str) -> str:
+    """The Socket.IO room of one audience of a session: 'all', 'facilitator', 'presenter' or 'participant'."""
+    return f"{session_id}:{audience}"
 
 
 class ResultsBroadcaster:
@@ -38,7 +28,7 @@ class ResultsBroadcaster:
     the lock keeps the poll dirty and retries, so the last snapshot always follows the last answer.
     """
 
-    def __init__(self, socketio: Emitter, live: Workshop, interval_ms: int):
+    def __init__(self, socketio: SocketIO, live: Workshop, interval_ms: int):
         self.socketio = socketio
         self.live = live
         self.interval = interval_ms / 1000
@@ -73,7 +63,7 @@ class ResultsBroadcaster:
     def _run(self) -> None:
         next_sweep = 0.0  # the first tick sweeps: a restarted server ends what expired while it was down
         while not self._stopped.is_set():
-            self.socketio.sleep(self.interval)
+            self.socketio.sleep(self.interval)  # type: ignore[arg-type]  # the stub says int; all modes take float
             try:
                 self.flush()
                 if time.monotonic() >= next_sweep:
@@ -88,7 +78,7 @@ class ResultsBroadcaster:
         if ended:
             log.info("ended %d session(s) nobody ended within the auto-end time", len(ended))
         for session_id in ended:
-            self.socketio.emit("session_ended", {}, to=rooms(session_id, "all"))
+            self.socketio.emit("session_ended", {}, to=room(session_id, "all"))
 
     def flush(self) -> None:
         """Send what is dirty now."""
@@ -110,8 +100,8 @@ class ResultsBroadcaster:
             except redis.RedisError:
                 self.mark_count(session_id)
                 continue
-            self.socketio.emit("participant_count", {"count": count},
-                               to=rooms(session_id, "facilitator", "presenter"))
+            for audience in ("facilitator", "presenter"):
+                self.socketio.emit("participant_count", {"count": count}, to=room(session_id, audience))
         with self._lock:
             self._polls |= retry
 
@@ -121,5 +111,5 @@ class ResultsBroadcaster:
         if views is None:
             return False
         for view, payload in views.items():
-            self.socketio.emit("results_updated", payload, to=rooms(session_id, view))
+            self.socketio.emit("results_updated", payload, to=room(session_id, view))
         return True

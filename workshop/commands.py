@@ -15,7 +15,7 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-class _SettingType(click.ParamType):
+class _SettingType(click.ParamType):  # type: ignore[type-arg]  # generic only in stubs
     """A command-line option parsed exactly as its `WORKSHOP_*` variable is (one validation for both)."""
 
     def __init__(self, field_name: str):

@@ -74,8 +74,8 @@ def _text(raw: str) -> str:
 def setting(default: T, help: str, parse: Parser = _text, *, shown_default: str = "",
             option: bool = False) -> T:
     """A field read from `WORKSHOP_<NAME>`: its description (the README's table), parser and default."""
-    return cast(T, field(default=default, metadata={"help": help, "parse": parse, "option": option,
-                                                    "shown_default": shown_default}))
+    return field(default=default, metadata={"help": help, "parse": parse, "option": option,
+                                                    "shown_default": shown_default})
 
 
 @dataclass(frozen=True)
@@ -161,10 +161,12 @@ class Settings:
         """Fill in what only a running server needs: kept secrets (written once) and the LAN address."""
         from . import netaddr
 
-        missing = {name: None for name in SECRET_FIELDS if not getattr(self, name)}
-        kept = load_secrets(self.data_dir) if missing else {}
-        public_url = self.public_url or f"http://{netaddr.lan_address()}:{self.port}"
-        return dataclasses.replace(self, public_url=public_url, **{name: kept[name] for name in missing})
+        kept = load_secrets(self.data_dir) if not all(getattr(self, name) for name in SECRET_FIELDS) else {}
+        return dataclasses.replace(
+            self, public_url=self.public_url or f"http://{netaddr.lan_address()}:{self.port}",
+            secret_key=self.secret_key or kept.get("secret_key"),
+            facilitator_token=self.facilitator_token or kept.get("facilitator_token"),
+            organiser_token=self.organiser_token or kept.get("organiser_token"))
 
     def secret(self, name: str) -> str:
         """A secret that `completed()` guarantees."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -61,14 +60,14 @@ class DeckError(Exception):
         self.problems = problems
 
 
-class _Located(dict):
+class _Located(dict[object, object]):
     """A mapping that remembers the line of itself and of each key (1-based)."""
 
     line: int
-    key_lines: dict[Any, int]
+    key_lines: dict[object, int]
 
 
-class _LocatedList(list):
+class _LocatedList(list[object]):
     """A sequence that remembers its own line and the line of each item."""
 
     line: int
@@ -89,14 +88,14 @@ class _Problems:
 class _DeckLoader(yaml.SafeLoader):
     """SafeLoader that refuses aliases where they appear, ruling out "billion laughs" decks."""
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # PyYAML's stubs leave it untyped
             raise yaml.composer.ComposerError(None, None, "YAML anchors and aliases are not allowed in decks", mark)
         return super().compose_node(parent, index)
 
 
-def _to_python(loader: yaml.SafeLoader, node: yaml.Node, problems: _Problems) -> Any:
+def _to_python(loader: yaml.SafeLoader, node: yaml.Node, problems: _Problems) -> object:
     """Turn a composed node into Python values that remember their lines."""
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_COLLECTIONS:
         problems.add(node.start_mark.line + 1,
@@ -124,7 +123,7 @@ def _to_python(loader: yaml.SafeLoader, node: yaml.Node, problems: _Problems) ->
     return loader.construct_object(node, deep=True)
 
 
-def parse_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
+def parse_yaml(text: str, filename: str) -> tuple[object, list[str]]:
     """Parse YAML safely, keeping lines; returns (value, problems)."""
     problems = _Problems(filename)
     loader = _DeckLoader(text)
@@ -149,7 +148,7 @@ def parse_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
         loader.dispose()
 
 
-def _text(value: Any, where: int, name: str, problems: _Problems, *, required: bool, limit: int) -> str:
+def _text(value: object, where: int, name: str, problems: _Problems, *, required: bool, limit: int) -> str:
     """Validate an optional or required text field and return it stripped."""
     if value is None:
         if required:
@@ -165,7 +164,7 @@ def _text(value: Any, where: int, name: str, problems: _Problems, *, required: b
     return value.strip()
 
 
-def _unknown_keys(mapping: _Located, allowed: set[str], what: str, problems: _Problems) -> None:
+def _unknown_keys(mapping: _Located, allowed: set[str] | frozenset[str], what: str, problems: _Problems) -> None:
     """Report keys the format does not know (often a typo)."""
     for key in mapping:
         if key not in allowed:
@@ -173,7 +172,7 @@ def _unknown_keys(mapping: _Located, allowed: set[str], what: str, problems: _Pr
             problems.add(mapping.key_lines[key], f"unknown {what} key '{key}' (known: {known})")
 
 
-def _poll(raw: Any, line: int, problems: _Problems) -> Poll | None:
+def _poll(raw: object, line: int, problems: _Problems) -> Poll | None:
     """Validate one poll mapping."""
     if not isinstance(raw, _Located):
         problems.add(line, "'poll' must be a mapping")
@@ -204,7 +203,7 @@ def _poll(raw: Any, line: int, problems: _Problems) -> Poll | None:
     return None if len(problems.items) > before else poll
 
 
-def _slide(raw: Any, line: int, problems: _Problems, poll_ids: dict[str, int]) -> Slide | None:
+def _slide(raw: object, line: int, problems: _Problems, poll_ids: dict[str, int]) -> Slide | None:
     """Validate one slide mapping."""
     if not isinstance(raw, _Located):
         problems.add(line, "each slide must be a mapping with at least a 'title'")
@@ -213,8 +212,9 @@ def _slide(raw: Any, line: int, problems: _Problems, poll_ids: dict[str, int]) -
     _unknown_keys(raw, SLIDE_KEYS, "slide", problems)
     title = _text(raw.get("title"), lines.get("title", raw.line), "title", problems, required=True, limit=120)
     kind = raw.get("kind", "content")
-    if kind not in SLIDE_KINDS:
+    if not isinstance(kind, str) or kind not in SLIDE_KINDS:
         problems.add(lines.get("kind", raw.line), f"slide 'kind' must be one of {', '.join(SLIDE_KINDS)}")
+        kind = "content"
     body = _text(raw.get("body"), lines.get("body", raw.line), "body", problems, required=False, limit=4000)
     notes = _text(raw.get("notes"), lines.get("notes", raw.line), "notes", problems, required=False,
                   limit=4000)

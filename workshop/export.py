@@ -5,18 +5,42 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from .decks import Deck
 from .polls import Poll, PollTally, ReportView, poll_class
+
+# One exported poll: id, question, type, total, suppressed, the type's `public` fields and, unless
+# suppressed, its results; the keys beyond the first five depend on the poll type.
+ExportedPoll = dict[str, object]
+
+
+class ExportedSession(TypedDict):
+    """The session part of `results.json`: no keys, no tokens, dates not times."""
+
+    id: str
+    deck: str
+    title: str
+    created: str
+    ended: str | None
+    participants: int
+
+
+class ResultsDocument(TypedDict):
+    """`results.json`."""
+
+    session: ExportedSession
+    min_responses: int
+    polls: list[ExportedPoll]
+
 
 CSV_COLUMNS = ("poll", "question", "type", "option", "count", "percent")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\0", "\r")
 
 
-def poll_results(poll: Poll, tally: PollTally, min_responses: int) -> dict[str, Any]:
+def poll_results(poll: Poll, tally: PollTally, min_responses: int) -> ExportedPoll:
     """One poll's exported results: suppressed below the threshold, moderated texts left out."""
-    result: dict[str, Any] = {"id": poll.id, "question": poll.question, "type": poll.type,
+    result: ExportedPoll = {"id": poll.id, "question": poll.question, "type": poll.type,
                               "total": tally.total, "suppressed": tally.total < min_responses}
     result.update(poll.public())
     if not result["suppressed"]:
@@ -24,17 +48,17 @@ def poll_results(poll: Poll, tally: PollTally, min_responses: int) -> dict[str, 
     return result
 
 
-def results_document(session: Mapping[str, Any], deck: Deck, tallies: Mapping[str, PollTally],
-                     min_responses: int) -> dict[str, Any]:
+def results_document(session: ExportedSession, deck: Deck, tallies: Mapping[str, PollTally],
+                     min_responses: int) -> ResultsDocument:
     """The `results.json` document of the contract."""
     return {
-        "session": {key: session.get(key) for key in ("id", "deck", "title", "created", "ended", "participants")},
+        "session": session,
         "min_responses": min_responses,
         "polls": [poll_results(poll, tallies[poll.id], min_responses) for poll in deck.polls()],
     }
 
 
-def safe_cell(value: Any) -> Any:
+def safe_cell(value: object) -> object:
     """Keep spreadsheets from running a cell as a formula."""
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
@@ -45,31 +69,32 @@ def _percent(count: int, total: int) -> str:
     return f"{100 * count / total:.1f}" if total else "0.0"
 
 
-def csv_rows(poll: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+def csv_rows(poll: ExportedPoll) -> list[tuple[object, ...]]:
     """The CSV rows of one exported poll: one per option, scale step or distinct text."""
     head = (poll["id"], poll["question"], poll["type"])
     if poll["suppressed"]:
         return [(*head, "suppressed: too few answers to show", "", "")]
     pairs = poll_class(poll).export_pairs(poll)
-    return [(*head, option, count, _percent(count, poll["total"])) for option, count in pairs]
+    total = poll["total"]
+    return [(*head, option, count, _percent(count, total if isinstance(total, int) else 0)) for option, count in pairs]
 
 
 class ReportSection(TypedDict):
     """One poll of the printable report: the exported poll, its type's name, and how to draw it."""
 
-    poll: Mapping[str, Any]
+    poll: ExportedPoll
     label: str
     view: ReportView | None  # None while suppressed
 
 
-def report_sections(document: Mapping[str, Any]) -> list[ReportSection]:
+def report_sections(document: ResultsDocument) -> list[ReportSection]:
     """What the printable report shows for each poll of a results document."""
     return [ReportSection(poll=poll, label=poll_class(poll).label,
                           view=None if poll["suppressed"] else poll_class(poll).report_view(poll))
             for poll in document["polls"]]
 
 
-def to_csv(document: Mapping[str, Any]) -> str:
+def to_csv(document: ResultsDocument) -> str:
     """`results.csv`: a header row, then one row per poll and option; formula-like cells neutralised."""
     buffer = io.StringIO()
     # A byte-order mark lets spreadsheet programs detect UTF-8; the API and `workshop export` share it.

@@ -10,11 +10,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from .config import Settings
 from .decks import Deck, DeckError, Slide, parse_deck
-from .export import results_document
+from .export import ExportedSession, ResultsDocument, results_document
 from .payloads import (
     VIEWS,
     OutlineSlide,
@@ -374,12 +373,14 @@ class Workshop:
             return int(session.get("participants") or 0)
         return self.store.participant_total(session["id"])
 
-    def results_document(self, session_id: str) -> dict[str, Any]:
+    def results_document(self, session_id: str) -> ResultsDocument:
         """The anonymised results of one session, live or ended."""
         session = self._session(session_id)
         deck = self.deck_of(session_id, session)
         tallies = {poll.id: self.store.tally(session_id, poll.id) for poll in deck.polls()}
-        summary = {**session, "ended": session.get("ended") or None, "participants": self._participants(session)}
+        summary = ExportedSession(id=session_id, deck=session.get("deck", ""), title=session.get("title", ""),
+                                  created=session.get("created", ""), ended=session.get("ended") or None,
+                                  participants=self._participants(session))
         return results_document(summary, deck, tallies, self.min_responses)
 
     # Facilitator actions ------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def lan_address() -> str:
     except OSError:
         pass
     with contextlib.suppress(OSError):
-        candidates.extend(info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET))
+        candidates.extend(str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET))
     for address in candidates:
         ip = ipaddress.ip_address(address)
         if not ip.is_loopback and not ip.is_link_local:

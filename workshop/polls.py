@@ -121,7 +121,7 @@ class Poll:
     results_visible: bool = True
 
     @classmethod
-    def from_deck(cls, raw: Mapping[str, object], report: Report, common: Common) -> Self:
+    def from_deck(cls, raw: Mapping[object, object], report: Report, common: Common) -> Self:
         """Validate the type's own deck keys and build the poll; raise DefinitionError if they are unusable."""
         return cls(**common)
 
@@ -177,7 +177,7 @@ class _ChoicePoll(Poll):
     options: tuple[str, ...] = ()
 
     @classmethod
-    def from_deck(cls, raw: Mapping[str, object], report: Report, common: Common) -> Self:
+    def from_deck(cls, raw: Mapping[object, object], report: Report, common: Common) -> Self:
         options = raw.get("options")
         if not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS:
             report("options", f"'options' must be a list of 2 to {MAX_OPTIONS} choices")
@@ -254,7 +254,7 @@ class ScalePoll(Poll):
     scale_labels: dict[int, str] = field(default_factory=dict)
 
     @classmethod
-    def from_deck(cls, raw: Mapping[str, object], report: Report, common: Common) -> Self:
+    def from_deck(cls, raw: Mapping[object, object], report: Report, common: Common) -> Self:
         scale = raw.get("scale", {"min": 1, "max": 5})
         if not isinstance(scale, dict):
             report("scale", "'scale' must be a mapping like {min: 1, max: 5, labels: {1: Never, 5: Always}}")
@@ -336,7 +336,7 @@ class TextPoll(Poll):
     max_length: int = 80
 
     @classmethod
-    def from_deck(cls, raw: Mapping[str, object], report: Report, common: Common) -> Self:
+    def from_deck(cls, raw: Mapping[object, object], report: Report, common: Common) -> Self:
         limit = raw.get("max_length", 80)
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_TEXT_LENGTH:
             report("max_length", f"'max_length' must be a whole number from 1 to {MAX_TEXT_LENGTH}")

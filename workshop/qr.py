@@ -12,4 +12,5 @@ def qr_svg(url: str) -> bytes:
                          image_factory=qrcode.image.svg.SvgPathFillImage)
     code.add_data(url)
     code.make(fit=True)
-    return code.make_image().to_string(encoding="unicode").encode()
+    svg: str = code.make_image().to_string(encoding="unicode")
+    return svg.encode()

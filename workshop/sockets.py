@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 import redis
 from flask import request
-from flask_socketio import ConnectionRefusedError, Namespace, join_room
+from flask_socketio import Namespace, SocketIO, join_room
+from socketio.exceptions import ConnectionRefusedError
 
-from .broadcast import ResultsBroadcaster, rooms
+from .broadcast import ResultsBroadcaster, room
 from .live import Client, LiveError, Refused, Workshop
 from .payloads import Ack, PollPayload
 
@@ -54,6 +55,8 @@ def _sid() -> str:
 class WorkshopNamespace(Namespace):
     """The default namespace: one handler per contract event."""
 
+    socketio: SocketIO  # set by Flask-SocketIO when the namespace is registered
+
     def __init__(self, live: Workshop, broadcaster: ResultsBroadcaster, events_per_second: int):
         super().__init__("/")
         self.live = live
@@ -96,8 +99,8 @@ class WorkshopNamespace(Namespace):
             raise ConnectionRefusedError("internal") from error
         sid = _sid()
         self.clients[sid] = client
-        for room in rooms(client.session_id, "all", client.view):
-            join_room(room)
+        for audience in ("all", client.view):
+            join_room(room(client.session_id, audience))
         self.socketio.emit("session_state", state, to=sid)
         if client.role == "participant":
             self.broadcaster.mark_count(client.session_id)
@@ -150,7 +153,7 @@ class WorkshopNamespace(Namespace):
 
         def step(client: Client, payload: Payload) -> Ack:
             slide = self.live.go_to_slide(client, payload.get("index"))
-            self.socketio.emit("slide_changed", slide, to=rooms(client.session_id, "all")[0])
+            self.socketio.emit("slide_changed", slide, to=room(client.session_id, "all"))
             if slide["poll"]:
                 self.broadcaster.mark_poll(client.session_id, str(slide["poll"]["id"]))
             return {"index": slide["index"]}
@@ -160,7 +163,7 @@ class WorkshopNamespace(Namespace):
     def _poll_event(self, data: object, change: Callable[[Client, Payload], PollPayload]) -> Ack:
         def apply(client: Client, payload: Payload) -> Ack:
             poll = change(client, payload)
-            self.socketio.emit("poll_changed", poll, to=rooms(client.session_id, "all")[0])
+            self.socketio.emit("poll_changed", poll, to=room(client.session_id, "all"))
             self.broadcaster.mark_poll(client.session_id, str(poll["id"]))
             return {"poll": poll}
 
@@ -199,7 +202,7 @@ class WorkshopNamespace(Namespace):
 
         def overlay(client: Client, payload: Payload) -> Ack:
             visible = self.live.set_qr_overlay(client, payload.get("visible"))
-            self.socketio.emit("qr_overlay", {"visible": visible}, to=rooms(client.session_id, "all")[0])
+            self.socketio.emit("qr_overlay", {"visible": visible}, to=room(client.session_id, "all"))
             return {"visible": visible}
 
         return self._handle(data, overlay)
@@ -209,7 +212,7 @@ class WorkshopNamespace(Namespace):
 
         def end(client: Client, payload: Payload) -> Ack:
             self.live.end_session(client)
-            self.socketio.emit("session_ended", {}, to=rooms(client.session_id, "all")[0])
+            self.socketio.emit("session_ended", {}, to=room(client.session_id, "all"))
             return {}
 
         return self._handle(data, end)

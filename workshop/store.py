@@ -9,7 +9,7 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         facilitator_key presenter_key qr_overlay participants auto_end_at
     ws:{S}:participants          SET    sha256 of each issued participant token (never the token itself)
     ws:{S}:online                HASH   sha256 of a token -> open connections (the live participant count)
-    ws:{S}:poll:{P}              HASH   status (open|closed) visible (0|1) view (cloud|list) total
+    ws:{S}:poll:{P}              HASH   status (open|closed) visible (0|1) total, view (for types with views)
     ws:{S}:poll:{P}:counts       HASH   counter member (option index, scale step, normalised text) -> count
     ws:{S}:poll:{P}:answers      HASH   sha256 of a token -> JSON [stored answer, [members]]; only so a
                                         phone can change its answer; deleted when the session ends
@@ -28,8 +28,10 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable
+from typing import cast
 
 import redis
+from redis.typing import EncodableT
 
 from .polls import PollTally
 
@@ -165,32 +167,32 @@ class Store:
         if not self.redis.set(f"ws:code:{code}", sid, nx=True, exat=int(fields["auto_end_at"])):
             return False
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(self._session(sid), mapping=fields)
+        mapping: dict[EncodableT, EncodableT] = {name: value for name, value in fields.items()}
+        pipe.hset(self._session(sid), mapping=mapping)
         for pid, visible in polls_visible.items():
-            pipe.hset(self._poll(sid, pid), mapping={"status": "closed", "visible": int(visible),
-                                                     "view": "cloud", "total": 0})
+            pipe.hset(self._poll(sid, pid), mapping={"status": "closed", "visible": int(visible), "total": 0})
         pipe.zadd(SESSIONS_INDEX, {sid: time.time()})
         pipe.execute()
         return True
 
     def session_by_code(self, code: str) -> str | None:
         """The live session with this join code."""
-        return self.redis.get(f"ws:code:{code}")
+        return cast(str | None, self.redis.get(f"ws:code:{code}"))
 
     def session(self, sid: str) -> dict[str, str] | None:
         """A session's fields except its deck's YAML (read on every event, so kept small), or None."""
-        values = self.redis.hmget(self._session(sid), SESSION_FIELDS)
+        values = cast(list[str | None], self.redis.hmget(self._session(sid), SESSION_FIELDS))
         if values[0] is None:
             return None
         return {name: value for name, value in zip(SESSION_FIELDS, values, strict=True) if value is not None}
 
     def deck_source(self, sid: str) -> str | None:
         """The YAML of the deck the session runs on."""
-        return self.redis.hget(self._session(sid), "deck_source")
+        return cast(str | None, self.redis.hget(self._session(sid), "deck_source"))
 
     def session_ids(self) -> list[str]:
         """Every session, newest first."""
-        return list(self.redis.zrevrange(SESSIONS_INDEX, 0, -1))
+        return cast(list[str], self.redis.zrevrange(SESSIONS_INDEX, 0, -1))
 
     def set_slide(self, sid: str, index: int) -> None:
         """Move the session to a slide."""
@@ -207,7 +209,7 @@ class Store:
 
     def poll_meta(self, sid: str, pid: str) -> dict[str, str]:
         """A poll's status, visibility, view and total."""
-        return self.redis.hgetall(self._poll(sid, pid))
+        return cast(dict[str, str], self.redis.hgetall(self._poll(sid, pid)))
 
     def set_poll_field(self, sid: str, pid: str, name: str, value: str) -> None:
         """Change a poll's status, visibility or view while the session is live."""
@@ -288,7 +290,7 @@ class Store:
 
     def stale_sessions(self, started_before: float) -> list[str]:
         """Sessions started before a time (epoch seconds), live or not."""
-        return list(self.redis.zrangebyscore(SESSIONS_INDEX, "-inf", started_before))
+        return cast(list[str], self.redis.zrangebyscore(SESSIONS_INDEX, "-inf", started_before))
 
     def poll_totals(self, sid: str, poll_ids: list[str]) -> dict[str, int]:
         """How many answered each poll."""

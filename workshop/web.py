@@ -20,10 +20,11 @@ from flask import (
     url_for,
 )
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as Redirect
 
 from .config import Settings
 from .decks import Deck, load_decks
-from .export import report_sections, to_csv
+from .export import ResultsDocument, report_sections, to_csv
 from .live import LiveError, SessionPage, Workshop, keys_equal, normalise_code
 from .qr import qr_svg
 
@@ -87,7 +88,7 @@ def require(check: Callable[[], bool]) -> None:
 
 
 @bp.before_app_request
-def keep_secret_from_query() -> Response | None:
+def keep_secret_from_query() -> Redirect | None:
     """Move a `?token=` or `?key=` into the signed cookie and redirect to the same URL without it."""
     if request.method != "GET" or not ({"token", "key"} & set(request.args)):
         return None
@@ -167,7 +168,7 @@ def home() -> str:
 
 
 @bp.get("/j")
-def join_by_code() -> Response:
+def join_by_code() -> Redirect:
     """The typed-code form lands here."""
     code = normalise_code(request.args.get("code", ""))
     return redirect(url_for("web.participant", code=code) if code else url_for("web.home"))
@@ -285,10 +286,10 @@ def list_sessions() -> Response:
     return jsonify(live().session_summaries())
 
 
-def _download(session_id: str, extension: str) -> tuple[dict[str, object], dict[str, str]]:
+def _download(session_id: str, extension: str) -> tuple[ResultsDocument, dict[str, str]]:
     require(is_organiser)
     document = live().results_document(session_id)
-    session_info = cast(dict[str, object], document["session"])
+    session_info = document["session"]
     name = f"workshop-{session_info['deck']}-{session_info['created']}-{session_id}-results.{extension}"
     return document, {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
 

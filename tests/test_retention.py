@@ -1,0 +1,188 @@
+"""Retention kept by the running server and by Redis itself; the guards no other test covered."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis as redis_lib
+import socketio
+
+from tests.conftest import ORGANISER_TOKEN, app_config, key_of, received
+from tests.servers import running_server
+from tests.test_integration import Phone
+from workshop import create_app
+from workshop.store import SessionEnded, Store
+
+HOUR = 3600
+
+
+def session_key(sid: str, suffix: str = "session") -> str:
+    return f"ws:{{{sid}}}:{suffix}"
+
+
+def wait_until(condition: Any, timeout: float = 15.0, step: float = 0.1) -> bool:
+    """Poll a condition until it holds or the time is up."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return bool(condition())
+
+
+@pytest.mark.integration
+def test_a_restarted_server_that_nobody_connects_to_ends_a_forgotten_session(redis_url: str, tmp_path: Path,
+                                                                             redis: redis_lib.Redis) -> None:
+    with running_server(redis_url, tmp_path) as server:
+        session = server.start_session()
+        facilitator = socketio.Client(reconnection=False)
+        facilitator.connect(server.url, auth={"session": session["id"], "key": key_of(session["facilitator_url"])},
+                            transports=["websocket"], wait_timeout=10)
+        assert facilitator.call("open_poll", {"poll": "warmup_word"}, timeout=10)["ok"]
+        phone = Phone(server.url, session["code"])
+        assert phone.ready.wait(10)
+        assert phone.client.call("submit_answer", {"poll": "warmup_word", "value": 1}, timeout=10)["ok"]
+        phone.client.disconnect()
+        facilitator.disconnect()
+    sid = session["id"]
+    answers = session_key(sid, "poll:warmup_word:answers")
+    assert redis.exists(answers) and redis.hget(session_key(sid), "status") == "live"
+    # The session started 25 hours ago, as far as the server can tell; then the server comes back.
+    redis.zadd("ws:sessions", {sid: time.time() - 25 * HOUR})
+    with running_server(redis_url, tmp_path) as server:
+        assert wait_until(lambda: redis.hget(session_key(sid), "status") == "ended"), \
+            "the sweep runs with the app, not with the first connection"
+        assert not redis.exists(answers) and not redis.exists(session_key(sid, "participants"))
+        request = urllib.request.Request(f"{server.url}/api/sessions",
+                                         headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"})
+        listing = {item["id"]: item for item in json.loads(urllib.request.urlopen(request, timeout=10).read())}
+        assert listing[sid]["status"] == "ended" and listing[sid]["answers"]["warmup_word"] == 1
+
+
+@pytest.fixture
+def two_hour_app(redis_url: str, tmp_path: Path):
+    """An app whose sessions end themselves two hours after they start."""
+    app = create_app(app_config(redis_url, tmp_path, AUTO_END_HOURS=2))
+    yield app
+    app.extensions["workshop_broadcaster"].stop()
+
+
+def start(app) -> dict[str, Any]:
+    response = app.test_client().post("/api/sessions", json={"deck": "interdependence"},
+                                      headers={"Authorization": "Bearer facilitator-token-for-tests"})
+    body = response.get_json()
+    body["facilitator_key"] = key_of(body["facilitator_url"])
+    return body
+
+
+def test_every_per_person_key_and_the_code_expire_at_the_auto_end_time(two_hour_app, redis) -> None:
+    started = start(two_hour_app)
+    sid, socketio_ = started["id"], two_hour_app.extensions["workshop_socketio"]
+    facilitator = socketio_.test_client(two_hour_app, auth={"session": sid, "key": started["facilitator_key"]})
+    phone = socketio_.test_client(two_hour_app, auth={"code": started["code"]})
+    assert facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)["ok"]
+    assert phone.emit("submit_answer", {"poll": "warmup_word", "value": 0}, callback=True)["ok"]
+    keys = {"code": f"ws:code:{started['code']}", "participants": session_key(sid, "participants"),
+            "online": session_key(sid, "online"), "answers": session_key(sid, "poll:warmup_word:answers")}
+    for name, key in keys.items():
+        ttl = redis.ttl(key)
+        assert 2 * HOUR - 60 < ttl <= 2 * HOUR, f"{name} key: TTL {ttl}"
+    # Writing again does not push the deadline back: it is the session's, not the last write's.
+    redis.hset(session_key(sid), "auto_end_at", int(time.time()) + HOUR)
+    second = socketio_.test_client(two_hour_app, auth={"code": started["code"]})
+    assert second.emit("submit_answer", {"poll": "warmup_word", "value": 1}, callback=True)["ok"]
+    for name in ("participants", "online", "answers"):
+        assert HOUR - 60 < redis.ttl(keys[name]) <= HOUR, name
+    assert redis.ttl(session_key(sid)) == -1, "the session itself is kept until it ends (then for retention)"
+
+
+def test_answers_past_the_auto_end_time_are_refused_even_before_the_sweep(two_hour_app, redis) -> None:
+    started = start(two_hour_app)
+    sid, socketio_ = started["id"], two_hour_app.extensions["workshop_socketio"]
+    facilitator = socketio_.test_client(two_hour_app, auth={"session": sid, "key": started["facilitator_key"]})
+    phone = socketio_.test_client(two_hour_app, auth={"code": started["code"]})
+    assert facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)["ok"]
+    redis.hset(session_key(sid), "auto_end_at", int(time.time()) - 1)
+    late = phone.emit("submit_answer", {"poll": "warmup_word", "value": 0}, callback=True)
+    assert late["ok"] is False and late["error"] == "poll_closed"
+    assert not redis.exists(session_key(sid, "poll:warmup_word:answers"))
+    assert redis.hget(session_key(sid, "poll:warmup_word"), "total") == "0"
+
+
+def test_a_poll_field_changes_only_while_the_session_is_live_whatever_python_checked(redis_url, redis) -> None:
+    store = Store(redis_lib.Redis.from_url(redis_url, decode_responses=True))
+    sid = "luacheck01"
+    redis.hset(session_key(sid), mapping={"id": sid, "status": "live"})
+    store.set_poll_field(sid, "p", "status", "open")
+    assert redis.hget(session_key(sid, "poll:p"), "status") == "open"
+    redis.hset(session_key(sid), "status", "ended")  # ended by another process after Python's own check
+    with pytest.raises(SessionEnded):
+        store.set_poll_field(sid, "p", "status", "closed")
+    assert redis.hget(session_key(sid, "poll:p"), "status") == "open", "the script refused the change"
+
+
+def test_a_poll_whose_flush_lock_is_taken_is_sent_on_a_later_tick(app, started, sockets, redis) -> None:
+    broadcaster = app.extensions["workshop_broadcaster"]
+    broadcaster.stop()  # drive the ticks by hand
+    facilitator = sockets("facilitator")
+    phone = sockets("participant")
+    assert facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)["ok"]
+    assert phone.emit("submit_answer", {"poll": "warmup_word", "value": 3}, callback=True)["ok"]
+    received(facilitator, "results_updated")
+    # Another process holds this tick's lock for the poll.
+    lock = session_key(started["id"], "flush:warmup_word")
+    redis.set(lock, "1", px=60_000)
+    broadcaster.flush()
+    assert received(facilitator, "results_updated") == [], "the lock holder sends this tick, not us"
+    redis.delete(lock)
+    broadcaster.flush()
+    results = received(facilitator, "results_updated")
+    assert results and results[-1]["total"] == 1 and results[-1]["counts"][3] == 1, "kept dirty and retried"
+    broadcaster.flush()
+    assert received(facilitator, "results_updated") == [], "sent once it got through, not again"
+
+
+def test_a_refused_connection_leaves_the_online_count_alone(redis_url, tmp_path, started, redis) -> None:
+    # A second process that must parse the session's deck itself finds it unreadable: connect is refused.
+    redis.hset(session_key(started["id"]), "deck_source", "title: [unclosed")
+    other = create_app(app_config(redis_url, tmp_path))
+    try:
+        phone = other.extensions["workshop_socketio"].test_client(other, auth={"code": started["code"]})
+        assert not phone.is_connected()
+        assert redis.hlen(session_key(started["id"], "online")) == 0
+    finally:
+        other.extensions["workshop_broadcaster"].stop()
+
+
+def test_a_bug_in_a_handler_is_acknowledged_as_internal(app, sockets, monkeypatch) -> None:
+    phone = sockets("participant")
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(app.extensions["workshop"], "submit_answer", broken)
+    ack = phone.emit("submit_answer", {"poll": "warmup_word", "value": 0}, callback=True)
+    assert ack["ok"] is False and ack["error"] == "internal"
+    assert phone.is_connected(), "the connection survives"
+    assert phone.emit("submit_answer", ["not", "an", "object"], callback=True)["error"] == "invalid_payload"
+
+
+def test_a_session_that_vanishes_during_connect_is_refused_as_unknown(app, started, monkeypatch) -> None:
+    from socketio.exceptions import ConnectionRefusedError
+
+    from workshop.live import LiveError
+
+    def vanished(*_: object) -> None:
+        raise LiveError("not_found", "no such session")
+
+    monkeypatch.setattr(app.extensions["workshop"], "state_for", vanished)
+    namespace = app.extensions["workshop_socketio"].server.namespace_handlers["/"]
+    # Flask-SocketIO's test client drops the refusal reason, so call the handler itself.
+    with app.test_request_context(), pytest.raises(ConnectionRefusedError) as refused:
+        namespace.on_connect({"code": started["code"]})
+    assert refused.value.error_args == {"message": "unknown_session"}
