@@ -5,9 +5,15 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import received, wait_for
+from workshop.config import PROJECT_ROOT
+from workshop.decks import load_deck
 from workshop.live import Refused
 
-HABITS_SLIDE = 9  # the bundled deck's multiple-choice poll about codependent habits
+DECK = load_deck(PROJECT_ROOT / "decks" / "interdependence.yaml")
+# The bundled deck's multiple-choice poll about codependent habits, and its last slide, found by content.
+HABITS_SLIDE = next(index for index, slide in enumerate(DECK.slides)
+                    if slide.poll is not None and slide.poll.id == "codependent_habits")
+LAST_SLIDE = len(DECK.slides) - 1
 
 
 def poll_on(session_state: dict, index: int) -> dict:
@@ -57,7 +63,7 @@ def test_only_the_facilitator_steps_and_opens(sockets) -> None:
     presenter = sockets("presenter")
     phone = sockets("participant")
     for client in (presenter, phone):
-        assert client.emit("go_to_slide", {"index": 1}, callback=True) == {
+        assert client.emit("go_to_slide", {"index": HABITS_SLIDE}, callback=True) == {
             "ok": False, "error": "forbidden", "message": "only the facilitator can do that"}
         assert client.emit("open_poll", {"poll": "codependent_habits"}, callback=True)["error"] == "forbidden"
         assert client.emit("end_session", {}, callback=True)["error"] == "forbidden"
@@ -69,9 +75,10 @@ def test_only_the_facilitator_steps_and_opens(sockets) -> None:
 def test_slide_changes_reach_everyone(sockets) -> None:
     facilitator, phone = sockets("facilitator"), sockets("participant")
     received(phone, "session_state")
-    assert facilitator.emit("go_to_slide", {"index": 4}, callback=True) == {"ok": True, "index": 4}
-    assert wait_for(phone, "slide_changed")["index"] == 4
-    assert facilitator.emit("go_to_slide", {"index": 999}, callback=True)["error"] == "not_found"
+    assert facilitator.emit("go_to_slide", {"index": LAST_SLIDE}, callback=True) == {"ok": True, "index": LAST_SLIDE}
+    changed = wait_for(phone, "slide_changed")
+    assert changed["index"] == LAST_SLIDE and changed["title"] == DECK.slides[LAST_SLIDE].title
+    assert facilitator.emit("go_to_slide", {"index": LAST_SLIDE + 1}, callback=True)["error"] == "not_found"
     assert facilitator.emit("go_to_slide", {"index": "2"}, callback=True)["error"] == "invalid_payload"
     assert facilitator.emit("go_to_slide", [1], callback=True)["error"] == "invalid_payload"
 
