@@ -72,20 +72,21 @@ def two_hour_app(redis_url: str, tmp_path: Path):
     app.extensions["workshop_broadcaster"].stop()
 
 
-def start(app) -> dict[str, Any]:
+def open_warmup_poll(app) -> tuple[dict[str, Any], Any]:
+    """A started session with its warm-up poll open, and one phone joined; returns the session and the phone."""
     response = app.test_client().post("/api/sessions", json={"deck": "interdependence"},
                                       headers={"Authorization": "Bearer facilitator-token-for-tests"})
-    body = response.get_json()
-    body["facilitator_key"] = key_of(body["facilitator_url"])
-    return body
+    started = response.get_json()
+    socketio_ = app.extensions["workshop_socketio"]
+    facilitator = socketio_.test_client(app, auth={"session": started["id"], "key": key_of(started["facilitator_url"])})
+    phone = socketio_.test_client(app, auth={"code": started["code"]})
+    assert facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)["ok"]
+    return started, phone
 
 
 def test_every_per_person_key_and_the_code_expire_at_the_auto_end_time(two_hour_app, redis) -> None:
-    started = start(two_hour_app)
-    sid, socketio_ = started["id"], two_hour_app.extensions["workshop_socketio"]
-    facilitator = socketio_.test_client(two_hour_app, auth={"session": sid, "key": started["facilitator_key"]})
-    phone = socketio_.test_client(two_hour_app, auth={"code": started["code"]})
-    assert facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)["ok"]
+    started, phone = open_warmup_poll(two_hour_app)
+    sid = started["id"]
     assert phone.emit("submit_answer", {"poll": "warmup_word", "value": 0}, callback=True)["ok"]
     keys = {"code": f"ws:code:{started['code']}", "participants": session_key(sid, "participants"),
             "online": session_key(sid, "online"), "answers": session_key(sid, "poll:warmup_word:answers")}
@@ -94,7 +95,7 @@ def test_every_per_person_key_and_the_code_expire_at_the_auto_end_time(two_hour_
         assert 2 * HOUR - 60 < ttl <= 2 * HOUR, f"{name} key: TTL {ttl}"
     # Writing again does not push the deadline back: it is the session's, not the last write's.
     redis.hset(session_key(sid), "auto_end_at", int(time.time()) + HOUR)
-    second = socketio_.test_client(two_hour_app, auth={"code": started["code"]})
+    second = two_hour_app.extensions["workshop_socketio"].test_client(two_hour_app, auth={"code": started["code"]})
     assert second.emit("submit_answer", {"poll": "warmup_word", "value": 1}, callback=True)["ok"]
     for name in ("participants", "online", "answers"):
         assert HOUR - 60 < redis.ttl(keys[name]) <= HOUR, name
@@ -102,11 +103,8 @@ def test_every_per_person_key_and_the_code_expire_at_the_auto_end_time(two_hour_
 
 
 def test_answers_past_the_auto_end_time_are_refused_even_before_the_sweep(two_hour_app, redis) -> None:
-    started = start(two_hour_app)
-    sid, socketio_ = started["id"], two_hour_app.extensions["workshop_socketio"]
-    facilitator = socketio_.test_client(two_hour_app, auth={"session": sid, "key": started["facilitator_key"]})
-    phone = socketio_.test_client(two_hour_app, auth={"code": started["code"]})
-    assert facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)["ok"]
+    started, phone = open_warmup_poll(two_hour_app)
+    sid = started["id"]
     redis.hset(session_key(sid), "auto_end_at", int(time.time()) - 1)
     late = phone.emit("submit_answer", {"poll": "warmup_word", "value": 0}, callback=True)
     assert late["ok"] is False and late["error"] == "poll_closed"
