@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import ORGANISER_TOKEN, app_config, key_of, received
 from workshop import create_app
 from workshop.decks import parse_deck
-from workshop.export import poll_results, results_document, safe_cell, to_csv
+from workshop.export import poll_results, report_sections, results_document, safe_cell, to_csv
 from workshop.polls import PollTally, TextPoll
 from workshop.store import participant_hash
 
@@ -167,3 +167,13 @@ def test_a_report_of_an_unknown_session_is_a_page_not_json(strict_app) -> None:
     response = strict_app.test_client().get("/organiser/sessions/nosuch/report", headers=ORGANISER)
     assert response.status_code == 404 and response.mimetype == "text/html"
     assert b"No such session." in response.data
+
+
+def test_the_report_rounds_percentages_half_up_like_the_csv_reads() -> None:
+    source = "title: T\nslides:\n  - title: A\n    poll: {id: s, type: single, question: Q, options: [a, b]}\n"
+    deck = parse_deck(source, "d", "d.yaml")
+    document = results_document({"id": "s1", "deck": "d", "title": "T", "created": "2026-11-25", "ended": None,
+                                 "participants": 8}, deck, {"s": PollTally({"0": 1, "1": 7}, 8)}, min_responses=3)
+    rows = report_sections(document)[0]["view"]["rows"]
+    assert [(row["label"], row["count"], row["percent"]) for row in rows] == [("a", 1, 13), ("b", 7, 88)]
+    assert rows[1]["share"] == 1.0 and rows[0]["share"] == round(1 / 7, 3)

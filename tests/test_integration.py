@@ -125,6 +125,9 @@ def test_export_command_writes_the_same_files_as_the_api(redis_url: str, tmp_pat
         request = urllib.request.Request(f"{server.url}/api/sessions/{session['id']}/results.csv",
                                          headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"})
         api_csv = urllib.request.urlopen(request, timeout=10).read()
+        request = urllib.request.Request(f"{server.url}/api/sessions/{session['id']}/results.json",
+                                         headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"})
+        api_json = urllib.request.urlopen(request, timeout=10).read()
         phone.client.disconnect()
         facilitator.disconnect()
     env = {**os.environ, "WORKSHOP_REDIS_URL": redis_url, "WORKSHOP_DATA_DIR": str(tmp_path),
@@ -138,6 +141,7 @@ def test_export_command_writes_the_same_files_as_the_api(redis_url: str, tmp_pat
     assert csv_file.read_bytes() == api_csv
     target = tmp_path / "out.json"
     subprocess.run([*command, "--format", "json", "-o", str(target)], env=env, check=True)
+    assert target.read_bytes() == api_json, "workshop export writes the API's JSON bytes too"
     document = json.loads(target.read_text())
     warmup = next(poll for poll in document["polls"] if poll["id"] == "warmup_word")
     assert warmup["total"] == 1 and warmup["counts"][2] == 1

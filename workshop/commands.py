@@ -144,10 +144,8 @@ def check_deck(files: tuple[Path, ...]) -> None:
               help="file to write [default: standard output]")
 def export(session: str, kind: str, output: str) -> None:
     """Write a session's anonymised results: the same bytes as the HTTP download."""
-    import json
-
     from .config import ConfigError, Settings
-    from .export import to_csv
+    from .export import to_csv, to_json
     from .live import LiveError, Workshop
     from .private_redis import PrivateRedis, RedisUnavailable
     from .store import Store, connect
@@ -173,7 +171,7 @@ def export(session: str, kind: str, output: str) -> None:
     finally:
         if started:
             started.stop()
-    text = to_csv(document) if kind == "csv" else json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = to_csv(document) if kind == "csv" else to_json(document)
     # Bytes, so line ends and the byte-order mark are exactly the HTTP download's on every platform.
     with click.open_file(output, "wb") as stream:
         stream.write(text.encode("utf-8"))

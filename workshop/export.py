@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Mapping
 from typing import TypedDict
 
@@ -92,6 +93,11 @@ def report_sections(document: ResultsDocument) -> list[ReportSection]:
     return [ReportSection(poll=poll, label=poll_class(poll).label,
                           view=None if poll["suppressed"] else poll_class(poll).report_view(poll))
             for poll in document["polls"]]
+
+
+def to_json(document: ResultsDocument) -> str:
+    """`results.json`: indented UTF-8 text; the HTTP download and `workshop export` write these same bytes."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def to_csv(document: ResultsDocument) -> str:

@@ -102,7 +102,8 @@ def _ints(values: object) -> list[int]:
 
 def _report_rows(pairs: Sequence[tuple[str, int]], total: int) -> list[ReportRow]:
     top = max([count for _, count in pairs] + [1])
-    return [ReportRow(label=label, count=count, percent=round(100 * count / total) if total else 0,
+    # Half up, as people round (Python's round() would print 1 of 8 as 12 %).
+    return [ReportRow(label=label, count=count, percent=int(100 * count / total + 0.5) if total else 0,
                       share=round(count / top, 3)) for label, count in pairs]
 
 

@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response as Redirect
 
 from .config import Settings
 from .decks import Deck, load_decks
-from .export import ResultsDocument, report_sections, to_csv
+from .export import ResultsDocument, report_sections, to_csv, to_json
 from .live import LiveError, SessionPage, Workshop, keys_equal, normalise_code
 from .qr import qr_svg
 
@@ -298,9 +298,7 @@ def _download(session_id: str, extension: str) -> tuple[ResultsDocument, dict[st
 def results_json(session_id: str) -> Response:
     """Anonymised results as JSON."""
     document, headers = _download(session_id, "json")
-    response = jsonify(document)
-    response.headers.update(headers)
-    return response
+    return Response(to_json(document), mimetype="application/json", headers=headers)
 
 
 @bp.get("/api/sessions/<session_id>/results.csv")
