@@ -223,3 +223,46 @@ def test_below_the_threshold_every_view_gets_no_counts(app, redis_url, tmp_path)
         phone.emit("submit_answer", {"poll": "warmup_word", "value": 2}, callback=True)
     shown = wait_for(facilitator, "results_updated", lambda r: r["total"] == 3)
     assert shown["suppressed"] is False and shown["counts"][1:3] == [1, 2]
+
+
+def test_reserved_names_sent_as_events_neither_join_again_nor_leave(sockets, started, redis) -> None:
+    phone = sockets("participant")
+    sid = started["id"]
+    assert redis.hlen(f"ws:{{{sid}}}:online") == 1 and redis.scard(f"ws:{{{sid}}}:participants") == 1
+    for _ in range(5):
+        ack = phone.emit("connect", {"code": started["code"]}, callback=True)
+        assert ack["ok"] is False and ack["error"] == "invalid_payload"
+    assert redis.hlen(f"ws:{{{sid}}}:online") == 1 and redis.scard(f"ws:{{{sid}}}:participants") == 1
+    assert phone.emit("disconnect", "client namespace disconnect", callback=True)["error"] == "invalid_payload"
+    assert phone.is_connected() and redis.hlen(f"ws:{{{sid}}}:online") == 1
+    still = phone.emit("submit_answer", {"poll": "warmup_word", "value": 0}, callback=True)
+    assert still["error"] == "poll_closed", "the connection still acts as the same participant"
+
+
+def test_a_connection_that_keeps_flooding_is_closed_and_the_rest_are_served(sockets) -> None:
+    flooder, phone = sockets("participant"), sockets("participant")
+    errors = [flooder.emit("no_such_event", {}, callback=True)["error"] for _ in range(40)]
+    assert errors.count("not_found") >= 19 and "rate_limited" in errors, "unknown events are rate-limited too"
+    for _ in range(200):
+        if not flooder.is_connected():
+            break
+        flooder.emit("no_such_event", {}, callback=True)
+    assert not flooder.is_connected(), "a connection that ignores rate_limited is closed"
+    assert phone.emit("no_such_event", {}, callback=True)["error"] == "not_found"
+
+
+def test_text_that_is_not_valid_unicode_is_refused_at_the_edge(app, sockets, started) -> None:
+    from socketio.exceptions import ConnectionRefusedError
+
+    facilitator, phone = sockets("facilitator"), sockets("participant")
+    assert facilitator.emit("open_poll", {"poll": "keep_self"}, callback=True)["ok"]
+    for payload in ({"poll": "keep_self", "value": "hi\ud800"}, {"poll": "\udfff", "value": "x"},
+                    {"poll": "keep_self", "value": ["\ud800"]}, {"\ud800": 1}):
+        ack = phone.emit("submit_answer", payload, callback=True)
+        assert ack["ok"] is False and ack["error"] == "invalid_payload", payload
+    namespace = app.extensions["workshop_socketio"].server.namespace_handlers["/"]
+    for auth in ({"code": "\ud800"}, {"code": started["code"], "participant": "\ud800"},
+                 {"session": "\ud800", "key": "x"}, {"session": started["id"], "key": "\ud800"}):
+        with app.test_request_context(), pytest.raises(ConnectionRefusedError) as refused:
+            namespace.on_connect(auth)
+        assert refused.value.error_args == {"message": "unauthorized"}, auth

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Protocol, cast
 
 import redis
 from flask import request
@@ -20,12 +21,16 @@ Payload = dict[str, object]
 
 
 class RateLimiter:
-    """A token bucket per connection: a steady rate with a short burst."""
+    """A token bucket per connection: a steady rate with a short burst; persistent abusers are named."""
+
+    # Refusals in a row after which a connection is closed: no phone a person holds sends this many.
+    ABUSE_REFUSALS = 100
 
     def __init__(self, per_second: int):
         self.rate = float(per_second)
         self.burst = float(per_second * 2)
         self._buckets: dict[str, tuple[float, float]] = {}
+        self._refused: dict[str, int] = {}
 
     def allow(self, key: str) -> bool:
         """Spend one token if there is one."""
@@ -34,13 +39,50 @@ class RateLimiter:
         tokens = min(self.burst, tokens + (now - last) * self.rate)
         if tokens < 1:
             self._buckets[key] = (tokens, now)
+            self._refused[key] = self._refused.get(key, 0) + 1
             return False
         self._buckets[key] = (tokens - 1, now)
+        self._refused.pop(key, None)
         return True
+
+    def abusing(self, key: str) -> bool:
+        """Whether a connection kept sending long after being told to slow down."""
+        return self._refused.get(key, 0) >= self.ABUSE_REFUSALS
 
     def forget(self, key: str) -> None:
         """Drop a closed connection's bucket."""
         self._buckets.pop(key, None)
+        self._refused.pop(key, None)
+
+
+def has_lone_surrogate(value: object, depth: int = 0) -> bool:
+    """Whether a decoded JSON value holds a string that is not valid Unicode text (e.g. "\\ud800")."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if depth > 8:
+        return False  # deeper payloads are refused as malformed by the handlers anyway
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(key, depth + 1) or has_lone_surrogate(item, depth + 1)
+                   for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_lone_surrogate(item, depth + 1) for item in value)
+    return False
+
+
+class _Manager(Protocol):
+    def is_connected(self, sid: str, namespace: str) -> bool: ...
+
+
+class _Server(Protocol):
+    """The part of python-socketio's server we use (it ships no types)."""
+
+    manager: _Manager
+
+    def disconnect(self, sid: str, namespace: str | None = None) -> None: ...
 
 
 def _error(code: str, message: str = "") -> Ack:
@@ -65,13 +107,28 @@ class WorkshopNamespace(Namespace):
         self.clients: dict[str, Client] = {}
 
     def trigger_event(self, event: str, *args: object) -> object:
-        """The handler boundary: unknown events and handler bugs still get an acknowledgement."""
-        if event in ("connect", "disconnect"):
+        """The handler boundary: every client event is rate-limited and acknowledged, bugs included."""
+        sid = str(args[0]) if args else ""
+        if event == "connect" and sid not in self.clients:
             return super().trigger_event(event, *args)
+        server = cast(_Server, self.socketio.server)  # type: ignore[attr-defined]  # missing from the stub
+        if event == "disconnect" and not server.manager.is_connected(sid, "/"):
+            # The server's own disconnect: the socket is already marked as going.
+            return super().trigger_event(event, *args)
+        if not self.limiter.allow(sid):
+            if self.limiter.abusing(sid):
+                log.warning("closed a connection that kept flooding events")
+                server.disconnect(sid, namespace="/")
+            return _error("rate_limited", "too many events; slow down")
+        if event in ("connect", "disconnect"):
+            # A client sending Socket.IO's reserved names as events must not join again or leave the count.
+            return _error("invalid_payload", f"'{event}' is not an event a client can send")
         if not hasattr(self, f"on_{event}"):
             return _error("not_found", f"unknown event '{event}'")
         if len(args) > 2:  # the connection id, then at most one payload
             return _error("invalid_payload", "send one object")
+        if has_lone_surrogate(args[1:]):
+            return _error("invalid_payload", "text must be valid Unicode")
         try:
             return super().trigger_event(event, *args)
         except Exception:
@@ -84,6 +141,8 @@ class WorkshopNamespace(Namespace):
     def on_connect(self, auth: object = None) -> None:
         """Authenticate, join the session's rooms and send the whole state."""
         try:
+            if has_lone_surrogate(auth):
+                raise Refused("unauthorized")
             client = self.live.connect(auth)
             state = self.live.state_for(client)
             self.live.arrived(client)  # last: a refused connection never raises the live count
@@ -122,8 +181,6 @@ class WorkshopNamespace(Namespace):
         client = self.clients.get(_sid())
         if client is None:
             return _error("forbidden", "not connected to a session")
-        if not self.limiter.allow(_sid()):
-            return _error("rate_limited", "too many events; slow down")
         if not isinstance(data, dict):
             return _error("invalid_payload", "the payload must be an object")
         try:
