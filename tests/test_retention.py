@@ -145,7 +145,11 @@ def test_a_poll_whose_flush_lock_is_taken_is_sent_on_a_later_tick(app, started, 
     assert received(facilitator, "results_updated") == [], "sent once it got through, not again"
 
 
-def test_a_refused_connection_leaves_the_online_count_alone(redis_url, tmp_path, started, redis) -> None:
+def test_a_refused_connection_leaves_the_online_count_alone(redis_url, tmp_path, started, sockets, redis) -> None:
+    facilitator, early = sockets("facilitator"), sockets("participant")
+    assert facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)["ok"]
+    assert early.emit("submit_answer", {"poll": "warmup_word", "value": 0}, callback=True)["ok"]
+    early.disconnect()
     # A second process that must parse the session's deck itself finds it unreadable: connect is refused.
     redis.hset(session_key(started["id"]), "deck_source", "title: [unclosed")
     other = create_app(app_config(redis_url, tmp_path))
@@ -153,8 +157,17 @@ def test_a_refused_connection_leaves_the_online_count_alone(redis_url, tmp_path,
         phone = other.extensions["workshop_socketio"].test_client(other, auth={"code": started["code"]})
         assert not phone.is_connected()
         assert redis.hlen(session_key(started["id"], "online")) == 0
+        listing = other.test_client().get("/api/sessions", headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"})
+        assert listing.status_code == 200, "one unreadable session does not hide the others"
+        assert started["id"] in [item["id"] for item in listing.get_json()]
+        # The sweep still ends it, finding its polls by their keys, and deletes the mapping.
+        assert redis.exists(session_key(started["id"], "poll:warmup_word:answers"))
+        redis.zadd("ws:live", {started["id"]: 0})
+        assert other.extensions["workshop"].end_forgotten_sessions(time.time()) == [started["id"]]
+        assert not list(redis.scan_iter(f"ws:{{{started['id']}}}:poll:*:answers"))
     finally:
         other.extensions["workshop_broadcaster"].stop()
+        redis.delete(session_key(started["id"]))  # leave no broken session to the other tests
 
 
 def test_a_bug_in_a_handler_is_acknowledged_as_internal(app, sockets, monkeypatch) -> None:
@@ -184,3 +197,23 @@ def test_a_session_that_vanishes_during_connect_is_refused_as_unknown(app, start
     with app.test_request_context(), pytest.raises(ConnectionRefusedError) as refused:
         namespace.on_connect({"code": started["code"]})
     assert refused.value.error_args == {"message": "unknown_session"}
+
+
+def test_the_sweep_ends_a_session_past_its_own_deadline_and_keeps_its_count(two_hour_app, redis) -> None:
+    started, phone = open_warmup_poll(two_hour_app)
+    sid = started["id"]
+    assert phone.emit("submit_answer", {"poll": "warmup_word", "value": 0}, callback=True)["ok"]
+    two_hour_app.extensions["workshop_socketio"].test_client(two_hour_app, auth={"code": started["code"]})
+    live = two_hour_app.extensions["workshop"]
+    assert sid not in live.end_forgotten_sessions(time.time()), "not yet: it started a moment ago"
+    # Its deadline passed (say WORKSHOP_AUTO_END_HOURS was raised across a restart) and Redis already
+    # expired the token set, as it does at the deadline.
+    redis.hset(session_key(sid), "auto_end_at", int(time.time()) - 5)
+    redis.zadd("ws:live", {sid: int(time.time()) - 5})
+    redis.delete(session_key(sid, "participants"))
+    assert live.end_forgotten_sessions(time.time()) == [sid]
+    assert redis.hget(session_key(sid), "status") == "ended"
+    assert redis.hget(session_key(sid), "participants") == "2", "the count outlives the expired token set"
+    assert not redis.zscore("ws:live", sid)
+    summary = next(item for item in live.session_summaries() if item["id"] == sid)
+    assert summary["participants"] == 2 and summary["answers_total"] == 1

@@ -354,8 +354,11 @@ class Workshop:
             if session is None:  # its retention time ran out
                 self.store.forget_session(session_id)
                 continue
-            deck = self.deck_of(session_id, session)
-            answers = self.store.poll_totals(session_id, [poll.id for poll in deck.polls()])
+            try:
+                poll_ids = [poll.id for poll in self.deck_of(session_id, session).polls()]
+            except LiveError:
+                poll_ids = []  # one unreadable session must not hide the others; its downloads say why
+            answers = self.store.poll_totals(session_id, poll_ids)
             ended = session.get("status") == "ended"
             delete_after = None
             if ended and session.get("ended"):
@@ -369,9 +372,9 @@ class Workshop:
         return summaries
 
     def _participants(self, session: Mapping[str, str]) -> int:
-        if session.get("status") == "ended":
+        if session.get("participants") or session.get("status") == "ended":
             return int(session.get("participants") or 0)
-        return self.store.participant_total(session["id"])
+        return self.store.participant_total(session["id"])  # sessions from before the count was kept
 
     def results_document(self, session_id: str) -> ResultsDocument:
         """The anonymised results of one session, live or ended."""
@@ -452,24 +455,31 @@ class Workshop:
 
     def end_session(self, client: Client) -> None:
         """End the session: no more answers; only aggregates are kept, until the retention time."""
-        self._end(client.session_id, self._require_facilitator(client))
+        self._end(client.session_id, [poll.id for poll in self._require_facilitator(client).polls()])
 
-    def _end(self, session_id: str, deck: Deck) -> bool:
-        ended = self.store.end_session(session_id, [poll.id for poll in deck.polls()],
-                                       datetime.now(UTC).date().isoformat(), self.retention_days * 86400)
+    def _end(self, session_id: str, poll_ids: list[str]) -> bool:
+        ended = self.store.end_session(session_id, poll_ids, datetime.now(UTC).date().isoformat(),
+                                       self.retention_days * 86400)
         self._decks.pop(session_id, None)
         return ended
 
     def end_forgotten_sessions(self, now: float) -> list[str]:
-        """End sessions still live `auto_end_hours` after they started, so no answer mapping outlives a day."""
+        """End sessions past their own auto-end time, or `auto_end_hours` after they started (if that is sooner)."""
         ended = []
-        for session_id in self.store.stale_sessions(now - self.auto_end_hours * 3600):
+        for session_id in self.store.stale_sessions(now, now - self.auto_end_hours * 3600):
             session = self.store.session(session_id)
             if session is None:
                 self.store.forget_session(session_id)
-            elif session.get("status") == "live" and self._end(session_id, self.deck_of(session_id, session)):
+            elif session.get("status") == "live" and self._end(session_id, self._poll_ids(session_id, session)):
                 ended.append(session_id)
         return ended
+
+    def _poll_ids(self, session_id: str, session: Mapping[str, str]) -> list[str]:
+        """The session's poll ids from its deck, or from its keys if the deck cannot be read any more."""
+        try:
+            return [poll.id for poll in self.deck_of(session_id, session).polls()]
+        except LiveError:
+            return self.store.stored_poll_ids(session_id)
 
     # Participant actions ------------------------------------------------------------------------------
 

@@ -4,9 +4,11 @@ Key schema (`{S}` is a session id; the braces are a Redis Cluster hash tag, so o
 share a slot and its Lua scripts stay legal on a cluster):
 
     ws:sessions                  ZSET   session id -> created (epoch seconds); the organisers' index
+    ws:live                      ZSET   live session id -> auto_end_at; the sweep ends what is past it
     ws:code:CODE                 STRING session id, for joining by code; expires at the session's auto_end_at
     ws:{S}:session               HASH   id code deck title deck_source status created ended slide
-                                        facilitator_key presenter_key qr_overlay participants auto_end_at
+                                        facilitator_key presenter_key qr_overlay auto_end_at
+                                        participants (joined so far; kept after the token set expires)
     ws:{S}:participants          SET    sha256 of each issued participant token (never the token itself)
     ws:{S}:online                HASH   sha256 of a token -> open connections (the live participant count)
     ws:{S}:poll:{P}              HASH   status (open|closed) visible (0|1) total, view (for types with views)
@@ -36,6 +38,7 @@ from redis.typing import EncodableT
 from .polls import PollTally
 
 SESSIONS_INDEX = "ws:sessions"
+LIVE_INDEX = "ws:live"
 SESSION_FIELDS = ("id", "code", "deck", "title", "status", "created", "ended", "slide", "facilitator_key",
                   "presenter_key", "qr_overlay", "participants", "auto_end_at")
 
@@ -86,10 +89,11 @@ if deadline then redis.call('EXPIREAT', KEYS[2], deadline) end
 return count
 """
 
-# Remembers an issued participant token (by hash) until the session's auto-end time.
+# Remembers an issued participant token (by hash) until the session's auto-end time, and counts it in the
+# session hash, which outlives the set: the count survives the set's expiry.
 # KEYS: session, participants set. ARGV: participant hash.
 _REGISTER_PARTICIPANT = """
-redis.call('SADD', KEYS[2], ARGV[1])
+if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'participants', 1) end
 local deadline = redis.call('HGET', KEYS[1], 'auto_end_at')
 if deadline then redis.call('EXPIREAT', KEYS[2], deadline) end
 return 1
@@ -100,7 +104,8 @@ return 1
 # answers. ARGV: ended date, seconds to keep the aggregates.
 _END_SESSION = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
-local participants = redis.call('SCARD', KEYS[2])
+local participants = tonumber(redis.call('HGET', KEYS[1], 'participants') or '0')
+participants = math.max(participants, redis.call('SCARD', KEYS[2]))
 redis.call('HSET', KEYS[1], 'status', 'ended', 'ended', ARGV[1], 'participants', participants)
 redis.call('DEL', KEYS[2], KEYS[3])
 for i = 4, #KEYS, 4 do
@@ -172,6 +177,7 @@ class Store:
         for pid, visible in polls_visible.items():
             pipe.hset(self._poll(sid, pid), mapping={"status": "closed", "visible": int(visible), "total": 0})
         pipe.zadd(SESSIONS_INDEX, {sid: time.time()})
+        pipe.zadd(LIVE_INDEX, {sid: int(fields["auto_end_at"])})
         pipe.execute()
         return True
 
@@ -262,8 +268,9 @@ class Store:
         return bool(self.redis.sismember(f"ws:{{{sid}}}:participants", who))
 
     def participant_total(self, sid: str) -> int:
-        """How many participants ever joined."""
-        return int(self.redis.scard(f"ws:{{{sid}}}:participants"))
+        """How many participants ever joined (kept in the session hash; the set of tokens expires)."""
+        counted = cast(str | None, self.redis.hget(self._session(sid), "participants"))
+        return int(counted) if counted else int(self.redis.scard(f"ws:{{{sid}}}:participants"))
 
     def online_change(self, sid: str, who: str, delta: int) -> None:
         """Count a participant connection opening (+1) or closing (-1)."""
@@ -286,11 +293,23 @@ class Store:
         for pid in poll_ids:
             keys += [self._poll(sid, pid, suffix) for suffix in ("", ":counts", ":hidden", ":answers")]
         # The code key keeps its own expiry (the auto-end time): until then the join page says "ended".
-        return bool(self._end_session(keys=keys, args=[ended, keep_seconds]))
+        ended_now = bool(self._end_session(keys=keys, args=[ended, keep_seconds]))
+        self.redis.zrem(LIVE_INDEX, sid)
+        return ended_now
 
-    def stale_sessions(self, started_before: float) -> list[str]:
-        """Sessions started before a time (epoch seconds), live or not."""
-        return cast(list[str], self.redis.zrangebyscore(SESSIONS_INDEX, "-inf", started_before))
+    def stale_sessions(self, now: float, started_before: float) -> list[str]:
+        """Sessions past their own auto-end time, or started before a time (epoch seconds); live or not."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zrangebyscore(LIVE_INDEX, "-inf", now)
+        pipe.zrangebyscore(SESSIONS_INDEX, "-inf", started_before)
+        past_deadline, old = cast(list[list[str]], pipe.execute())
+        return list(dict.fromkeys([*past_deadline, *old]))
+
+    def stored_poll_ids(self, sid: str) -> list[str]:
+        """The ids of the polls a session has keys for (when its deck cannot be read)."""
+        prefix = self._poll(sid, "")
+        return sorted({key[len(prefix):].split(":")[0]
+                       for key in cast(list[str], list(self.redis.scan_iter(match=prefix + "*", count=500)))})
 
     def poll_totals(self, sid: str, poll_ids: list[str]) -> dict[str, int]:
         """How many answered each poll."""
@@ -300,5 +319,6 @@ class Store:
         return {pid: int(total or 0) for pid, total in zip(poll_ids, pipe.execute(), strict=True)}
 
     def forget_session(self, sid: str) -> None:
-        """Drop an expired session from the index."""
+        """Drop an expired session from the indexes."""
         self.redis.zrem(SESSIONS_INDEX, sid)
+        self.redis.zrem(LIVE_INDEX, sid)
