@@ -59,3 +59,22 @@ def test_slide_markdown_cannot_inject_markup() -> None:
     html = markdown_to_html("**Bold** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=y>")
     assert "<strong>Bold</strong>" in html
     assert "<script>" not in html and "<img" not in html and 'href="javascript' not in html
+
+
+@pytest.mark.parametrize("disguised", ["idi\u2060ot", "idi\u00adot", "idiot\U000e0020", "i\u034fdiot",
+                                       "idi\u200dot", "idi\u200bot", "IDIOT\ufe0f", "\u202eidiot"])
+def test_answers_that_look_the_same_count_as_one(disguised: str) -> None:
+    assert TEXT.answer(disguised).members == ("idiot",)
+
+
+@pytest.mark.parametrize("kept", ["\U0001F469\u200d\u2764\ufe0f\u200d\U0001F468", "\u0645\u200c\u0646",
+                                  "\u0915\u094d\u200d\u0937", "\u2764\ufe0f"])
+def test_joiners_and_selectors_that_change_the_drawing_are_kept(kept: str) -> None:
+    assert normalise_text(kept) == kept
+
+
+@pytest.mark.parametrize("blank", ["\u3164", "\u00ad", "\u061c", "\U000e0041\U000e0042", "\u2060\u200b", "...",
+                                   "\u0301", " \t "])
+def test_answers_with_nothing_visible_are_refused(blank: str) -> None:
+    with pytest.raises(AnswerError):
+        TEXT.answer(blank)

@@ -196,6 +196,12 @@ def test_moderated_text_reaches_the_facilitator_flagged_and_nobody_else(sockets)
     for client in (presenter, phone_a):
         shown = wait_for(client, "results_updated", lambda r: r["total"] == 2 and len(r["answers"]) == 1)
         assert shown["answers"] == [{"text": "trust", "count": 1}], "moderated text never sent"
+    # The same words dressed in invisible characters are the same answer, so they stay hidden.
+    phone_c = sockets("participant")
+    assert phone_c.emit("submit_answer", {"poll": poll_id, "value": "some\u2060thing un\u00adkind\U000e0020"},
+                        callback=True)["ok"]
+    shown = wait_for(presenter, "results_updated", lambda r: r["total"] == 3)
+    assert shown["answers"] == [{"text": "trust", "count": 1}]
     view = facilitator.emit("set_text_view", {"poll": poll_id, "view": "list"}, callback=True)
     assert view["poll"]["view"] == "list" and wait_for(phone_b, "poll_changed")["view"] == "list"
     pie = facilitator.emit("set_text_view", {"poll": poll_id, "view": "pie"}, callback=True)

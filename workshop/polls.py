@@ -16,7 +16,19 @@ from typing import ClassVar, Literal, Self, TypedDict, TypeVar
 Report = Callable[[str, str], None]
 MAX_OPTIONS = 12
 MAX_TEXT_LENGTH = 280
-_CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+# Control characters, and the default-ignorable (invisible) code points: removed from free text, so that answers
+# that look the same count, and are moderated, as one ("idi\u2060ot" is "idiot").
+_CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff]")
+# Joiners that emoji sequences and some scripts (Arabic, Indic, Myanmar, Khmer, Mongolian) need to display
+# right, and the emoji/text presentation selectors: kept only where they do that.
+_JOINERS = "\u200c\u200d"
+_PRESENTATION = "\ufe0e\ufe0f"
+_SHAPING_RANGES = ((0x0600, 0x08FF), (0x0900, 0x0DFF), (0x1000, 0x109F), (0x1780, 0x18AF), (0x2190, 0x2BFF),
+                   (0x1F000, 0x1FAFF))
 _SPACES = re.compile(r"\s+")
 
 # What a poll type adds to a `poll` payload or to `results_updated`: plain JSON values.
@@ -83,13 +95,42 @@ class ReportView(TypedDict):
     rows: list[ReportRow]
 
 
+def _shapes(char: str) -> bool:
+    """Whether a joiner or presentation selector next to this character changes how it is drawn."""
+    if not char:
+        return False
+    if char in _PRESENTATION:
+        return True
+    code = ord(char)
+    return any(low <= code <= high for low, high in _SHAPING_RANGES)
+
+
+def _drop_invisible(text: str) -> str:
+    kept: list[str] = []
+    for index, char in enumerate(text):
+        if _INVISIBLE.match(char):
+            before = kept[-1] if kept else ""
+            after = text[index + 1] if index + 1 < len(text) else ""
+            needed = (char in _JOINERS and _shapes(before) and _shapes(after)) or \
+                     (char in _PRESENTATION and _shapes(before) and before not in _PRESENTATION)
+            if not needed:
+                continue
+        kept.append(char)
+    return "".join(kept)
+
+
 def normalise_text(value: str) -> str:
-    """Trim and normalise a free-text answer so that equal words count together."""
+    """Trim and normalise a free-text answer so that answers that look the same count together."""
     text = unicodedata.normalize("NFKC", value)
-    # Whitespace first (tabs and newlines become spaces), then the invisible and control characters.
-    text = _CONTROL.sub("", _SPACES.sub(" ", text))
+    # Whitespace first (tabs and newlines become spaces), then the control and invisible characters.
+    text = _drop_invisible(_CONTROL.sub("", _SPACES.sub(" ", text)))
     text = _SPACES.sub(" ", text).strip().strip(".,;:!?…").strip()
     return text.casefold()
+
+
+def _visible(text: str) -> bool:
+    """Whether a text has at least one letter, number or symbol (not only punctuation, marks or spaces)."""
+    return any(unicodedata.category(char)[0] in "LNS" for char in text)
 
 
 def _is_int(value: object) -> bool:
@@ -351,7 +392,7 @@ class TextPoll(Poll):
         if not isinstance(value, str):
             raise AnswerError("text")
         text = normalise_text(value)
-        if not text:
+        if not _visible(text):
             raise AnswerError("some text")
         if len(text) > self.max_length:
             raise AnswerError(f"at most {self.max_length} characters")
