@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -15,37 +17,66 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-class _SettingType(click.ParamType):  # type: ignore[type-arg]  # generic only in stubs
-    """A command-line option parsed exactly as its `WORKSHOP_*` variable is (one validation for both)."""
+class _Raw(click.ParamType):  # type: ignore[type-arg]  # generic only in stubs
+    """A `serve` option's value, handed through as the string given: `Settings.load` parses it with the
+    setting's own parser, so a bad option is named together with every other bad value."""
 
-    def __init__(self, field_name: str):
-        from .config import Settings, described_fields
-
-        self.name = field_name
-        self._parse = next(spec.metadata["parse"] for spec in described_fields() if spec.name == field_name)
-        self._settings = Settings
+    name = "text"
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> object:
-        """Parse a string with the setting's own parser."""
-        if not isinstance(value, str):
-            return value
-        try:
-            return self._parse(value)
-        except ValueError as error:
-            self.fail(str(error), param, ctx)
+        """The string as given (from the command line or the option's variable)."""
+        return value
+
+
+class _RawFlag(click.types.BoolParamType):
+    """`--x/--no-x` with its variable: the variable's string is handed through unparsed (one parser for
+    both: the setting's); the command-line switches become "true"/"false"."""
+
+    # click only allows `--x/--no-x` on a bool type; this one hands strings on, for the setting to parse.
+    def convert(  # type: ignore[override]
+            self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> object:
+        """`True`/`False` from a switch as "true"/"false"; a variable's string as it is."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value
 
 
 def _setting_option(name: str, help: str) -> click.Option:
-    """An option of `serve` bound to its environment variable, with the setting's default and parser."""
-    from .config import env_name_of
+    """An option of `serve` bound to its environment variable; its value is parsed with the setting's."""
+    from .config import env_name_of, option_name
 
-    return click.Option([f"--{name.replace('_', '-')}"], type=_SettingType(name), envvar=env_name_of(name),
+    return click.Option([option_name(name)], type=_Raw(), envvar=env_name_of(name),
                         show_envvar=True, default=None, help=help)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 def cli() -> None:
     """Run live, anonymous group workshops."""
+
+
+def _check_listen_address(host: str, port: int) -> None:
+    """Refuse, before any link is printed, an address that cannot be listened on: a host that does not
+    resolve to an address of this machine, or a port another process holds."""
+    from .config import ConfigError
+
+    label = f"--host / WORKSHOP_HOST {host!r} and --port / WORKSHOP_PORT {port}"
+    try:
+        # As the servers do: the first address found, with SO_REUSEADDR (so sockets still closing don't count).
+        family, kind, protocol, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+            probe.listen(1)
+    except socket.gaierror as error:
+        raise ConfigError(f"--host / WORKSHOP_HOST {host!r} is not an address to listen on: {error.strerror}") \
+            from error
+    except OSError as error:
+        import errno
+
+        if error.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} on {host} is already in use by another process "
+                              "(set --port / WORKSHOP_PORT to a free one)") from error
+        raise ConfigError(f"cannot listen on {label}: {error.strerror or error}") from error
 
 
 def _serve(**options: object) -> None:
@@ -56,12 +87,14 @@ def _serve(**options: object) -> None:
 
     private = None
     try:
-        settings = Settings.load(overrides={name: value for name, value in options.items() if value is not None})
+        settings = Settings.load(options={name: value for name, value in options.items()
+                                          if value is None or isinstance(value, str)})
         logs.configure(settings.log_level)
+        _check_listen_address(settings.host, settings.port)
         if not settings.redis_url:
             private = PrivateRedis(settings.data_dir)
             private.start()
-            settings = Settings.load(overrides={**options, "redis_url": private.url})
+            settings = dataclasses.replace(settings, redis_url=private.url)
         app = create_app(settings)
     except (ConfigError, RedisUnavailable) as error:
         if private:
@@ -112,8 +145,8 @@ serve = click.Command("serve", callback=_serve, help=_serve.__doc__, params=[
     _setting_option("host", "address to listen on [default: 0.0.0.0]"),
     _setting_option("port", "port to listen on [default: 5000]"),
     _setting_option("log_level", "debug, info, warning or error [default: info]"),
-    click.Option(["--access-log/--no-access-log"], envvar="WORKSHOP_ACCESS_LOG", show_envvar=True, default=None,
-                 help="log one line per HTTP request, without query strings, addresses or user agents"),
+    click.Option(["--access-log/--no-access-log"], type=_RawFlag(), envvar="WORKSHOP_ACCESS_LOG", show_envvar=True,
+                 default=None, help="log one line per HTTP request, without query strings, addresses or user agents"),
 ])
 cli.add_command(serve)
 

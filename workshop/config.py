@@ -5,15 +5,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar, cast
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 LOG_LEVELS = ("debug", "info", "warning", "error")
+SECRET_MIN_LENGTH = 16
 AsyncMode = Literal["eventlet", "gevent", "threading"]
 Parser = Callable[[str], object]
 T = TypeVar("T")
@@ -25,10 +28,10 @@ class ConfigError(ValueError):
 
 def _whole(low: int, high: int) -> Parser:
     def parse(raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValueError(f"must be a whole number, not {raw!r}") from None
+        # ASCII digits only: int() also takes '5_000' and digits of other scripts (Arabic-Indic, ...).
+        if not re.fullmatch(r"[+-]?[0-9]+", raw.strip()):
+            raise ValueError(f"must be a whole number, not {raw!r}")
+        value = int(raw)
         if not low <= value <= high:
             raise ValueError(f"must be from {low} to {high}, not {value}")
         return value
@@ -36,19 +39,29 @@ def _whole(low: int, high: int) -> Parser:
     return parse
 
 
-def _choice(*choices: str) -> Parser:
+def _choice(*choices: str, fold_case: bool = False) -> Parser:
     def parse(raw: str) -> str:
-        if raw not in choices:
+        value = raw.lower() if fold_case else raw
+        if value not in choices:
             raise ValueError(f"must be one of {', '.join(choices)}, not {raw!r}")
-        return raw
+        return value
 
     return parse
 
 
-def _url(*schemes: str) -> Parser:
+def _url(*schemes: str, host: bool = False) -> Parser:
     def parse(raw: str) -> str:
         if not raw.startswith(tuple(f"{scheme}://" for scheme in schemes)):
             raise ValueError(f"must be a URL starting with {' or '.join(f'{s}://' for s in schemes)}, not {raw!r}")
+        if host:
+            try:
+                parts = urlsplit(raw)
+                parts.port  # noqa: B018  # raises ValueError for a port that is not one
+            except ValueError:
+                parts = None
+            if parts is None or not parts.hostname:
+                raise ValueError(f"must be a URL with a host (and a valid port, if any), like "
+                                 f"http://192.168.1.10:5000, not {raw!r}")
         return raw.rstrip("/")
 
     return parse
@@ -61,6 +74,14 @@ def _flag(raw: str) -> bool:
     if lowered in ("0", "false", "no", "off"):
         return False
     raise ValueError(f"must be true or false (1/0, yes/no, on/off), not {raw!r}")
+
+
+def _secret(raw: str) -> str:
+    # The value itself is never repeated in the message: it is a secret, or meant to be one.
+    if len(raw) < SECRET_MIN_LENGTH or not raw.isprintable() or any(char.isspace() for char in raw):
+        raise ValueError(f"must be at least {SECRET_MIN_LENGTH} characters with no spaces or control "
+                         f"characters (the value given has {len(raw)})")
+    return raw
 
 
 def _path(raw: str) -> Path:
@@ -88,15 +109,15 @@ class Settings:
     data_dir: Path = setting(
         Path("instance"), "where generated secrets and the private Redis live", _path, shown_default="`./instance`")
     secret_key: str | None = setting(
-        None, "signs cookies", shown_default="generated once, kept in the data dir")
+        None, "signs cookies", _secret, shown_default="generated once, kept in the data dir")
     facilitator_token: str | None = setting(
-        None, "lets a facilitator list decks and start sessions",
+        None, "lets a facilitator list decks and start sessions", _secret,
         shown_default="generated once, kept in the data dir, printed at start")
     organiser_token: str | None = setting(
-        None, "lets an organiser list sessions and download results",
+        None, "lets an organiser list sessions and download results", _secret,
         shown_default="generated once, kept in the data dir, printed at start")
     public_url: str | None = setting(
-        None, "the address phones open (the QR code's target)", _url("http", "https"),
+        None, "the address phones open (the QR code's target)", _url("http", "https", host=True),
         shown_default="this machine's LAN address and port")
     decks_dir: Path = setting(
         PROJECT_ROOT / "decks", "the decks directory", _path, shown_default="the bundled `decks/`")
@@ -125,7 +146,7 @@ class Settings:
         None, "Redis URL of the Socket.IO message queue when several processes serve one room",
         _url("redis", "rediss", "unix"), shown_default="unset")
     log_level: str = setting(
-        "info", "debug, info, warning or error", _choice(*LOG_LEVELS), option=True)
+        "info", "debug, info, warning or error", _choice(*LOG_LEVELS, fold_case=True), option=True)
     access_log: bool = setting(
         False, "log one line per HTTP request (no query strings, addresses or user agents)", _flag,
         shown_default="off", option=True)
@@ -133,20 +154,33 @@ class Settings:
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None,
-             overrides: Mapping[str, object] | None = None) -> Settings:
-        """Read every `WORKSHOP_*` variable, then apply overrides; raise ConfigError naming every bad value."""
+             overrides: Mapping[str, object] | None = None,
+             options: Mapping[str, str | None] | None = None) -> Settings:
+        """Read every `WORKSHOP_*` variable, then apply overrides; raise ConfigError naming every bad value.
+
+        `options` are the raw strings of command-line options (click has already read their variables), keyed
+        by setting; they are parsed here, by the setting's own parser, so that every bad value is named in one
+        message whether it came from an option or a variable.
+        """
         environ = os.environ if environ is None else environ
+        options = options or {}
         values: dict[str, object] = {}
         problems: list[str] = []
         for spec in described_fields():
-            raw = environ.get(env_name(spec))
+            if spec.name in options:
+                raw, label = options[spec.name], f"{option_name(spec.name)} / {env_name(spec)}"
+            else:
+                raw, label = environ.get(env_name(spec)), env_name(spec)
             if raw is None or raw == "":
                 continue
             try:
                 values[spec.name] = spec.metadata["parse"](raw)
             except ValueError as error:
-                problems.append(f"{env_name(spec)} {error}")
+                problems.append(f"{label} {error}")
         known = {spec.name for spec in dataclasses.fields(cls)}
+        for name in options:
+            if name not in known:
+                problems.append(f"unknown option {name!r}")
         for name, value in (overrides or {}).items():
             if name.lower() not in known:
                 problems.append(f"unknown setting {name!r}")
@@ -194,12 +228,17 @@ def env_name_of(name: str) -> str:
     return f"WORKSHOP_{name.upper()}"
 
 
+def option_name(name: str) -> str:
+    """`log_level` -> `--log-level`."""
+    return f"--{name.replace('_', '-')}"
+
+
 def settings_table() -> str:
     """The README's settings table, generated from the descriptions above."""
     lines = ["| variable | default | what it does |", "|---|---|---|"]
     for spec in described_fields():
         default = spec.metadata["shown_default"] or f"`{str(spec.default).lower()}`"
-        option = f" (also `--{spec.name.replace('_', '-')}`)" if spec.metadata["option"] else ""
+        option = f" (also `{option_name(spec.name)}`)" if spec.metadata["option"] else ""
         lines.append(f"| `{env_name(spec)}` | {default} | {spec.metadata['help']}{option} |")
     return "\n".join(lines) + "\n"
 
@@ -216,9 +255,13 @@ def load_secrets(data_dir: Path) -> dict[str, str]:
     if not all(kept.get(name.upper()) for name in SECRET_FIELDS):
         for name in SECRET_FIELDS:
             kept[name.upper()] = kept.get(name.upper()) or secrets.token_urlsafe(32)
-        data_dir.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(kept, indent=2))
-        temporary.chmod(0o600)
-        temporary.replace(path)
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(kept, indent=2))
+            temporary.chmod(0o600)
+            temporary.replace(path)
+        except OSError as error:
+            raise ConfigError(f"WORKSHOP_DATA_DIR: cannot keep the generated secrets in {data_dir}: "
+                              f"{error.strerror or error}") from error
     return {name: kept[name.upper()] for name in SECRET_FIELDS}

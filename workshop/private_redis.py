@@ -79,15 +79,22 @@ class PrivateRedis:
 
     def start(self, timeout: float = 15.0) -> None:
         """Start the server and wait until it answers."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.directory, 0o700)
         config = self.directory / "redis.conf"
-        config.write_text(self._config())
-        if self.socket_path.exists():
-            self.socket_path.unlink()
-        self.process = subprocess.Popen([self.binary, str(config)], stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        preexec_fn=_die_with_parent)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.directory, 0o700)
+            config.write_text(self._config())
+            if self.socket_path.exists():
+                self.socket_path.unlink()
+        except OSError as problem:
+            raise RedisUnavailable(f"WORKSHOP_DATA_DIR: cannot keep the private Redis in {self.directory}: "
+                                   f"{problem.strerror or problem}") from problem
+        try:
+            self.process = subprocess.Popen([self.binary, str(config)], stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                            preexec_fn=_die_with_parent)
+        except OSError as problem:
+            raise RedisUnavailable(f"cannot start {self.binary}: {problem.strerror or problem}") from problem
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
