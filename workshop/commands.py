@@ -121,9 +121,10 @@ def _serve(**options: object) -> None:
     # `kill` and container stops send SIGTERM. Everything acknowledged is already in Redis, so stop the
     # private Redis (it flushes its append-only file) and leave at once: a green server loop can swallow
     # SystemExit and hang.
+    # The handler runs in the event loop: it must not wait for anything (eventlet and gevent refuse).
     def stop(*_: object) -> None:
         if private:
-            private.stop()
+            private.terminate()
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -135,6 +136,17 @@ class PrivateRedis:
                     self.start()
                 except RedisUnavailable as error:
                     print(f"workshop: {error}", file=sys.stderr)
+
+    def terminate(self) -> None:
+        """Ask the server to stop (SIGTERM: it flushes its append-only file and exits) without waiting.
+
+        Safe in a signal handler under eventlet or gevent, where waiting for the process would block the hub.
+        """
+        self._stopping.set()
+        process = self.process
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGTERM)
 
     def stop(self) -> None:
         """Stop the server, letting it flush the append-only file."""
