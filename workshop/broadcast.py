@@ -66,6 +66,7 @@ class ResultsBroadcaster:
             self.socketio.sleep(self.interval)  # type: ignore[arg-type]  # the stub says int; all modes take float
             try:
                 self.flush()
+                self.live.compact_if_due()
                 if time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + SWEEP_SECONDS
                     self.end_forgotten_sessions()

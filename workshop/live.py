@@ -121,6 +121,7 @@ class Workshop:
         self.retention_days = settings.retention_days
         self.auto_end_hours = settings.auto_end_hours
         self._decks: OrderedDict[str, Deck] = OrderedDict()
+        self._compaction_due = False
 
     # Sessions -----------------------------------------------------------------------------------------
 
@@ -461,7 +462,13 @@ class Workshop:
         ended = self.store.end_session(session_id, poll_ids, datetime.now(UTC).date().isoformat(),
                                        self.retention_days * 86400)
         self._decks.pop(session_id, None)
+        self._compaction_due = True
         return ended
+
+    def compact_if_due(self) -> None:
+        """After an end, make the deletion real on disk: rewrite the append-only file (retried until it runs)."""
+        if self._compaction_due and self.store.compact_persistence():
+            self._compaction_due = False
 
     def end_forgotten_sessions(self, now: float) -> list[str]:
         """End sessions past their own auto-end time, or `auto_end_hours` after they started (if that is sooner)."""

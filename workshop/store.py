@@ -305,6 +305,23 @@ class Store:
         past_deadline, old = cast(list[list[str]], pipe.execute())
         return list(dict.fromkeys([*past_deadline, *old]))
 
+    def compact_persistence(self) -> bool:
+        """Rewrite Redis's append-only file from the data as it is now, so deleted per-person records leave the
+        disk too (the log keeps every write until a rewrite, and Redis rewrites only after 64 MB of growth).
+
+        Returns False while a rewrite started earlier is still running (it may predate the deletion: try again).
+        """
+        try:
+            info = cast(dict[str, object], self.redis.info("persistence"))
+            if not info.get("aof_enabled"):
+                return True  # nothing is logged to disk
+            if info.get("aof_rewrite_in_progress") or info.get("aof_rewrite_scheduled"):
+                return False
+            self.redis.bgrewriteaof()
+            return True
+        except redis.ResponseError:
+            return True  # a Redis that forbids the command (managed services): nothing more we can do here
+
     def stored_poll_ids(self, sid: str) -> list[str]:
         """The ids of the polls a session has keys for (when its deck cannot be read)."""
         prefix = self._poll(sid, "")
