@@ -103,3 +103,21 @@ def test_one_browser_can_hold_the_console_and_the_presenter_link(client, started
     other.get(f"/s/{sid}/present?key={started['presenter_key']}")
     watch_only = other.get(f"/s/{sid}/present").get_data(as_text=True)
     assert 'data-can-control="false"' in watch_only and started["facilitator_key"] not in watch_only
+
+
+def test_secrets_leave_the_query_by_a_redirect_to_this_site_only(client) -> None:
+    # Browsers drop tabs and newlines from URLs, so "/\t/evil.example/x" would become "//evil.example/x".
+    for path in ("/%09/evil.example/x", "/%0a/evil.example/x", "/%0d%0aSet-Cookie:%20x=1", "/%5Cevil.example/x",
+                 "/%09%5Cevil.example", "/%2F%2Fevil.example/x", "/s/%09/present", "/caf%C3%A9"):
+        response = client.get(f"{path}?token=guess&lang=de")
+        assert response.status_code == 302, path
+        location = response.headers["Location"]
+        assert location.startswith("/") and location[1:2] not in ("/", "\\"), (path, location)
+        assert not any(character in location for character in "\t\r\n\\ "), (path, location)
+        assert location.endswith("?lang=de") and "guess" not in location, (path, location)
+    for raw in ("//evil.example/x", "/\\evil.example/x", "/\t/evil.example/x", "///evil.example"):
+        response = client.get("/?token=guess", environ_overrides={"PATH_INFO": raw})
+        location = response.headers["Location"]
+        assert response.status_code == 302 and location.startswith("/") and location[1:2] not in ("/", "\\"), raw
+        assert not any(character in location for character in "\t\r\n\\"), (raw, location)
+    assert client.get("/j/ABC%20DEF?token=guess").headers["Location"] == "/j/ABC%20DEF"

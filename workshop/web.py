@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import cast
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import redis
 from flask import (
@@ -105,8 +105,22 @@ def keep_secret_from_query() -> Redirect | None:
         # Keep the cookie small: the most recent sessions only.
         session["keys"] = dict(list(keys.items())[-10:])
     session.permanent = True
-    rest = {name: value for name, value in request.args.items() if name not in ("token", "key")}
-    return redirect(request.path + (f"?{urlencode(rest)}" if rest else ""))
+    rest = [(name, value) for name, value in request.args.items(multi=True) if name not in ("token", "key")]
+    return redirect(same_site_location(request.path, urlencode(rest)))
+
+
+# Characters a path segment may carry unencoded (RFC 3986 pchar), minus "\\" and anything browsers drop or fold.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def same_site_location(path: str, query: str = "") -> str:
+    """A redirect target on this site: the (decoded) path percent-encoded, never `//host` or `/\\host`.
+
+    Browsers strip tabs and newlines from a Location and read a backslash as a slash, so a target is
+    built only from an encoded path that starts with exactly one "/".
+    """
+    encoded = "/" + quote(path, safe=_PATH_SAFE).lstrip("/")
+    return encoded + (f"?{query}" if query else "")
 
 
 # Pages load only their own scripts: slide HTML and text answers can never run script, even if escaping failed.
