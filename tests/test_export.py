@@ -120,12 +120,14 @@ def test_exports_field_by_field_and_no_trace_of_any_participant(strict_app) -> N
 def test_ending_deletes_the_mapping_and_sets_retention(strict_app, redis) -> None:
     run = drive_session(strict_app)
     sid = run["started"]["id"]
-    per_person = [key for key in redis.scan_iter(f"ws:{{{sid}}}:*") if key.endswith((":answers", ":participants",
-                                                                                   ":online"))]
-    assert per_person, "while live, the mapping exists so phones can change answers"
+    def per_person(key: str) -> bool:
+        return key.endswith((":answers", ":participants", ":instances")) or ":online:" in key
+
+    assert [key for key in redis.scan_iter(f"ws:{{{sid}}}:*") if per_person(key)], \
+        "while live, the mapping exists so phones can change answers"
     assert run["facilitator"].emit("end_session", {}, callback=True)["ok"]
     keys = [key for key in redis.scan_iter(f"ws:{{{sid}}}:*") if ":flush:" not in key]  # 10 ms locks
-    assert keys and not [key for key in keys if key.endswith((":answers", ":participants", ":online"))]
+    assert keys and not [key for key in keys if per_person(key)]
     hashes = {participant_hash(token) for token in run["tokens"]}
     for key in keys:
         dumped = json.dumps(redis.hgetall(key) if redis.type(key) == "hash" else list(redis.smembers(key)))

@@ -89,15 +89,18 @@ def test_every_per_person_key_and_the_code_expire_at_the_auto_end_time(two_hour_
     sid = started["id"]
     assert phone.emit("submit_answer", {"poll": "warmup_word", "value": 0}, callback=True)["ok"]
     keys = {"code": f"ws:code:{started['code']}", "participants": session_key(sid, "participants"),
-            "online": session_key(sid, "online"), "answers": session_key(sid, "poll:warmup_word:answers")}
+            "instances": session_key(sid, "instances"), "answers": session_key(sid, "poll:warmup_word:answers")}
     for name, key in keys.items():
         ttl = redis.ttl(key)
         assert 2 * HOUR - 60 < ttl <= 2 * HOUR, f"{name} key: TTL {ttl}"
+    live = two_hour_app.extensions["workshop"]
+    online = session_key(sid, f"online:{live.instance}")
+    assert 0 < redis.ttl(online) <= live.presence_seconds, "presence lasts only as long as the heartbeat"
     # Writing again does not push the deadline back: it is the session's, not the last write's.
     redis.hset(session_key(sid), "auto_end_at", int(time.time()) + HOUR)
     second = two_hour_app.extensions["workshop_socketio"].test_client(two_hour_app, auth={"code": started["code"]})
     assert second.emit("submit_answer", {"poll": "warmup_word", "value": 1}, callback=True)["ok"]
-    for name in ("participants", "online", "answers"):
+    for name in ("participants", "instances", "answers"):
         assert HOUR - 60 < redis.ttl(keys[name]) <= HOUR, name
     assert redis.ttl(session_key(sid)) == -1, "the session itself is kept until it ends (then for retention)"
 
@@ -156,7 +159,7 @@ def test_a_refused_connection_leaves_the_online_count_alone(redis_url, tmp_path,
     try:
         phone = other.extensions["workshop_socketio"].test_client(other, auth={"code": started["code"]})
         assert not phone.is_connected()
-        assert redis.hlen(session_key(started["id"], "online")) == 0
+        assert other.extensions["workshop"].participant_count(started["id"]) == 0
         listing = other.test_client().get("/api/sessions", headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"})
         assert listing.status_code == 200, "one unreadable session does not hide the others"
         assert started["id"] in [item["id"] for item in listing.get_json()]
@@ -217,3 +220,25 @@ def test_the_sweep_ends_a_session_past_its_own_deadline_and_keeps_its_count(two_
     assert not redis.zscore("ws:live", sid)
     summary = next(item for item in live.session_summaries() if item["id"] == sid)
     assert summary["participants"] == 2 and summary["answers_total"] == 1
+
+
+def test_phones_of_a_process_that_died_stop_counting_and_the_screens_hear_of_it(redis_url, tmp_path, app, started,
+                                                                               sockets) -> None:
+    # Three phones on a process that then dies without a word (kill -9: no disconnect ever runs).
+    doomed = create_app(app_config(redis_url, tmp_path))
+    doomed.extensions["workshop_broadcaster"].stop()  # its heartbeat stops with it
+    doomed.extensions["workshop"].presence_seconds = 2  # instead of 20, to keep the test short
+    for _ in range(3):
+        doomed.extensions["workshop_socketio"].test_client(doomed, auth={"code": started["code"]})
+    live = app.extensions["workshop"]
+    assert live.participant_count(started["id"]) == 3
+    # The process that serves the room now: one phone of its own, and the facilitator's console.
+    facilitator, phone = sockets("facilitator"), sockets("participant")
+    assert received(facilitator, "session_state")[0]["participants"] == 3, "at first the dead phones still count"
+    assert wait_until(lambda: live.participant_count(started["id"]) == 1, timeout=5)
+    broadcaster = app.extensions["workshop_broadcaster"]
+    broadcaster.heartbeat()
+    broadcaster.flush()
+    counts = [payload["count"] for payload in received(facilitator, "participant_count")]
+    assert counts and counts[-1] == 1, counts
+    assert phone.is_connected()

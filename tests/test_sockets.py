@@ -231,16 +231,17 @@ def test_below_the_threshold_every_view_gets_no_counts(app, redis_url, tmp_path)
     assert shown["suppressed"] is False and shown["counts"][1:3] == [1, 2]
 
 
-def test_reserved_names_sent_as_events_neither_join_again_nor_leave(sockets, started, redis) -> None:
+def test_reserved_names_sent_as_events_neither_join_again_nor_leave(app, sockets, started, redis) -> None:
     phone = sockets("participant")
     sid = started["id"]
-    assert redis.hlen(f"ws:{{{sid}}}:online") == 1 and redis.scard(f"ws:{{{sid}}}:participants") == 1
+    live = app.extensions["workshop"]
+    assert live.participant_count(sid) == 1 and redis.scard(f"ws:{{{sid}}}:participants") == 1
     for _ in range(5):
         ack = phone.emit("connect", {"code": started["code"]}, callback=True)
         assert ack["ok"] is False and ack["error"] == "invalid_payload"
-    assert redis.hlen(f"ws:{{{sid}}}:online") == 1 and redis.scard(f"ws:{{{sid}}}:participants") == 1
+    assert live.participant_count(sid) == 1 and redis.scard(f"ws:{{{sid}}}:participants") == 1
     assert phone.emit("disconnect", "client namespace disconnect", callback=True)["error"] == "invalid_payload"
-    assert phone.is_connected() and redis.hlen(f"ws:{{{sid}}}:online") == 1
+    assert phone.is_connected() and live.participant_count(sid) == 1
     still = phone.emit("submit_answer", {"poll": "warmup_word", "value": 0}, callback=True)
     assert still["error"] == "poll_closed", "the connection still acts as the same participant"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 
 import redis
 from flask_socketio import SocketIO
@@ -13,6 +14,7 @@ from .live import LiveError, Workshop
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
+HEARTBEAT_SECONDS = 5
 
 
 def room(session_id: str, audience: str) -> str:
@@ -35,6 +37,8 @@ class ResultsBroadcaster:
         self._lock = threading.Lock()
         self._polls: set[tuple[str, str]] = set()
         self._counts: set[str] = set()
+        self._local: Counter[str] = Counter()  # session id -> connections on this process
+        self._sent_counts: dict[str, int] = {}
         self._started = False
         self._stopped = threading.Event()
 
@@ -60,11 +64,36 @@ class ResultsBroadcaster:
         with self._lock:
             self._counts.add(session_id)
 
+    def joined(self, session_id: str) -> None:
+        """A client of the session connected to this process."""
+        with self._lock:
+            self._local[session_id] += 1
+
+    def left(self, session_id: str) -> None:
+        """A client of the session left this process."""
+        with self._lock:
+            self._local[session_id] -= 1
+            if self._local[session_id] <= 0:
+                del self._local[session_id]
+                self._sent_counts.pop(session_id, None)
+
+    def heartbeat(self) -> None:
+        """Keep this process's phones counted, and recount every session it serves: phones of a process that
+        died stop counting on their own, and the screens here must hear of it."""
+        with self._lock:
+            here = list(self._local)
+            self._counts.update(here)
+        self.live.keep_presence(here)
+
     def _run(self) -> None:
         next_sweep = 0.0  # the first tick sweeps: a restarted server ends what expired while it was down
+        next_heartbeat = 0.0
         while not self._stopped.is_set():
             self.socketio.sleep(self.interval)  # type: ignore[arg-type]  # the stub says int; all modes take float
             try:
+                if time.monotonic() >= next_heartbeat:
+                    next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
+                    self.heartbeat()
                 self.flush()
                 self.live.compact_if_due()
                 if time.monotonic() >= next_sweep:
@@ -101,6 +130,10 @@ class ResultsBroadcaster:
             except redis.RedisError:
                 self.mark_count(session_id)
                 continue
+            if self._sent_counts.get(session_id) == count:
+                continue  # the heartbeat recounts every few seconds: send only news
+            if session_id in self._local:
+                self._sent_counts[session_id] = count
             for audience in ("facilitator", "presenter"):
                 self.socketio.emit("participant_count", {"count": count}, to=room(session_id, audience))
         with self._lock:

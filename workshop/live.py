@@ -30,6 +30,7 @@ from .store import PollClosed, SessionEnded, Store, participant_hash
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read off a projector
 CODE_LENGTH = 6
+PRESENCE_SECONDS = 20  # how long a process's phones go on counting after its last heartbeat (every 5 s)
 
 
 class LiveError(Exception):
@@ -122,6 +123,9 @@ class Workshop:
         self.auto_end_hours = settings.auto_end_hours
         self._decks: OrderedDict[str, Deck] = OrderedDict()
         self._compaction_due = False
+        # This process's presence: its phones count only while it keeps saying so (see keep_presence).
+        self.instance = secrets.token_hex(6)
+        self.presence_seconds = PRESENCE_SECONDS
 
     # Sessions -----------------------------------------------------------------------------------------
 
@@ -241,16 +245,21 @@ class Workshop:
     def arrived(self, client: Client) -> None:
         """Count an accepted connection for the live count; call only once it is fully set up."""
         if client.role == "participant":
-            self.store.online_change(client.session_id, client.who, 1)
+            self.store.online_change(client.session_id, client.who, 1, self.instance, self.presence_seconds)
 
     def disconnect(self, client: Client) -> None:
         """Forget a closed connection for the live count."""
         if client.role == "participant":
-            self.store.online_change(client.session_id, client.who, -1)
+            self.store.online_change(client.session_id, client.who, -1, self.instance, self.presence_seconds)
 
     def participant_count(self, session_id: str) -> int:
-        """Phones connected now."""
+        """Phones connected now, to any server process still alive."""
         return self.store.online_count(session_id)
+
+    def keep_presence(self, session_ids: list[str]) -> None:
+        """This process's heartbeat for the sessions it holds phones of."""
+        if session_ids:
+            self.store.keep_presence(self.instance, session_ids, self.presence_seconds)
 
     # What clients see ---------------------------------------------------------------------------------
 

@@ -161,6 +161,7 @@ class WorkshopNamespace(Namespace):
         for audience in ("all", client.view):
             join_room(room(client.session_id, audience))
         self.socketio.emit("session_state", state, to=sid)
+        self.broadcaster.joined(client.session_id)
         if client.role == "participant":
             self.broadcaster.mark_count(client.session_id)
 
@@ -169,6 +170,8 @@ class WorkshopNamespace(Namespace):
         sid = _sid()
         client = self.clients.pop(sid, None)
         self.limiter.forget(sid)
+        if client is not None:
+            self.broadcaster.left(client.session_id)
         if client is not None and client.role == "participant":
             try:
                 self.live.disconnect(client)

@@ -10,7 +10,9 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         facilitator_key presenter_key qr_overlay auto_end_at
                                         participants (joined so far; kept after the token set expires)
     ws:{S}:participants          SET    sha256 of each issued participant token (never the token itself)
-    ws:{S}:online                HASH   sha256 of a token -> open connections (the live participant count)
+    ws:{S}:instances             SET    ids of the server processes that hold phones of the session
+    ws:{S}:online:{I}            HASH   sha256 of a token -> open connections on process I (the live count);
+                                        expires unless process I's heartbeat keeps it, so a crash clears it
     ws:{S}:poll:{P}              HASH   status (open|closed) visible (0|1) total, view (for types with views)
     ws:{S}:poll:{P}:counts       HASH   counter member (option index, scale step, normalised text) -> count
     ws:{S}:poll:{P}:answers      HASH   sha256 of a token -> JSON [stored answer, [members]]; only so a
@@ -18,10 +20,10 @@ share a slot and its Lua scripts stay legal on a cluster):
     ws:{S}:poll:{P}:hidden       SET    text members the facilitator hid from the screen
     ws:{S}:flush:{P}             STRING short lock: one server process sends a poll's results per tick
 
-Every per-person key (participants, online, answers) and the code key carry a Redis expiry at the session's
+Every per-person key (participants, answers, instances) and the code key carry a Redis expiry at the session's
 `auto_end_at` (epoch seconds, start + WORKSHOP_AUTO_END_HOURS), set whenever they are written, so Redis
 deletes the phone-to-answer mapping on time even while no server runs. Past that time the session takes
-no answers.
+no answers. The online hashes live only seconds beyond their process's last heartbeat.
 """
 
 from __future__ import annotations
@@ -78,14 +80,36 @@ return 1
 """
 
 
-# Counts a participant connection opening or closing; the field goes when it reaches zero, in the same step,
-# so a reload's close (-1) and open (+1) cannot interleave into deleting the new connection.
-# KEYS: session, online hash. ARGV: participant hash, delta.
+# Counts a participant connection opening or closing on one server process; the field goes when it reaches
+# zero, in the same step, so a reload's close (-1) and open (+1) cannot interleave into deleting the new
+# connection. The process's hash lives only as long as the process keeps it fresh (its heartbeat), so a
+# crashed process's phones stop counting by themselves.
+# KEYS: session, the process's online hash, the session's instances set.
+# ARGV: participant hash, delta, instance id, seconds the hash lives without a heartbeat.
 _ONLINE_CHANGE = """
 local count = redis.call('HINCRBY', KEYS[2], ARGV[1], ARGV[2])
 if count <= 0 then redis.call('HDEL', KEYS[2], ARGV[1]) end
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('SADD', KEYS[3], ARGV[3])
 local deadline = redis.call('HGET', KEYS[1], 'auto_end_at')
-if deadline then redis.call('EXPIREAT', KEYS[2], deadline) end
+if deadline then redis.call('EXPIREAT', KEYS[3], deadline) end
+return count
+"""
+
+# Participants connected now: distinct token hashes over the online hashes of processes still alive.
+# KEYS: the session's instances set. ARGV: the online hashes' key prefix (the instance id follows).
+_ONLINE_COUNT = """
+local seen, count = {}, 0
+for _, instance in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local online = ARGV[1] .. instance
+  if redis.call('EXISTS', online) == 0 then
+    redis.call('SREM', KEYS[1], instance)
+  else
+    for _, who in ipairs(redis.call('HKEYS', online)) do
+      if not seen[who] then seen[who] = true; count = count + 1 end
+    end
+  end
+end
 return count
 """
 
@@ -100,13 +124,14 @@ return 1
 """
 
 
-# Ends a session in one step. KEYS: session, participants, online, then per poll: meta, counts, hidden,
-# answers. ARGV: ended date, seconds to keep the aggregates.
+# Ends a session in one step. KEYS: session, participants, instances, then per poll: meta, counts, hidden,
+# answers. ARGV: ended date, seconds to keep the aggregates, the online hashes' key prefix.
 _END_SESSION = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
 local participants = tonumber(redis.call('HGET', KEYS[1], 'participants') or '0')
 participants = math.max(participants, redis.call('SCARD', KEYS[2]))
 redis.call('HSET', KEYS[1], 'status', 'ended', 'ended', ARGV[1], 'participants', participants)
+for _, instance in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', ARGV[3] .. instance) end
 redis.call('DEL', KEYS[2], KEYS[3])
 for i = 4, #KEYS, 4 do
   redis.call('HSET', KEYS[i], 'status', 'closed')
@@ -148,6 +173,7 @@ class Store:
         self._submit = client.register_script(_SUBMIT_ANSWER)
         self._set_poll_field = client.register_script(_SET_POLL_FIELD)
         self._online_change = client.register_script(_ONLINE_CHANGE)
+        self._online_count = client.register_script(_ONLINE_COUNT)
         self._end_session = client.register_script(_END_SESSION)
         self._register_participant = client.register_script(_REGISTER_PARTICIPANT)
 
@@ -272,13 +298,25 @@ class Store:
         counted = cast(str | None, self.redis.hget(self._session(sid), "participants"))
         return int(counted) if counted else int(self.redis.scard(f"ws:{{{sid}}}:participants"))
 
-    def online_change(self, sid: str, who: str, delta: int) -> None:
-        """Count a participant connection opening (+1) or closing (-1)."""
-        self._online_change(keys=[self._session(sid), f"ws:{{{sid}}}:online"], args=[who, delta])
+    @staticmethod
+    def _online(sid: str, instance: str = "") -> str:
+        return f"ws:{{{sid}}}:online:{instance}"
+
+    def online_change(self, sid: str, who: str, delta: int, instance: str, alive_seconds: int) -> None:
+        """Count a participant connection opening (+1) or closing (-1) on one server process."""
+        self._online_change(keys=[self._session(sid), self._online(sid, instance), f"ws:{{{sid}}}:instances"],
+                            args=[who, delta, instance, alive_seconds])
+
+    def keep_presence(self, instance: str, session_ids: Iterable[str], alive_seconds: int) -> None:
+        """A process's heartbeat: its phones go on counting for another `alive_seconds`."""
+        pipe = self.redis.pipeline(transaction=False)
+        for sid in session_ids:
+            pipe.expire(self._online(sid, instance), alive_seconds)
+        pipe.execute()
 
     def online_count(self, sid: str) -> int:
-        """Participants with at least one open connection."""
-        return int(self.redis.hlen(f"ws:{{{sid}}}:online"))
+        """Participants with at least one open connection to a server process that is still alive."""
+        return int(self._online_count(keys=[f"ws:{{{sid}}}:instances"], args=[self._online(sid)]))
 
     def try_flush_lock(self, sid: str, pid: str, milliseconds: int) -> bool:
         """True for the one process that may send this poll's results now."""
@@ -289,11 +327,11 @@ class Store:
 
         Returns False if it had already ended (another request or process got there first).
         """
-        keys = [self._session(sid), f"ws:{{{sid}}}:participants", f"ws:{{{sid}}}:online"]
+        keys = [self._session(sid), f"ws:{{{sid}}}:participants", f"ws:{{{sid}}}:instances"]
         for pid in poll_ids:
             keys += [self._poll(sid, pid, suffix) for suffix in ("", ":counts", ":hidden", ":answers")]
         # The code key keeps its own expiry (the auto-end time): until then the join page says "ended".
-        ended_now = bool(self._end_session(keys=keys, args=[ended, keep_seconds]))
+        ended_now = bool(self._end_session(keys=keys, args=[ended, keep_seconds, self._online(sid)]))
         self.redis.zrem(LIVE_INDEX, sid)
         return ended_now
 
