@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import secrets
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator
 from typing import cast
 from urllib.parse import quote, urlencode
 
@@ -19,6 +24,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as Redirect
 
@@ -29,6 +35,63 @@ from .live import LiveError, SessionPage, Workshop, keys_equal, normalise_code
 from .qr import qr_svg
 
 bp = Blueprint("web", __name__)
+
+
+class FailureThrottle:
+    """Failed lookups per client address, in this process's memory only.
+
+    An address is kept only as a keyed hash (the key is random per process), never as itself, and only
+    while it has recent failures; at most `max_clients` addresses are tracked, the stalest dropped first.
+    """
+
+    def __init__(self, limit: int = 30, window: float = 60.0, max_clients: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic):
+        self.limit, self.window, self.max_clients, self.clock = limit, window, max_clients, clock
+        self._salt = secrets.token_bytes(16)
+        self._failures: OrderedDict[bytes, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _key(self, address: str) -> bytes:
+        return hashlib.blake2b(address.encode(errors="replace"), key=self._salt, digest_size=16).digest()
+
+    def retry_after(self, address: str) -> float:
+        """Seconds until this address may try again; 0 while it is under the limit."""
+        with self._lock:
+            failures = self._failures.get(self._key(address))
+            if failures is None or len(failures) < self.limit:
+                return 0.0
+            return max(0.0, failures[0] + self.window - self.clock())
+
+    def failed(self, address: str) -> None:
+        """Count one failed lookup of this address."""
+        key, now = self._key(address), self.clock()
+        with self._lock:
+            failures = self._failures.pop(key, None) or deque(maxlen=self.limit)
+            failures.append(now)
+            self._failures[key] = failures  # now the most recent
+            while len(self._failures) > self.max_clients:
+                self._failures.popitem(last=False)
+            while self._failures:  # forget addresses whose last failure is out of the window
+                oldest = next(iter(self._failures.values()))
+                if oldest[-1] + self.window > now:
+                    break
+                self._failures.popitem(last=False)
+
+    def tracked(self) -> Iterator[bytes]:
+        """The hashed addresses tracked now (for tests)."""
+        with self._lock:
+            return iter(list(self._failures))
+
+
+@bp.record_once
+def _per_app_state(state: BlueprintSetupState) -> None:
+    """State of this web layer that belongs to one app: the join-code throttle."""
+    state.app.extensions["workshop_join_throttle"] = FailureThrottle()
+
+
+def join_throttle() -> FailureThrottle:
+    """The app's throttle of failed join-code lookups."""
+    return cast(FailureThrottle, current_app.extensions["workshop_join_throttle"])
 
 ERROR_CODES = {400: "invalid_payload", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 413: "too_large", 429: "rate_limited", 503: "unavailable"}
@@ -189,16 +252,27 @@ def join_by_code() -> Redirect:
 
 
 @bp.get("/j/<code>")
-def participant(code: str) -> tuple[str, int] | str:
-    """The phone page (the QR code's target)."""
+def participant(code: str) -> tuple[str, int, dict[str, str]] | str:
+    """The phone page (the QR code's target).
+
+    An ended code answers exactly as one that never existed, so guesses learn nothing; an address with
+    too many failed lookups is refused before any lookup.
+    """
+    address = request.remote_addr or ""
+    wait = join_throttle().retry_after(address)
+    if wait:
+        return render_template("message.html", page_title="Too many tries", title="Too many tries",
+                               message="Too many wrong codes came from this network. Wait a minute, then type "
+                                       "the code shown on the screen.", status=429), \
+            429, {"Retry-After": str(int(wait) + 1)}
     page = live().join_page(code)
-    if page.status == "unknown":
-        return render_template("message.html", page_title="Not found", title="No workshop with that code",
-                               message=f"There is no live workshop with the code {page.code}. Check the code on "
-                                       "the screen and try again.", status=404), 404
-    if page.status == "ended":
-        return render_template("message.html", page_title="Ended", title="This workshop has ended",
-                               message="Thank you for taking part.", status=410), 410
+    if page.status != "live":
+        join_throttle().failed(address)
+        # One page for both: a phone reloading after the end and a mistyped code read it right.
+        return render_template("message.html", page_title="Not found",
+                               title="This workshop has ended, or the code is wrong",
+                               message=f"There is no live workshop with the code {page.code}. If you are joining, "
+                                       "check the code on the screen and try again.", status=404), 404, {}
     return render_template("participant.html", page_title=page.title or "Workshop", code=page.code)
 
 
