@@ -226,10 +226,10 @@ def test_phones_of_a_process_that_died_stop_counting_and_the_screens_hear_of_it(
                                                                                sockets) -> None:
     # Three phones on a process that then dies without a word (kill -9: no disconnect ever runs).
     doomed = create_app(app_config(redis_url, tmp_path))
-    doomed.extensions["workshop_broadcaster"].stop()  # its heartbeat stops with it
+    doomed.extensions["workshop_broadcaster"].stop(wait_seconds=5)  # its heartbeat stops with it
     doomed.extensions["workshop"].presence_seconds = 2  # instead of 20, to keep the test short
-    for _ in range(3):
-        doomed.extensions["workshop_socketio"].test_client(doomed, auth={"code": started["code"]})
+    held = [doomed.extensions["workshop_socketio"].test_client(doomed, auth={"code": started["code"]})
+            for _ in range(3)]
     live = app.extensions["workshop"]
     assert live.participant_count(started["id"]) == 3
     # The process that serves the room now: one phone of its own, and the facilitator's console.
@@ -241,4 +241,4 @@ def test_phones_of_a_process_that_died_stop_counting_and_the_screens_hear_of_it(
     broadcaster.flush()
     counts = [payload["count"] for payload in received(facilitator, "participant_count")]
     assert counts and counts[-1] == 1, counts
-    assert phone.is_connected()
+    assert phone.is_connected() and all(client.is_connected() for client in held), "nobody left: the process died"

@@ -41,6 +41,7 @@ class ResultsBroadcaster:
         self._sent_counts: dict[str, int] = {}
         self._started = False
         self._stopped = threading.Event()
+        self._finished = threading.Event()
 
     def start(self) -> None:
         """Start the background task once per process."""
@@ -50,9 +51,11 @@ class ResultsBroadcaster:
             self._started = True
         self.socketio.start_background_task(self._run)
 
-    def stop(self) -> None:
-        """Let the background task finish after its current tick."""
+    def stop(self, wait_seconds: float = 0) -> None:
+        """Let the background task finish after its current tick (waiting up to `wait_seconds` for it)."""
         self._stopped.set()
+        if wait_seconds and self._started:
+            self._finished.wait(wait_seconds)
 
     def mark_poll(self, session_id: str, poll_id: str) -> None:
         """A poll's results changed or its audience did."""
@@ -101,6 +104,7 @@ class ResultsBroadcaster:
                     self.end_forgotten_sessions()
             except Exception:  # the loop must outlive any one bad tick
                 log.exception("background tick failed")
+        self._finished.set()
 
     def end_forgotten_sessions(self) -> None:
         """End sessions nobody ended, and tell their clients."""
