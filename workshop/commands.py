@@ -131,6 +131,9 @@ def _serve(**options: object) -> None:
     run_options: dict[str, object] = {"host": settings.host, "port": settings.port, "log_output": False}
     if settings.async_mode == "eventlet":
         run_options["max_size"] = settings.max_connections
+        run_options.update(logs.eventlet_server_options())
+    elif settings.async_mode == "gevent":
+        run_options["error_log"] = logs.ServerLog()
     elif settings.async_mode == "threading":
         run_options["allow_unsafe_werkzeug"] = True
     try:
