@@ -118,14 +118,19 @@ def _serve(**options: object) -> None:
     if private:
         socketio.start_background_task(private.supervise, socketio.sleep)
 
-    # `kill` and container stops send SIGTERM. Everything acknowledged is already in Redis, so stop the
-    # private Redis (it flushes its append-only file) and leave at once: a green server loop can swallow
-    # SystemExit and hang.
-    # The handler runs in the event loop: it must not wait for anything (eventlet and gevent refuse).
-    def stop(*_: object) -> None:
-        if private:
-            private.terminate()
+    # `kill` and container stops send SIGTERM. Everything acknowledged is already in Redis, so ask the private
+    # Redis to stop (it flushes its append-only file) and leave: a green server loop can swallow SystemExit
+    # and hang. The handler runs in the event loop and must not wait for anything (eventlet and gevent
+    # refuse); a background task waits, briefly, for the Redis to be gone, so it stops *with* the server.
+    def leave(redis: PrivateRedis) -> None:
+        redis.wait_stopped(timeout=3.0)
         os._exit(0)
+
+    def stop(*_: object) -> None:
+        if private is None:
+            os._exit(0)
+        private.terminate()
+        socketio.start_background_task(leave, private)
 
     signal.signal(signal.SIGTERM, stop)
     run_options: dict[str, object] = {"host": settings.host, "port": settings.port, "log_output": False}

@@ -148,6 +148,16 @@ class PrivateRedis:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(process.pid, signal.SIGTERM)
 
+    def wait_stopped(self, timeout: float) -> bool:
+        """Wait (green, under eventlet or gevent) up to `timeout` seconds for the server to exit."""
+        if self.process is None:
+            return True
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
     def stop(self) -> None:
         """Stop the server, letting it flush the append-only file."""
         self._stopping.set()
