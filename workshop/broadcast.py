@@ -11,6 +11,7 @@ import redis
 from flask_socketio import SocketIO
 
 from .live import LiveError, Workshop
+from .payloads import RoomState
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
@@ -38,7 +39,7 @@ class ResultsBroadcaster:
         self._polls: set[tuple[str, str]] = set()
         self._counts: set[str] = set()
         self._local: Counter[str] = Counter()  # session id -> connections on this process
-        self._sent_counts: dict[str, int] = {}
+        self._sent_counts: dict[str, RoomState] = {}
         self._started = False
         self._stopped = threading.Event()
         self._finished = threading.Event()
@@ -130,16 +131,19 @@ class ResultsBroadcaster:
                 pass  # the session is gone: nothing to send
         for session_id in counts:
             try:
-                count = self.live.participant_count(session_id)
+                room_state = self.live.room(session_id)
             except redis.RedisError:
                 self.mark_count(session_id)
                 continue
-            if self._sent_counts.get(session_id) == count:
+            except LiveError:
+                continue  # the session is gone
+            if self._sent_counts.get(session_id) == room_state:
                 continue  # the heartbeat recounts every few seconds: send only news
             if session_id in self._local:
-                self._sent_counts[session_id] = count
-            for audience in ("facilitator", "presenter"):
-                self.socketio.emit("participant_count", {"count": count}, to=room(session_id, audience))
+                self._sent_counts[session_id] = room_state
+            # The facilitator gets the room (joined, lock, cap, refused joins); the projector the count only.
+            self.socketio.emit("participant_count", room_state, to=room(session_id, "facilitator"))
+            self.socketio.emit("participant_count", {"count": room_state["count"]}, to=room(session_id, "presenter"))
         with self._lock:
             self._polls |= retry
 

@@ -142,6 +142,11 @@ class Settings:
         10, "events one connection may send per second, in bursts of twice that", _whole(1, 1000))
     results_interval_ms: int = setting(
         250, "live results are sent at most this often per poll, in milliseconds", _whole(20, 5000))
+    joins_per_minute_per_address: int = setting(
+        300, "new participants one network address may add to a session per minute (a venue shares one NAT "
+             "address; scripts joining hundreds a second are refused)", _whole(1, 100_000))
+    joins_per_minute_per_session: int = setting(
+        1200, "new participants a session takes per minute from all addresses together", _whole(1, 1_000_000))
     message_queue: str | None = setting(
         None, "Redis URL of the Socket.IO message queue when several processes serve one room",
         _url("redis", "rediss", "unix"), shown_default="unset")

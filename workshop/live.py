@@ -19,6 +19,7 @@ from .payloads import (
     OutlineSlide,
     PollPayload,
     ResultsPayload,
+    RoomState,
     SessionState,
     SessionSummary,
     SlidePayload,
@@ -26,7 +27,7 @@ from .payloads import (
 )
 from .polls import AnswerError, Poll
 from .render import markdown_to_html
-from .store import PollClosed, SessionEnded, Store, participant_hash
+from .store import JoinLimits, PollClosed, RoomClosed, SessionEnded, Store, participant_hash
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read off a projector
 CODE_LENGTH = 6
@@ -126,6 +127,11 @@ class Workshop:
         # This process's presence: its phones count only while it keeps saying so (see keep_presence).
         self.instance = secrets.token_hex(6)
         self.presence_seconds = PRESENCE_SECONDS
+        window = JoinLimits(0, 0).window_seconds
+        self.join_limits = JoinLimits(per_session=-(-settings.joins_per_minute_per_session * window // 60),
+                                      per_address=-(-settings.joins_per_minute_per_address * window // 60))
+        # Addresses are only ever kept as a keyed hash, for the join limit's short time windows.
+        self._address_secret = (settings.secret_key or secrets.token_hex(16)).encode()
 
     # Sessions -----------------------------------------------------------------------------------------
 
@@ -203,12 +209,16 @@ class Workshop:
 
     # Connections --------------------------------------------------------------------------------------
 
-    def connect(self, auth: object) -> Client:
-        """Authenticate a new connection from its auth object, or raise Refused. Counts nobody yet."""
+    def connect(self, auth: object, address: str = "") -> Client:
+        """Authenticate a new connection from its auth object and network address, or raise Refused.
+
+        Counts nobody as online yet (see `arrived`); a new participant is admitted here, within the room's
+        lock, cap and join limits.
+        """
         if not isinstance(auth, dict):
             raise Refused("unauthorized")
         if isinstance(auth.get("code"), str):
-            return self._connect_participant(auth)
+            return self._connect_participant(auth, address)
         session_id, key = auth.get("session"), auth.get("key")
         if not isinstance(session_id, str) or not isinstance(key, str) or len(session_id) > 64:
             raise Refused("unauthorized")
@@ -227,7 +237,7 @@ class Workshop:
             raise Refused("session_ended")
         return client
 
-    def _connect_participant(self, auth: dict[str, object]) -> Client:
+    def _connect_participant(self, auth: dict[str, object], address: str) -> Client:
         code = normalise_code(str(auth["code"]))[:16]
         session_id = self.store.session_by_code(code) if code else None
         session = self.store.session(session_id) if session_id else None
@@ -239,8 +249,15 @@ class Workshop:
         if not (isinstance(token, str) and len(token) <= 64
                 and self.store.is_participant(session_id, participant_hash(token))):
             token = secrets.token_urlsafe(24)
-            self.store.register_participant(session_id, participant_hash(token))
+            try:
+                self.store.register_participant(session_id, participant_hash(token), self._address_hash(address),
+                                                self.join_limits)
+            except RoomClosed as closed:
+                raise Refused(str(closed)) from closed
         return Client("participant", session_id, "participant", token)
+
+    def _address_hash(self, address: str) -> str:
+        return hmac.new(self._address_secret, address.encode(), "sha256").hexdigest()[:16]
 
     def arrived(self, client: Client) -> None:
         """Count an accepted connection for the live count; call only once it is fully set up."""
@@ -255,6 +272,13 @@ class Workshop:
     def participant_count(self, session_id: str) -> int:
         """Phones connected now, to any server process still alive."""
         return self.store.online_count(session_id)
+
+    def room(self, session_id: str) -> RoomState:
+        """Who is in the room, for the facilitator: connected now, joined so far, lock, cap, refused joins."""
+        session = self._session(session_id)
+        return RoomState(count=self.participant_count(session_id), joined=self._participants(session),
+                         locked=session.get("locked") == "1", cap=int(session.get("cap") or 0),
+                         refused_joins=int(session.get("refused_joins") or 0))
 
     def keep_presence(self, session_ids: list[str]) -> None:
         """This process's heartbeat for the sessions it holds phones of."""
@@ -288,6 +312,8 @@ class Workshop:
             state["my_answer"] = state["my_answers"].get(poll.id) if poll else None
         else:
             state["participants"] = self.participant_count(client.session_id)
+            if client.role == "facilitator":
+                state["room"] = self.room(client.session_id)
         if client.view == "facilitator":
             state["slides"] = [self._outline(index, item) for index, item in enumerate(deck.slides)]
             state["slide"]["notes"] = deck.slides[slide["index"]].notes
@@ -454,6 +480,16 @@ class Workshop:
             raise LiveError("invalid_payload", "hide_answer needs a moderated poll, its answer text and hidden")
         _guard(lambda: self.store.set_hidden(client.session_id, poll.id, text, hidden))
         return poll
+
+    def set_room(self, client: Client, locked: object, cap: object) -> RoomState:
+        """Lock the room to new participants (or open it), or cap how many may join (0: no cap)."""
+        self._require_facilitator(client)
+        if locked is not None and not isinstance(locked, bool):
+            raise LiveError("invalid_payload", "locked must be true or false")
+        if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or not 0 <= cap <= 100_000):
+            raise LiveError("invalid_payload", "cap must be a whole number from 0 (no cap) to 100000")
+        _guard(lambda: self.store.set_room(client.session_id, locked, cap))
+        return self.room(client.session_id)
 
     def set_qr_overlay(self, client: Client, visible: object) -> bool:
         """Show or hide the big QR code on the presenter screen."""

@@ -24,6 +24,7 @@ class Ack(TypedDict, total=False):
     value: object
     index: int
     visible: bool
+    room: RoomState
 
 
 class SessionInfo(TypedDict):
@@ -65,6 +66,16 @@ class OutlineSlide(TypedDict):
     poll: OutlinePoll | None
 
 
+class RoomState(TypedDict):
+    """The room as the facilitator sees it (`session_state.room`, `room_changed`, `participant_count`)."""
+
+    count: int  # connected now
+    joined: int  # participants admitted so far
+    locked: bool
+    cap: int  # 0: no cap
+    refused_joins: int  # new participants refused for joining faster than people do
+
+
 class SessionState(TypedDict):
     """`session_state`: everything one client may see, sent when it connects."""
 
@@ -80,6 +91,7 @@ class SessionState(TypedDict):
     my_answers: NotRequired[dict[str, object]]
     my_answer: NotRequired[object]
     participants: NotRequired[int]
+    room: NotRequired[RoomState]
     slides: NotRequired[list[OutlineSlide]]
 
 

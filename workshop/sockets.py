@@ -143,7 +143,7 @@ class WorkshopNamespace(Namespace):
         try:
             if has_lone_surrogate(auth):
                 raise Refused("unauthorized")
-            client = self.live.connect(auth)
+            client = self.live.connect(auth, request.remote_addr or "")
             state = self.live.state_for(client)
             self.live.arrived(client)  # last: a refused connection never raises the live count
         except Refused as refused:
@@ -256,6 +256,16 @@ class WorkshopNamespace(Namespace):
             return {}
 
         return self._handle(data, hide)
+
+    def on_set_room(self, data: object = None) -> Ack:
+        """Lock the room to new participants, or cap how many may join."""
+
+        def change(client: Client, payload: Payload) -> Ack:
+            room_state = self.live.set_room(client, payload.get("locked"), payload.get("cap"))
+            self.socketio.emit("room_changed", room_state, to=room(client.session_id, "facilitator"))
+            return {"room": room_state}
+
+        return self._handle(data, change)
 
     def on_set_qr_overlay(self, data: object = None) -> Ack:
         """Show or hide the big QR code on the presenter screen."""

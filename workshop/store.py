@@ -9,6 +9,9 @@ share a slot and its Lua scripts stay legal on a cluster):
     ws:{S}:session               HASH   id code deck title deck_source status created ended slide
                                         facilitator_key presenter_key qr_overlay auto_end_at
                                         participants (joined so far; kept after the token set expires)
+                                        locked (0|1) cap (0: none) refused_joins (too fast, counted)
+    ws:{S}:joins:{W}             STRING new participants in time window W (10 s), for the join limit
+    ws:{S}:joins:{A}:{W}         STRING the same from one address; A is a keyed hash, never the address
     ws:{S}:participants          SET    sha256 of each issued participant token (never the token itself)
     ws:{S}:instances             SET    ids of the server processes that hold phones of the session
     ws:{S}:online:{I}            HASH   sha256 of a token -> open connections on process I (the live count);
@@ -32,6 +35,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import cast
 
 import redis
@@ -42,7 +46,7 @@ from .polls import PollTally
 SESSIONS_INDEX = "ws:sessions"
 LIVE_INDEX = "ws:live"
 SESSION_FIELDS = ("id", "code", "deck", "title", "status", "created", "ended", "slide", "facilitator_key",
-                  "presenter_key", "qr_overlay", "participants", "auto_end_at")
+                  "presenter_key", "qr_overlay", "participants", "auto_end_at", "locked", "cap", "refused_joins")
 
 # Stores one participant's answer and moves the counts from the old answer to the new one, atomically.
 # KEYS: session, poll meta, counts, answers. ARGV: participant hash, record JSON, members...
@@ -113,13 +117,28 @@ end
 return count
 """
 
-# Remembers an issued participant token (by hash) until the session's auto-end time, and counts it in the
-# session hash, which outlives the set: the count survives the set's expiry.
-# KEYS: session, participants set. ARGV: participant hash.
+# Admits a new participant, or says why not: the room is locked (-1), full (-2), or joins arrive faster than
+# people join (-3: the session's or the address's count in this time window is at its limit; the refusal is
+# counted for the facilitator). An admitted token (by hash) is remembered until the session's auto-end time
+# and counted in the session hash, which outlives the set, so the count survives the set's expiry.
+# KEYS: session, participants set, the session's joins in this window, the address's joins in this window.
+# ARGV: participant hash, session limit per window, address limit per window, window seconds.
 _REGISTER_PARTICIPANT = """
+local session = redis.call('HMGET', KEYS[1], 'locked', 'cap', 'participants', 'auto_end_at')
+if session[1] == '1' then return -1 end
+local joined = tonumber(session[3] or '0')
+if session[2] and tonumber(session[2]) > 0 and joined >= tonumber(session[2]) then return -2 end
+if tonumber(redis.call('GET', KEYS[3]) or '0') >= tonumber(ARGV[2])
+    or tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[3]) then
+  redis.call('HINCRBY', KEYS[1], 'refused_joins', 1)
+  return -3
+end
+for i = 3, 4 do
+  redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], 2 * tonumber(ARGV[4]))
+end
 if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'participants', 1) end
-local deadline = redis.call('HGET', KEYS[1], 'auto_end_at')
-if deadline then redis.call('EXPIREAT', KEYS[2], deadline) end
+if session[4] then redis.call('EXPIREAT', KEYS[2], session[4]) end
 return 1
 """
 
@@ -145,6 +164,19 @@ return 1
 
 class SessionEnded(Exception):
     """The session is no longer live."""
+
+
+class RoomClosed(Exception):
+    """A new participant is not admitted; the message is the reason (room_locked, room_full, rate_limited)."""
+
+
+@dataclass(frozen=True)
+class JoinLimits:
+    """How many new participants a session admits per time window, in all and from one address."""
+
+    per_session: int
+    per_address: int
+    window_seconds: int = 10
 
 
 class PollClosed(Exception):
@@ -285,9 +317,22 @@ class Store:
         else:
             self.redis.srem(key, member)
 
-    def register_participant(self, sid: str, who: str) -> None:
-        """Remember an issued participant token (by hash)."""
-        self._register_participant(keys=[self._session(sid), f"ws:{{{sid}}}:participants"], args=[who])
+    def register_participant(self, sid: str, who: str, address: str, limits: JoinLimits) -> None:
+        """Admit a new participant (token hash) from an address (a keyed hash of it), or raise RoomClosed."""
+        window = int(time.time()) // limits.window_seconds
+        keys = [self._session(sid), f"ws:{{{sid}}}:participants", f"ws:{{{sid}}}:joins:{window}",
+                f"ws:{{{sid}}}:joins:{address}:{window}"]
+        result = int(self._register_participant(keys=keys, args=[who, limits.per_session, limits.per_address,
+                                                                 limits.window_seconds]))
+        if result < 0:
+            raise RoomClosed({-1: "room_locked", -2: "room_full"}.get(result, "rate_limited"))
+
+    def set_room(self, sid: str, locked: bool | None, cap: int | None) -> None:
+        """Lock or unlock a live session's room, or set its participant cap (0: none)."""
+        if locked is not None:
+            self._set_live_field(sid, "locked", "1" if locked else "0")
+        if cap is not None:
+            self._set_live_field(sid, "cap", str(cap))
 
     def is_participant(self, sid: str, who: str) -> bool:
         """Whether this token hash was issued for the session."""
