@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import wait_for
+from workshop.web import FailureThrottle
 
 
 def test_an_ended_code_answers_exactly_like_an_unknown_one(client, started, sockets) -> None:
@@ -50,3 +51,14 @@ def test_the_throttle_keeps_no_address(app, client) -> None:
     throttle = app.extensions["workshop_join_throttle"]
     assert "203.0.113.99" not in repr(vars(throttle))
     assert all(isinstance(key, bytes) and b"203.0.113.99" not in key for key in throttle.tracked())
+
+
+def test_the_throttle_tracks_a_bounded_number_of_addresses() -> None:
+    now = [0.0]
+    throttle = FailureThrottle(limit=3, window=60, max_clients=100, clock=lambda: now[0])
+    for n in range(1000):
+        throttle.failed(f"2001:db8::{n:x}")
+    assert len(list(throttle.tracked())) == 100, "the stalest addresses are dropped first"
+    now[0] += 61
+    throttle.failed("2001:db8::ffff")
+    assert len(list(throttle.tracked())) == 1, "addresses without recent failures are forgotten"

@@ -23,6 +23,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     from .broadcast import ResultsBroadcaster
     from .config import PROJECT_ROOT, ConfigError, Settings
     from .live import Workshop
+    from .logins import Logins
     from .logs import AccessLog
     from .sockets import WorkshopNamespace
     from .store import Store, connect
@@ -46,6 +47,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     live = Workshop(Store(connect(settings.redis_url)), settings)
     app.extensions["workshop_settings"] = settings
     app.extensions["workshop"] = live
+    app.extensions["workshop_logins"] = Logins(live.store.redis)  # browser logins (workshop/logins.py)
     app.register_blueprint(bp)
 
     socketio = SocketIO(

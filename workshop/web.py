@@ -8,6 +8,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import cast
 from urllib.parse import quote, urlencode
 
@@ -17,6 +18,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -32,6 +34,7 @@ from .config import Settings
 from .decks import Deck, load_decks
 from .export import ResultsDocument, report_sections, to_csv, to_json
 from .live import LiveError, SessionPage, Workshop, keys_equal, normalise_code
+from .logins import LOGIN_TTL, Login, Logins
 from .qr import qr_svg
 
 bp = Blueprint("web", __name__)
@@ -85,8 +88,16 @@ class FailureThrottle:
 
 @bp.record_once
 def _per_app_state(state: BlueprintSetupState) -> None:
-    """State of this web layer that belongs to one app: the join-code throttle."""
-    state.app.extensions["workshop_join_throttle"] = FailureThrottle()
+    """What this web layer sets up per app: the join-code throttle, and the login cookie.
+
+    The cookie holds only a login id (`logins.py`), so it expires with its login (set when the login is
+    granted, not pushed on by each request), and it is sent only over HTTPS when the public URL is HTTPS.
+    """
+    app = state.app
+    app.extensions["workshop_join_throttle"] = FailureThrottle()
+    public_url = cast(Settings, app.extensions["workshop_settings"]).public_url or ""
+    app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(seconds=LOGIN_TTL), SESSION_REFRESH_EACH_REQUEST=False,
+                      SESSION_COOKIE_SECURE=public_url.lower().startswith("https://"))
 
 
 def join_throttle() -> FailureThrottle:
@@ -110,6 +121,11 @@ def live() -> Workshop:
     return cast(Workshop, current_app.extensions["workshop"])
 
 
+def logins() -> Logins:
+    """The app's login store."""
+    return cast(Logins, current_app.extensions["workshop_logins"])
+
+
 def settings() -> Settings:
     """The app's settings."""
     return cast(Settings, current_app.extensions["workshop_settings"])
@@ -123,53 +139,90 @@ def decks() -> dict[str, Deck]:
     return loaded
 
 
-def _presented(name: str) -> str | None:
-    """A secret from `Authorization: Bearer`, else from the signed cookie."""
+def _bearer() -> str | None:
+    """A secret from `Authorization: Bearer` (HTTP clients)."""
     header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return header[7:].strip()
-    kept = session.get(name)
-    return kept if isinstance(kept, str) else None
+    return header[7:].strip() if header.startswith("Bearer ") else None
+
+
+def current_login() -> Login | None:
+    """This browser's login (see `logins.py`), read once per request; a cookie whose login is gone is dropped."""
+    if "workshop_login" not in g:
+        login_id = session.get("login")
+        g.workshop_login = logins().get(login_id) if login_id is not None else None
+        if g.workshop_login is None and "login" in session:
+            session.pop("login")
+    return cast(Login | None, g.workshop_login)
+
+
+def _holds(role: str, configured: str | None) -> bool:
+    """The request proves a server-wide role: a Bearer token, else a login that proved today's token."""
+    presented = _bearer()
+    if presented is not None:
+        return keys_equal(presented, configured)
+    login = current_login()
+    return login is not None and login.holds(role, configured)
 
 
 def is_facilitator() -> bool:
     """The request carries the server-wide facilitator token."""
-    return keys_equal(_presented("facilitator"), settings().facilitator_token)
+    return _holds("facilitator", settings().facilitator_token)
 
 
 def is_organiser() -> bool:
     """The request carries the organiser token."""
-    return keys_equal(_presented("organiser"), settings().organiser_token)
+    return _holds("organiser", settings().organiser_token)
 
 
 def require(check: Callable[[], bool]) -> None:
     """Refuse an API call without the right token."""
     if not check():
-        has_secret = request.headers.get("Authorization") or session
+        has_secret = request.headers.get("Authorization") or current_login() is not None
         raise ApiError(403 if has_secret else 401, "forbidden" if has_secret else "unauthorized",
                        "a valid token is required: use the link printed by `workshop serve`")
 
 
+# What cookies held before logins: raw secrets. Dropped from any cookie that still has them.
+_LEGACY_COOKIE_FIELDS = ("facilitator", "organiser", "keys")
+
+
+def _session_role(session_id: str, key: str) -> str | None:
+    """The role a key proves for a session, or None (also for a session that does not exist)."""
+    try:
+        return live().session_page(session_id, [key], ("facilitator", "presenter")).role
+    except LiveError:
+        return None
+
+
 @bp.before_app_request
 def keep_secret_from_query() -> Redirect | None:
-    """Move a `?token=` or `?key=` into the signed cookie and redirect to the same URL without it."""
+    """Log in with a `?token=` or `?key=` and redirect to the same URL without it.
+
+    Only a secret that proves something is kept: a server-wide token that matches, a key that is this
+    session's facilitator or presenter key. The cookie gets only the login's random id; what it proved
+    goes to the login's Redis record (`logins.py`).
+    """
+    for name in _LEGACY_COOKIE_FIELDS:
+        if name in session:  # (a pop of nothing would still rewrite the cookie)
+            session.pop(name)
     if request.method != "GET" or not ({"token", "key"} & set(request.args)):
         return None
     token, key = request.args.get("token", ""), request.args.get("key", "")
-    if token and keys_equal(token, settings().facilitator_token):
-        session["facilitator"] = token
-    if token and keys_equal(token, settings().organiser_token):
-        session["organiser"] = token
-    if key and request.view_args and "session_id" in request.view_args:
-        # A browser may hold both keys of a session (console and presenter link): keep both.
-        keys = dict(session.get("keys", {}))
-        held = [kept for kept in keys.pop(request.view_args["session_id"], []) if kept != key]
-        keys[request.view_args["session_id"]] = [*held[-1:], key[:128]]
-        # Keep the cookie small: the most recent sessions only.
-        session["keys"] = dict(list(keys.items())[-10:])
-    session.permanent = True
+    tokens = {role: token for role, configured in (("facilitator", settings().facilitator_token),
+                                                   ("organiser", settings().organiser_token))
+              if token and keys_equal(token, configured)}
+    session_id = (request.view_args or {}).get("session_id")
+    role = _session_role(session_id, key) if key and isinstance(session_id, str) else None
+    keys = [(cast(str, session_id), role, key)] if role else []
+    if tokens or keys:
+        login = logins().grant(current_login(), tokens, keys)
+        g.workshop_login = login
+        session["login"] = login.id
+        session.permanent = True
     rest = [(name, value) for name, value in request.args.items(multi=True) if name not in ("token", "key")]
-    return redirect(same_site_location(request.path, urlencode(rest)))
+    response = redirect(same_site_location(request.path, urlencode(rest)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # Characters a path segment may carry unencoded (RFC 3986 pchar), minus "\\" and anything browsers drop or fold.
@@ -234,14 +287,43 @@ def http_error(error: HTTPException) -> tuple[Response | str, int]:
 
 # Pages --------------------------------------------------------------------------------------------------
 
+def private(body: str, status: int = 200) -> Response:
+    """A page that embeds a key or staff data: never stored by the browser or any cache."""
+    response = Response(body, status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def logout_token() -> str | None:
+    """The form token of this browser's login, for its "Log out" button; None without a login."""
+    login = current_login()
+    return login.csrf if login else None
+
+
 @bp.get("/")
-def home() -> str:
+def home() -> Response | str:
     """The facilitator's deck picker, or a join form for everyone else."""
     authorized = is_facilitator()
+    if not authorized:
+        return render_template("home.html", page_title="Workshop", authorized=False, decks=[], error=None)
     listing = [{"id": deck.id, "title": deck.title, "description": deck.description,
-                "slides": len(deck.slides)} for deck in decks().values()] if authorized else []
-    return render_template("home.html", page_title="Workshop", authorized=authorized, decks=listing,
-                           error=None)
+                "slides": len(deck.slides)} for deck in decks().values()]
+    return private(render_template("home.html", page_title="Workshop", authorized=True, decks=listing,
+                                   error=None, logout_token=logout_token()))
+
+
+@bp.post("/logout")
+def logout() -> Redirect:
+    """End this browser's login: its Redis record and its cookie. The form must bring the login's token."""
+    login = current_login()
+    if login is not None:
+        if not secrets.compare_digest(request.form.get("csrf", ""), login.csrf):
+            abort(403, "This log-out request did not come from this site's own page. Reload the page and try again.")
+        logins().end(login.id)
+    session.clear()
+    response = redirect(url_for("web.home"), 303)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/j")
@@ -278,9 +360,9 @@ def participant(code: str) -> tuple[str, int, dict[str, str]] | str:
 
 def _session_page(session_id: str, *roles: str) -> SessionPage:
     """The session's page, with the first key this browser holds for one of the roles (in order)."""
-    held = session.get("keys", {}).get(session_id, [])
+    login = current_login()
     try:
-        return live().session_page(session_id, [key for key in held if isinstance(key, str)], roles)
+        return live().session_page(session_id, login.keys_for(session_id) if login else [], roles)
     except LiveError as error:
         if error.code == "not_found":
             abort(404, "There is no such session.")
@@ -293,22 +375,24 @@ def _page_context(page: SessionPage) -> dict[str, object]:
 
 
 @bp.get("/s/<session_id>/present")
-def presenter(session_id: str) -> str:
+def presenter(session_id: str) -> Response:
     """The projector screen; opened by the facilitator it may also step the slides."""
     page = _session_page(session_id, "facilitator", "presenter")
     if page.key is None:
         abort(403, "This screen needs the presenter link of the session.")
-    return render_template("presenter.html", can_control=page.role == "facilitator", **_page_context(page))
+    return private(render_template("presenter.html", can_control=page.role == "facilitator",
+                                   **_page_context(page)))
 
 
 @bp.get("/s/<session_id>/console")
-def console(session_id: str) -> str:
+def console(session_id: str) -> Response:
     """The facilitator's console."""
     page = _session_page(session_id, "facilitator")
     if page.key is None:
         abort(403, "The console needs the facilitator link of the session.")
     presenter_url = url_for("web.presenter", session_id=session_id)
-    return render_template("console.html", presenter_url=presenter_url, **_page_context(page))
+    return private(render_template("console.html", presenter_url=presenter_url, logout_token=logout_token(),
+                                   **_page_context(page)))
 
 
 # API ----------------------------------------------------------------------------------------------------
@@ -404,21 +488,22 @@ def _organiser_page() -> str | None:
 
 
 @bp.get("/organiser")
-def organiser() -> tuple[str, int] | str:
+def organiser() -> tuple[str, int] | Response:
     """Sessions, live and ended, with downloads and reports."""
     refused = _organiser_page()
     if refused:
         return refused, 401
-    return render_template("organiser.html", page_title="Organiser", sessions=live().session_summaries(),
-                           min_responses=live().min_responses, retention_days=live().retention_days)
+    return private(render_template("organiser.html", page_title="Organiser", sessions=live().session_summaries(),
+                                   min_responses=live().min_responses, retention_days=live().retention_days,
+                                   logout_token=logout_token()))
 
 
 @bp.get("/organiser/sessions/<session_id>/report")
-def report(session_id: str) -> tuple[str, int] | str:
+def report(session_id: str) -> tuple[str, int] | Response:
     """A printable report: one section per poll with its question, answer count and chart."""
     refused = _organiser_page()
     if refused:
         return refused, 401
     document = live().results_document(session_id)
-    return render_template("report.html", page_title="Results report", doc=document,
-                           sections=report_sections(document), min_responses=live().min_responses)
+    return private(render_template("report.html", page_title="Results report", doc=document,
+                                   sections=report_sections(document), min_responses=live().min_responses))
