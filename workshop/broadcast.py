@@ -36,7 +36,7 @@ class ResultsBroadcaster:
         self.live = live
         self.interval = interval_ms / 1000
         self._lock = threading.Lock()
-        self._polls: set[tuple[str, str]] = set()
+        self._polls: dict[tuple[str, str], bool] = {}  # dirty polls -> whether their audience changed
         self._counts: set[str] = set()
         self._local: Counter[str] = Counter()  # session id -> connections on this process
         self._sent_counts: dict[str, RoomState] = {}
@@ -58,10 +58,12 @@ class ResultsBroadcaster:
         if wait_seconds and self._started:
             self._finished.wait(wait_seconds)
 
-    def mark_poll(self, session_id: str, poll_id: str) -> None:
-        """A poll's results changed or its audience did."""
+    def mark_poll(self, session_id: str, poll_id: str, audience_changed: bool = True) -> None:
+        """A poll got answers (audience_changed=False: results go out only with a new release), or its audience
+        changed (opened, closed, revealed, moderated, shown): the current results go out."""
         with self._lock:
-            self._polls.add((session_id, poll_id))
+            key = (session_id, poll_id)
+            self._polls[key] = self._polls.get(key, False) or audience_changed
 
     def mark_count(self, session_id: str) -> None:
         """A participant connected or left."""
@@ -118,15 +120,15 @@ class ResultsBroadcaster:
     def flush(self) -> None:
         """Send what is dirty now."""
         with self._lock:
-            polls, self._polls = self._polls, set()
+            polls, self._polls = self._polls, {}
             counts, self._counts = self._counts, set()
-        retry: set[tuple[str, str]] = set()
-        for session_id, poll_id in polls:
+        retry: dict[tuple[str, str], bool] = {}
+        for (session_id, poll_id), audience_changed in polls.items():
             try:
-                if not self._send_results(session_id, poll_id):
-                    retry.add((session_id, poll_id))
+                if not self._send_results(session_id, poll_id, audience_changed):
+                    retry[(session_id, poll_id)] = audience_changed
             except redis.RedisError:
-                retry.add((session_id, poll_id))
+                retry[(session_id, poll_id)] = audience_changed
             except LiveError:
                 pass  # the session is gone: nothing to send
         for session_id in counts:
@@ -145,11 +147,12 @@ class ResultsBroadcaster:
             self.socketio.emit("participant_count", room_state, to=room(session_id, "facilitator"))
             self.socketio.emit("participant_count", {"count": room_state["count"]}, to=room(session_id, "presenter"))
         with self._lock:
-            self._polls |= retry
+            for key, audience_changed in retry.items():
+                self._polls[key] = self._polls.get(key, False) or audience_changed
 
-    def _send_results(self, session_id: str, poll_id: str) -> bool:
+    def _send_results(self, session_id: str, poll_id: str, audience_changed: bool) -> bool:
         lock_ms = max(10, int(self.interval * 1000) - 20)
-        views = self.live.results_to_send(session_id, poll_id, lock_ms)
+        views = self.live.results_to_send(session_id, poll_id, lock_ms, audience_changed)
         if views is None:
             return False
         for view, payload in views.items():

@@ -341,7 +341,8 @@ class Workshop:
         payload: PollPayload = {
             "id": poll.id, "type": poll.type, "question": poll.question,
             "status": "open" if meta.get("status") == "open" else "closed",
-            "results_visible": self._revealed(poll, meta), "total": int(meta.get("total", 0)),
+            # Only the released total: the live one would tell when each person answers.
+            "results_visible": self._revealed(poll, meta), "total": int(meta.get("released_total", 0)),
         }
         if poll.views:
             payload["view"] = meta.get("view") if meta.get("view") in poll.views else poll.views[0]
@@ -355,18 +356,24 @@ class Workshop:
     def results_views(self, session_id: str, poll: Poll) -> dict[View, ResultsPayload]:
         """Every view's results for a poll from one read of Redis, suppressed below the anonymity threshold."""
         tally = self.store.tally(session_id, poll.id)
-        base: ResultsPayload = {"poll": poll.id, "total": tally.total, "min_responses": self.min_responses}
         if tally.total < self.min_responses:
-            suppressed = {**base, "suppressed": True, "needed": self.min_responses - tally.total}
+            # No total, no "n more needed": either would tell when each person answers.
+            suppressed: ResultsPayload = {"poll": poll.id, "suppressed": True, "min_responses": self.min_responses}
             return {view: suppressed for view in VIEWS}
-        public = {**base, "suppressed": False, "needed": 0, **poll.results(tally.shown, tally.total)}
-        staff = {**base, "suppressed": False, "needed": 0, **poll.staff_results(tally)} if tally.hidden else public
+        base: ResultsPayload = {"poll": poll.id, "total": tally.total, "min_responses": self.min_responses,
+                                "suppressed": False}
+        public = {**base, **poll.results(tally.shown, tally.total)}
+        staff = {**base, **poll.staff_results(tally)} if tally.hidden else public
         return {"facilitator": staff, "presenter": public, "participant": public}
 
-    def results_to_send(self, session_id: str, poll_id: str, lock_ms: int) -> dict[View, ResultsPayload] | None:
+    def results_to_send(self, session_id: str, poll_id: str, lock_ms: int,
+                        audience_changed: bool) -> dict[View, ResultsPayload] | None:
         """The results each audience may see now, if this process holds the poll's flush lock for this tick.
 
-        None: another process sends this tick (try again next tick). Empty: nothing to send any more.
+        New answers release a new snapshot once at least k participants changed the counts; until then
+        nothing is sent, since even an unchanged update would tell that someone just answered. A changed
+        audience (poll opened or closed, results revealed, moderation, slide) always gets the snapshot.
+        None: another process sends this tick (try again next tick). Empty: nothing to send.
         """
         if not self.store.try_flush_lock(session_id, poll_id, lock_ms):
             return None
@@ -375,6 +382,9 @@ class Workshop:
             return {}
         poll = self.deck_of(session_id, session).poll(poll_id)
         if poll is None:
+            return {}
+        released = self.store.release(session_id, poll_id, self.min_responses)
+        if not released and not audience_changed:
             return {}
         revealed = self._revealed(poll, self.store.poll_meta(session_id, poll_id))
         views = self.results_views(session_id, poll)
@@ -416,6 +426,9 @@ class Workshop:
         """The anonymised results of one session, live or ended."""
         session = self._session(session_id)
         deck = self.deck_of(session_id, session)
+        if session.get("status") == "live":
+            for poll in deck.polls():  # whatever is ready for release; an ended session released at its end
+                self.store.release(session_id, poll.id, self.min_responses)
         tallies = {poll.id: self.store.tally(session_id, poll.id) for poll in deck.polls()}
         summary = ExportedSession(id=session_id, deck=session.get("deck", ""), title=session.get("title", ""),
                                   created=session.get("created", ""), ended=session.get("ended") or None,
@@ -505,7 +518,7 @@ class Workshop:
 
     def _end(self, session_id: str, poll_ids: list[str]) -> bool:
         ended = self.store.end_session(session_id, poll_ids, datetime.now(UTC).date().isoformat(),
-                                       self.retention_days * 86400)
+                                       self.retention_days * 86400, self.min_responses)
         self._decks.pop(session_id, None)
         self._compaction_due = True
         return ended

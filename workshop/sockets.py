@@ -201,7 +201,7 @@ class WorkshopNamespace(Namespace):
 
         def submit(client: Client, payload: Payload) -> Ack:
             stored = self.live.submit_answer(client, payload.get("poll"), payload.get("value"))
-            self.broadcaster.mark_poll(client.session_id, str(stored["poll"]))
+            self.broadcaster.mark_poll(client.session_id, str(stored["poll"]), audience_changed=False)
             return {"poll": stored["poll"], "value": stored["value"]}
 
         return self._handle(data, submit)

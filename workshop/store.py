@@ -16,8 +16,12 @@ share a slot and its Lua scripts stay legal on a cluster):
     ws:{S}:instances             SET    ids of the server processes that hold phones of the session
     ws:{S}:online:{I}            HASH   sha256 of a token -> open connections on process I (the live count);
                                         expires unless process I's heartbeat keeps it, so a crash clears it
-    ws:{S}:poll:{P}              HASH   status (open|closed) visible (0|1) total, view (for types with views)
-    ws:{S}:poll:{P}:counts       HASH   counter member (option index, scale step, normalised text) -> count
+    ws:{S}:poll:{P}              HASH   status (open|closed) visible (0|1) total released_total, view (types
+                                        with views); only released_total is ever shown
+    ws:{S}:poll:{P}:counts       HASH   counter member (option index, scale step, normalised text) -> count;
+                                        live, never shown; deleted when the session ends
+    ws:{S}:poll:{P}:released     HASH   the counts as last released: what screens and exports show
+    ws:{S}:poll:{P}:batch        SET    sha256 of tokens that answered or changed since the last release
     ws:{S}:poll:{P}:answers      HASH   sha256 of a token -> JSON [stored answer, [members]]; only so a
                                         phone can change its answer; deleted when the session ends
     ws:{S}:poll:{P}:hidden       SET    text members the facilitator hid from the screen
@@ -48,8 +52,9 @@ LIVE_INDEX = "ws:live"
 SESSION_FIELDS = ("id", "code", "deck", "title", "status", "created", "ended", "slide", "facilitator_key",
                   "presenter_key", "qr_overlay", "participants", "auto_end_at", "locked", "cap", "refused_joins")
 
-# Stores one participant's answer and moves the counts from the old answer to the new one, atomically.
-# KEYS: session, poll meta, counts, answers. ARGV: participant hash, record JSON, members...
+# Stores one participant's answer and moves the counts from the old answer to the new one, atomically; a
+# participant who counts toward the release threshold joins the poll's current batch.
+# KEYS: session, poll meta, counts, answers, batch. ARGV: participant hash, record JSON, counts (1|0), members...
 _SUBMIT_ANSWER = """
 local session = redis.call('HMGET', KEYS[1], 'status', 'auto_end_at')
 if session[1] ~= 'live' then return {-2, 0} end
@@ -70,11 +75,34 @@ if old then
 else
   total = redis.call('HINCRBY', KEYS[2], 'total', 1)
 end
-for i = 3, #ARGV do redis.call('HINCRBY', KEYS[3], ARGV[i], 1) end
+for i = 4, #ARGV do redis.call('HINCRBY', KEYS[3], ARGV[i], 1) end
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
 if deadline then redis.call('EXPIREAT', KEYS[4], deadline) end
+if ARGV[3] == '1' then
+  redis.call('SADD', KEYS[5], ARGV[1])
+  if deadline then redis.call('EXPIREAT', KEYS[5], deadline) end
+end
 return {total, 1}
 """
+
+# Copies a poll's counts into its released snapshot once at least k distinct participants answered or changed
+# their answer since the last release, and starts a new batch. Screens and exports show only snapshots, so
+# every change they show mixes at least k people's answers.
+# KEYS: poll meta, counts, batch, released. ARGV: k.
+_RELEASE_BODY = """
+local function release(meta, counts, batch, released, k)
+  if redis.call('SCARD', batch) < k then return 0 end
+  redis.call('DEL', released)
+  local pairs = redis.call('HGETALL', counts)
+  for i = 1, #pairs, 200 do
+    redis.call('HSET', released, unpack(pairs, i, math.min(i + 199, #pairs)))
+  end
+  redis.call('HSET', meta, 'released_total', redis.call('HGET', meta, 'total') or '0')
+  redis.call('DEL', batch)
+  return 1
+end
+"""
+_RELEASE = _RELEASE_BODY + "return release(KEYS[1], KEYS[2], KEYS[3], KEYS[4], tonumber(ARGV[1]))"
 
 # Changes a poll field only while the session is live. KEYS: session, poll meta. ARGV: field, value.
 _SET_POLL_FIELD = """
@@ -143,19 +171,24 @@ return 1
 """
 
 
-# Ends a session in one step. KEYS: session, participants, instances, then per poll: meta, counts, hidden,
-# answers. ARGV: ended date, seconds to keep the aggregates, the online hashes' key prefix.
-_END_SESSION = """
+# Ends a session in one step: a last release of every batch of at least k, then everything per person goes.
+# KEYS: session, participants, instances, then per poll: meta, counts, hidden, answers, released, batch.
+# ARGV: ended date, seconds to keep the aggregates, the online hashes' key prefix, k.
+_END_SESSION = _RELEASE_BODY + """
 if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
 local participants = tonumber(redis.call('HGET', KEYS[1], 'participants') or '0')
 participants = math.max(participants, redis.call('SCARD', KEYS[2]))
 redis.call('HSET', KEYS[1], 'status', 'ended', 'ended', ARGV[1], 'participants', participants)
 for _, instance in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', ARGV[3] .. instance) end
 redis.call('DEL', KEYS[2], KEYS[3])
-for i = 4, #KEYS, 4 do
-  redis.call('HSET', KEYS[i], 'status', 'closed')
-  redis.call('DEL', KEYS[i + 3])
-  for j = 0, 2 do redis.call('EXPIRE', KEYS[i + j], ARGV[2]) end
+for i = 4, #KEYS, 6 do
+  local meta, counts, hidden, answers, released, batch = KEYS[i], KEYS[i + 1], KEYS[i + 2], KEYS[i + 3],
+      KEYS[i + 4], KEYS[i + 5]
+  redis.call('HSET', meta, 'status', 'closed')
+  release(meta, counts, batch, released, tonumber(ARGV[4]))
+  -- Only released snapshots outlive the session: answers still in a batch under k are never shown.
+  redis.call('DEL', answers, batch, counts)
+  for _, key in ipairs({meta, hidden, released}) do redis.call('EXPIRE', key, ARGV[2]) end
 end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
@@ -203,6 +236,7 @@ class Store:
     def __init__(self, client: redis.Redis):
         self.redis = client
         self._submit = client.register_script(_SUBMIT_ANSWER)
+        self._release = client.register_script(_RELEASE)
         self._set_poll_field = client.register_script(_SET_POLL_FIELD)
         self._online_change = client.register_script(_ONLINE_CHANGE)
         self._online_count = client.register_script(_ONLINE_COUNT)
@@ -280,13 +314,14 @@ class Store:
         if not self._set_poll_field(keys=[self._session(sid), self._poll(sid, pid)], args=[name, value]):
             raise SessionEnded(sid)
 
-    def submit_answer(self, sid: str, pid: str, who: str, stored: str, members: Iterable[str]) -> tuple[int, bool]:
+    def submit_answer(self, sid: str, pid: str, who: str, stored: str, members: Iterable[str],
+                      counts_toward_release: bool = True) -> tuple[int, bool]:
         """Store or replace one participant's answer; returns (total answers, whether anything changed)."""
         members = list(members)
         record = json.dumps([stored, members])
         keys = [self._session(sid), self._poll(sid, pid), self._poll(sid, pid, ":counts"),
-                self._poll(sid, pid, ":answers")]
-        total, changed = self._submit(keys=keys, args=[who, record, *members])
+                self._poll(sid, pid, ":answers"), self._poll(sid, pid, ":batch")]
+        total, changed = self._submit(keys=keys, args=[who, record, "1" if counts_toward_release else "0", *members])
         if total == -2:
             raise SessionEnded(sid)
         if total == -1:
@@ -300,11 +335,17 @@ class Store:
             pipe.hget(self._poll(sid, pid, ":answers"), who)
         return {pid: json.loads(raw)[0] for pid, raw in zip(poll_ids, pipe.execute(), strict=True) if raw}
 
+    def release(self, sid: str, pid: str, k: int) -> bool:
+        """Release a new snapshot of a poll's counts if at least k participants changed them since the last."""
+        keys = [self._poll(sid, pid), self._poll(sid, pid, ":counts"), self._poll(sid, pid, ":batch"),
+                self._poll(sid, pid, ":released")]
+        return bool(self._release(keys=keys, args=[k]))
+
     def tally(self, sid: str, pid: str) -> PollTally:
-        """A poll's counts, total and hidden texts, read together."""
+        """A poll's released counts, released total and hidden texts, read together: all anyone is shown."""
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hgetall(self._poll(sid, pid, ":counts"))
-        pipe.hget(self._poll(sid, pid), "total")
+        pipe.hgetall(self._poll(sid, pid, ":released"))
+        pipe.hget(self._poll(sid, pid), "released_total")
         pipe.smembers(self._poll(sid, pid, ":hidden"))
         counts, total, hidden = pipe.execute()
         return PollTally({key: int(value) for key, value in counts.items()}, int(total or 0), frozenset(hidden))
@@ -367,16 +408,17 @@ class Store:
         """True for the one process that may send this poll's results now."""
         return bool(self.redis.set(f"ws:{{{sid}}}:flush:{pid}", "1", nx=True, px=milliseconds))
 
-    def end_session(self, sid: str, poll_ids: list[str], ended: str, keep_seconds: int) -> bool:
+    def end_session(self, sid: str, poll_ids: list[str], ended: str, keep_seconds: int, k: int) -> bool:
         """End a live session atomically: drop everything per person, keep aggregates for a while.
 
         Returns False if it had already ended (another request or process got there first).
         """
         keys = [self._session(sid), f"ws:{{{sid}}}:participants", f"ws:{{{sid}}}:instances"]
         for pid in poll_ids:
-            keys += [self._poll(sid, pid, suffix) for suffix in ("", ":counts", ":hidden", ":answers")]
+            keys += [self._poll(sid, pid, suffix)
+                     for suffix in ("", ":counts", ":hidden", ":answers", ":released", ":batch")]
         # The code key keeps its own expiry (the auto-end time): until then the join page says "ended".
-        ended_now = bool(self._end_session(keys=keys, args=[ended, keep_seconds, self._online(sid)]))
+        ended_now = bool(self._end_session(keys=keys, args=[ended, keep_seconds, self._online(sid), k]))
         self.redis.zrem(LIVE_INDEX, sid)
         return ended_now
 
@@ -412,10 +454,10 @@ class Store:
                        for key in cast(list[str], list(self.redis.scan_iter(match=prefix + "*", count=500)))})
 
     def poll_totals(self, sid: str, poll_ids: list[str]) -> dict[str, int]:
-        """How many answered each poll."""
+        """How many answers each poll has released (what screens and exports show)."""
         pipe = self.redis.pipeline(transaction=False)
         for pid in poll_ids:
-            pipe.hget(self._poll(sid, pid), "total")
+            pipe.hget(self._poll(sid, pid), "released_total")
         return {pid: int(total or 0) for pid, total in zip(poll_ids, pipe.execute(), strict=True)}
 
     def forget_session(self, sid: str) -> None:
