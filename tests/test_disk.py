@@ -57,6 +57,6 @@ def test_ending_a_session_removes_the_mapping_from_the_append_only_file(tmp_path
         assert not any(digest in on_disk for digest in hashes), "no participant hash left on disk"
         assert SECRET_WORD.encode() in on_disk, "the aggregates themselves are kept (as counts)"
     finally:
-        app.extensions["workshop_broadcaster"].stop()
+        app.extensions["workshop_broadcaster"].stop(wait_seconds=5)
         process.terminate()
         process.wait(timeout=10)

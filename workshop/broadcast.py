@@ -105,6 +105,8 @@ class ResultsBroadcaster:
                 if time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + SWEEP_SECONDS
                     self.end_forgotten_sessions()
+            except redis.RedisError:
+                log.warning("Redis unavailable during a background tick; retrying")  # dirty polls stay dirty
             except Exception:  # the loop must outlive any one bad tick
                 log.exception("background tick failed")
         self._finished.set()

@@ -55,6 +55,9 @@ class Client:
     session_id: str
     view: View
     token: str | None = None
+    # False for a phone opened in a browser that holds a staff login: its answers count in the results but
+    # never toward the k distinct participants a release needs, so staff cannot pad a batch around one person.
+    counts_toward_release: bool = True
 
     @property
     def who(self) -> str:
@@ -209,7 +212,7 @@ class Workshop:
 
     # Connections --------------------------------------------------------------------------------------
 
-    def connect(self, auth: object, address: str = "") -> Client:
+    def connect(self, auth: object, address: str = "", staff_browser: bool = False) -> Client:
         """Authenticate a new connection from its auth object and network address, or raise Refused.
 
         Counts nobody as online yet (see `arrived`); a new participant is admitted here, within the room's
@@ -218,7 +221,7 @@ class Workshop:
         if not isinstance(auth, dict):
             raise Refused("unauthorized")
         if isinstance(auth.get("code"), str):
-            return self._connect_participant(auth, address)
+            return self._connect_participant(auth, address, staff_browser)
         session_id, key = auth.get("session"), auth.get("key")
         if not isinstance(session_id, str) or not isinstance(key, str) or len(session_id) > 64:
             raise Refused("unauthorized")
@@ -237,7 +240,7 @@ class Workshop:
             raise Refused("session_ended")
         return client
 
-    def _connect_participant(self, auth: dict[str, object], address: str) -> Client:
+    def _connect_participant(self, auth: dict[str, object], address: str, staff_browser: bool) -> Client:
         code = normalise_code(str(auth["code"]))[:16]
         session_id = self.store.session_by_code(code) if code else None
         session = self.store.session(session_id) if session_id else None
@@ -254,7 +257,7 @@ class Workshop:
                                                 self.join_limits)
             except RoomClosed as closed:
                 raise Refused(str(closed)) from closed
-        return Client("participant", session_id, "participant", token)
+        return Client("participant", session_id, "participant", token, counts_toward_release=not staff_browser)
 
     def _address_hash(self, address: str) -> str:
         return hmac.new(self._address_secret, address.encode(), "sha256").hexdigest()[:16]
@@ -559,7 +562,8 @@ class Workshop:
         except AnswerError as error:
             raise LiveError("invalid_payload", f"this poll expects {error}") from error
         try:
-            total, _ = self.store.submit_answer(client.session_id, poll.id, client.who, answer.stored, answer.members)
+            total, _ = self.store.submit_answer(client.session_id, poll.id, client.who, answer.stored, answer.members,
+                                                client.counts_toward_release)
         except PollClosed as error:
             raise LiveError("poll_closed", "this poll is not open") from error
         except SessionEnded as error:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Protocol, cast
 
 import redis
-from flask import request
+from flask import current_app, request, session
 from flask_socketio import Namespace, SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError
 
@@ -143,7 +143,7 @@ class WorkshopNamespace(Namespace):
         try:
             if has_lone_surrogate(auth):
                 raise Refused("unauthorized")
-            client = self.live.connect(auth, request.remote_addr or "")
+            client = self.live.connect(auth, request.remote_addr or "", self._staff_browser())
             state = self.live.state_for(client)
             self.live.arrived(client)  # last: a refused connection never raises the live count
         except Refused as refused:
@@ -164,6 +164,13 @@ class WorkshopNamespace(Namespace):
         self.broadcaster.joined(client.session_id)
         if client.role == "participant":
             self.broadcaster.mark_count(client.session_id)
+
+    @staticmethod
+    def _staff_browser() -> bool:
+        """Whether this connection comes from a browser logged in as staff (facilitator, organiser, a key)."""
+        logins = current_app.extensions.get("workshop_logins")
+        login = logins.get(session.get("login")) if logins is not None else None
+        return login is not None and bool(login.fingerprints or login.keys)
 
     def on_disconnect(self, reason: object = None) -> None:
         """Forget the connection."""
