@@ -273,3 +273,25 @@ def test_text_that_is_not_valid_unicode_is_refused_at_the_edge(app, sockets, sta
         with app.test_request_context(), pytest.raises(ConnectionRefusedError) as refused:
             namespace.on_connect(auth)
         assert refused.value.error_args == {"message": "unauthorized"}, auth
+
+
+def test_guessing_codes_over_a_socket_is_throttled_and_ended_codes_look_unknown(app, sockets, started) -> None:
+    from socketio.exceptions import ConnectionRefusedError
+
+    namespace = app.extensions["workshop_socketio"].server.namespace_handlers["/"]
+
+    def refusal(auth: dict, address: str) -> str:
+        with app.test_request_context(environ_base={"REMOTE_ADDR": address}), \
+                pytest.raises(ConnectionRefusedError) as refused:
+            namespace.on_connect(auth)
+        return refused.value.error_args["message"]
+
+    facilitator = sockets("facilitator")
+    assert facilitator.emit("end_session", {}, callback=True)["ok"]
+    assert refusal({"code": started["code"]}, "192.0.2.50") == "unknown_session", "ended looks like unknown"
+    reasons = [refusal({"code": f"ZZZ{index:03d}"}, "192.0.2.51") for index in range(40)]
+    assert reasons[:29] == ["unknown_session"] * 29 and reasons[-1] == "rate_limited"
+    # The phone page shares the limit: the same address now gets 429 there too.
+    page = app.test_client().get("/j/ABCDEF", environ_base={"REMOTE_ADDR": "192.0.2.51"})
+    assert page.status_code == 429
+    assert refusal({"code": "ZZZ999"}, "192.0.2.52") == "unknown_session", "other addresses are not affected"

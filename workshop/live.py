@@ -244,10 +244,10 @@ class Workshop:
         code = normalise_code(str(auth["code"]))[:16]
         session_id = self.store.session_by_code(code) if code else None
         session = self.store.session(session_id) if session_id else None
-        if session is None or session_id is None:
+        # An ended code looks like an unknown one: a phone learns nothing from guessing codes. (Phones that
+        # were in the session heard `session_ended` when it ended.)
+        if session is None or session_id is None or session.get("status") != "live":
             raise Refused("unknown_session")
-        if session.get("status") != "live":
-            raise Refused("session_ended")
         token = auth.get("participant")
         if not (isinstance(token, str) and len(token) <= 64
                 and self.store.is_participant(session_id, participant_hash(token))):

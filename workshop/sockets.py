@@ -15,6 +15,7 @@ from socketio.exceptions import ConnectionRefusedError
 from .broadcast import ResultsBroadcaster, room
 from .live import Client, LiveError, Refused, Workshop
 from .payloads import Ack, PollPayload
+from .throttle import FailureThrottle
 
 log = logging.getLogger(__name__)
 Payload = dict[str, object]
@@ -140,10 +141,20 @@ class WorkshopNamespace(Namespace):
 
     def on_connect(self, auth: object = None) -> None:
         """Authenticate, join the session's rooms and send the whole state."""
+        address = request.remote_addr or ""
+        throttle = cast(FailureThrottle | None, current_app.extensions.get("workshop_join_throttle"))
         try:
             if has_lone_surrogate(auth):
                 raise Refused("unauthorized")
-            client = self.live.connect(auth, request.remote_addr or "", self._staff_browser())
+            if throttle is not None and throttle.retry_after(address) > 0:
+                raise Refused("rate_limited")  # too many wrong codes from here: the same limit as the join page
+            try:
+                client = self.live.connect(auth, address, self._staff_browser())
+            except Refused as refused:
+                if throttle is not None and str(refused) == "unknown_session" and isinstance(auth, dict) \
+                        and "code" in auth:
+                    throttle.failed(address)
+                raise
             state = self.live.state_for(client)
             self.live.arrived(client)  # last: a refused connection never raises the live count
         except Refused as refused:
