@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +240,34 @@ class Sockets:
         for client in self.made:
             with contextlib.suppress(Exception):
                 client.close()
+
+
+def join_window_start(seconds: int = 10, within: float = 1.5) -> None:
+    """Wait until a join-limit time window (the server's are aligned to the epoch) has just begun, so a
+    burst of joins and what follows fall in one window."""
+    while time.time() % seconds > within:
+        time.sleep(0.05)
+
+
+def join_burst(server: RunningServer, code: str, attempts: int, workers: int = 10) -> list[str]:
+    """New participants joining at once from this address, as scripts would: each attempt's outcome,
+    "admitted" or the refusal's reason. Admitted ones leave again at once."""
+
+    def attempt(_: int) -> str:
+        client = socketio.Client(reconnection=False)
+        reasons: list[str] = []
+        client.on("connect_error", lambda data: reasons.append(str((data or {}).get("message"))))
+        try:
+            client.connect(server.url, auth={"code": code}, transports=["websocket"], wait_timeout=10)
+        except socketio.exceptions.ConnectionError:
+            return reasons[0] if reasons else "failed"
+        finally:
+            with contextlib.suppress(Exception):
+                client.disconnect()
+        return "admitted"
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(attempt, range(attempts)))
 
 
 @pytest.fixture

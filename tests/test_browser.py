@@ -9,6 +9,7 @@ One server (min responses 2) and one Chromium per module; every test starts its 
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -32,6 +33,8 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     describe_violations,
     expect_counts,
     facilitator_home,
+    join_burst,
+    join_window_start,
     option,
     option_counts,
     organiser_home,
@@ -554,3 +557,137 @@ def test_phones_show_the_end_of_the_session(browser_server, contexts, screenshot
     expect(phones[0].get_by_test_id("message")).to_contain_text("This workshop has ended")
     late = contexts.phone(session["join_url"])
     expect(late.get_by_test_id("message")).to_contain_text("This workshop has ended")
+
+
+def test_the_console_locks_and_caps_the_room(browser_server, contexts, screenshot) -> None:
+    """Locked: a new phone is told so and waits, a phone that joined gets back in; L toggles the lock; a cap
+    fills the room; the waiting phone gets in by itself once there is room."""
+    session = browser_server.start_session()
+    console = contexts.page(session["facilitator_url"], **PRESENTER)
+    wait_connected(console)
+    room_joined, lock = console.get_by_test_id("room-joined"), console.get_by_test_id("room-lock")
+    room_status = console.get_by_test_id("room-status")
+    member = contexts.phone(session["join_url"])
+    expect(member.get_by_test_id("waiting")).to_be_visible()
+    expect(room_joined).to_have_text("1 joined · 1 connected")
+    expect(room_status).to_have_text("Open")
+    expect(console.get_by_test_id("join-burst")).to_be_empty()
+
+    expect(lock).to_have_attribute("aria-pressed", "false")
+    lock.click()
+    expect(lock).to_have_attribute("aria-pressed", "true")
+    expect(lock).to_have_text("Unlock room")
+    expect(room_status).to_have_text("Locked")
+
+    newcomer = contexts.phone(session["join_url"])
+    locked = newcomer.get_by_test_id("room-locked")
+    expect(locked).to_be_visible()
+    expect(locked.locator("h1")).to_have_text("This workshop is closed to new participants")
+    expect(locked).to_contain_text("please ask the facilitator")
+    expect(newcomer.get_by_test_id("slide-title")).to_have_count(0)
+    screenshot(newcomer, "room-locked")
+
+    member.reload()  # who joined already presents its token and gets back in
+    expect(member.get_by_test_id("waiting")).to_be_visible()
+    wait_connected(member)
+    expect(member.get_by_test_id("room-locked")).to_have_count(0)
+    expect(room_joined).to_have_text("1 joined · 1 connected")
+
+    # L is listed in the help, and toggles the lock (not while typing in the cap field).
+    console.keyboard.press("?")
+    expect(console.get_by_test_id("help")).to_contain_text("Lock or unlock the room to new participants")
+    console.get_by_test_id("help-close").click()
+    cap = console.get_by_test_id("room-cap")
+    cap.press_sequentially("2l")
+    expect(lock).to_have_attribute("aria-pressed", "true")
+    console.get_by_test_id("room-cap-set").click()
+    expect(console.get_by_test_id("room-cap-error")).to_contain_text("whole number")
+    expect(cap).to_have_attribute("aria-invalid", "true")
+    console.locator("#slide-title").click()
+    console.keyboard.press("l")
+    expect(lock).to_have_attribute("aria-pressed", "false")
+    expect(room_status).to_have_text("Open")
+
+    # Unlocked: a new phone joins at once, and the one that waited gets in by itself (it checks every 15 s).
+    fresh = contexts.phone(session["join_url"])
+    expect(fresh.get_by_test_id("waiting")).to_be_visible()
+    expect(newcomer.get_by_test_id("waiting")).to_be_visible(timeout=25_000)
+    expect(newcomer.get_by_test_id("slide-title")).to_have_text(slide_title(0))
+    expect(newcomer.get_by_test_id("room-locked")).to_have_count(0)
+    expect(room_joined).to_have_text("3 joined · 3 connected")
+
+    # A cap of 3 with 3 joined: the room is full for the next new phone.
+    cap.fill("3")
+    cap.press("Enter")
+    expect(console.get_by_test_id("room-cap-error")).to_be_hidden()
+    expect(room_status).to_have_text("Full (cap 3)")
+    expect(cap).to_have_value("3")
+    late = contexts.phone(session["join_url"])
+    full = late.get_by_test_id("room-full")
+    expect(full.locator("h1")).to_have_text("This workshop is full")
+    expect(full).to_contain_text("please ask the facilitator")
+    console.locator("#slide-title").click()  # out of the cap field: L there is typing
+    console.keyboard.press("L")
+    expect(room_status).to_have_text("Locked · cap 3")
+    screenshot(console, "room-locked-capped")
+    console.keyboard.press("L")
+    cap.fill("")
+    console.get_by_test_id("room-cap-set").click()
+    expect(room_status).to_have_text("Open")
+    expect(cap).to_have_value("")
+    expect(late.get_by_test_id("waiting")).to_be_visible(timeout=25_000)
+    expect(room_joined).to_have_text("4 joined · 4 connected")
+
+
+def test_the_console_warns_of_refused_joins_and_a_phone_waits_its_turn(browser_server, contexts,
+                                                                        screenshot) -> None:
+    """Joins faster than people scan a code (here from one address) are refused and counted on the console; a
+    phone refused so says so, counts down and gets in by itself."""
+    session = browser_server.start_session()
+    console = contexts.page(session["facilitator_url"], **PRESENTER)
+    wait_connected(console)
+    warning = console.get_by_test_id("join-burst")
+    expect(warning).to_be_empty()
+
+    # The browser server admits 50 new participants per address per 10-second window.
+    join_window_start()
+    outcomes = join_burst(browser_server, session["code"], 70)
+    refused = outcomes.count("rate_limited")
+    assert outcomes.count("admitted") >= 50 and refused >= 1 and outcomes.count("admitted") + refused == 70, \
+        outcomes
+    expect(warning).to_be_visible()
+    expect(warning).to_have_attribute("role", "status")
+    expect(warning).to_have_text(  # the server recounts every 5 s
+        f"{refused} join attempts were refused: they came faster than people scan a code. If you expected more "
+        "people, check the room; else someone may be scripting joins.", timeout=15_000)
+    expect(console.get_by_test_id("room-joined")).to_have_text(re.compile(rf"^{70 - refused} joined · \d+ connected$"))
+    screenshot(console, "join-burst")
+
+    # A real phone arriving while the address is over its limit waits its turn.
+    join_window_start()
+    again = join_burst(browser_server, session["code"], 55)
+    assert "rate_limited" in again, again
+    phone = contexts.phone(session["join_url"])
+    waiting = phone.get_by_test_id("rate-limited")
+    expect(waiting.locator("h1")).to_have_text("Too many people are joining at once")
+    expect(waiting.get_by_test_id("retry-status")).to_have_text(re.compile(r"^Trying again in \d+ s…$"))
+    screenshot(phone, "rate-limited")
+    expect(phone.get_by_test_id("waiting")).to_be_visible(timeout=40_000)
+    expect(phone.get_by_test_id("slide-title")).to_have_text(slide_title(0))
+    wait_connected(phone)
+    expect(phone.get_by_test_id("rate-limited")).to_have_count(0)
+    # The phone's own refusals count too.
+    at_least = refused + again.count("rate_limited") + 1
+    assert _eventually_at_least(warning, at_least), (warning.inner_text(), at_least)
+
+
+
+def _eventually_at_least(warning, number: int, seconds: float = 12) -> bool:
+    """The warning's count reaches `number` within `seconds` (the server recounts every 5 s)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        match = re.match(r"\d+", warning.inner_text())
+        if match and int(match.group()) >= number:
+            return True
+        time.sleep(0.25)
+    return False

@@ -7,7 +7,7 @@ import { ResultsView, answeredLine, moreAnswers } from './results-view.js';
 import { pollType } from './polls/index.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
 
-/** @import { Ack, Slide, SlideOutline } from './types.js' */
+/** @import { Ack, ParticipantCount, RoomState, Slide, SlideOutline } from './types.js' */
 /** @import { FollowedState } from './follower.js' */
 
 const cfg = document.body.dataset;
@@ -15,6 +15,14 @@ const cfg = document.body.dataset;
 const els = {
   sessionTitle: element('#session-title', HTMLElement),
   participants: element('#participant-count', HTMLElement),
+  roomJoined: element('#room-joined', HTMLElement),
+  roomStatus: element('#room-status', HTMLElement),
+  roomLock: element('#room-lock', HTMLButtonElement),
+  capForm: element('#room-cap-form', HTMLFormElement),
+  cap: element('#room-cap', HTMLInputElement),
+  capSet: element('#room-cap-set', HTMLButtonElement),
+  capError: element('#room-cap-error', HTMLElement),
+  joinBurst: element('#join-burst', HTMLElement),
   connState: element('#conn-state', HTMLElement),
   connText: element('#conn-text', HTMLElement),
   openPresenter: element('#open-presenter', HTMLButtonElement),
@@ -53,7 +61,9 @@ const VIEW_BUTTONS = { cloud: els.viewCloud, list: els.viewList };
 /**
  * @typedef {object} ConsoleOwnState
  * @property {SlideOutline[]} slides  the deck's outline, for the slide list
- * @property {number} participants
+ * @property {number} participants  phones connected now
+ * @property {RoomState} room  joined so far, lock, cap, refused joins (its count is `participants`)
+ * @property {boolean} capEdited  the cap field holds a value not yet set, so server news leave it alone
  * @property {boolean} qr  the big QR code is on the presenter screen
  * @property {boolean} connected
  * @property {Set<string>} busy  ids of buttons waiting for an acknowledgement
@@ -64,6 +74,8 @@ const state = {
   slides: [],
   results: {},
   participants: 0,
+  room: { count: 0, joined: 0, locked: false, cap: 0, refused_joins: 0 },
+  capEdited: false,
   qr: false,
   connected: false,
   ended: false,
@@ -123,6 +135,7 @@ const follower = followSession(state, {
     if (s.session && s.session.title) setText(els.sessionTitle, s.session.title);
     if (Array.isArray(s.slides)) setSlides(s.slides);
     if (typeof s.participants === 'number') state.participants = s.participants;
+    if (s.room) setRoom(s.room);
     state.qr = Boolean(s.qr_overlay);
   },
   showSlide,
@@ -133,7 +146,11 @@ const socket = follower.socket;
 socket.on('participant_count', (msg) => {
   if (!msg || typeof msg.count !== 'number') return;
   state.participants = msg.count;
+  setRoom(msg);
   renderCounts();
+});
+socket.on('room_changed', (room) => {
+  if (room) setRoom(room);
 });
 socket.on('qr_overlay', (msg) => {
   state.qr = Boolean(msg && msg.visible);
@@ -141,6 +158,49 @@ socket.on('qr_overlay', (msg) => {
 });
 
 // ---- rendering ---------------------------------------------------------------------------
+/** Take in what the server says about the room (the facilitator's `participant_count` carries it all). */
+function setRoom(/** @type {Partial<RoomState> | ParticipantCount} */ room) {
+  const r = state.room;
+  if (typeof room.count === 'number') {
+    r.count = room.count;
+    state.participants = room.count;
+  }
+  if (typeof room.joined === 'number') r.joined = room.joined;
+  if (typeof room.locked === 'boolean') r.locked = room.locked;
+  if (typeof room.cap === 'number') r.cap = room.cap;
+  if (typeof room.refused_joins === 'number') r.refused_joins = room.refused_joins;
+  renderRoom();
+}
+
+/** The room group: joined and connected, open, locked or capped, the lock button, the cap field, the warning. */
+function renderRoom() {
+  const r = state.room;
+  setText(els.roomJoined, `${r.joined} joined · ${state.participants} connected`);
+  const full = r.cap > 0 && r.joined >= r.cap;
+  let status = 'Open';
+  if (r.locked) status = 'Locked';
+  else if (full) status = `Full (cap ${r.cap})`;
+  else if (r.cap > 0) status = `Cap ${r.cap}`;
+  if (r.locked && r.cap > 0) status += ` · cap ${r.cap}`;
+  setText(els.roomStatus, status);
+  els.roomStatus.dataset.state = r.locked ? 'locked' : full ? 'full' : 'open';
+  setText(els.roomLock, r.locked ? 'Unlock room' : 'Lock room');
+  els.roomLock.setAttribute('aria-pressed', r.locked ? 'true' : 'false');
+  els.roomLock.title = r.locked
+    ? 'The room is closed to new participants; who joined already gets back in. Shortcut: L'
+    : 'Close the room to new participants; who joined already still gets back in. Shortcut: L';
+  if (!state.capEdited && document.activeElement !== els.cap) els.cap.value = r.cap > 0 ? String(r.cap) : '';
+  const n = r.refused_joins;
+  setText(
+    els.joinBurst,
+    n > 0
+      ? `${n} join ${n === 1 ? 'attempt was' : 'attempts were'} refused: ${n === 1 ? 'it' : 'they'} came faster than people scan a code. ` +
+          'If you expected more people, check the room; else someone may be scripting joins.'
+      : '',
+  );
+}
+
+
 /** The slide list: one button per slide, with a tag for the join screen and for polls. */
 function setSlides(/** @type {SlideOutline[]} */ slides) {
   state.slides = slides;
@@ -263,6 +323,7 @@ function renderResults() {
 /** The number of people joined, and how many of them answered the poll. */
 function renderCounts() {
   setText(els.participants, state.participants);
+  renderRoom();
   const poll = state.slide && state.slide.poll;
   if (poll) {
     const r = state.results[poll.id];
@@ -359,6 +420,42 @@ function setView(/** @type {'cloud' | 'list'} */ view) {
   });
 }
 
+function toggleLock() {
+  if (!state.connected || state.ended) return;
+  const locked = !state.room.locked;
+  act(els.roomLock, 'set_room', { locked }, (res) => {
+    setRoom(res.room || { locked });
+    note(locked ? 'Room locked: no new participants; who joined already still gets back in.' : 'Room open to new participants again.');
+  });
+}
+
+/** The cap field's value as a cap (0: none), or null with the reason shown under it. */
+function readCap() {
+  const raw = els.cap.value.trim();
+  const cap = raw === '' ? 0 : /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
+  const problem = Number.isInteger(cap) && cap <= 100000 ? '' : 'Enter a whole number from 0 to 100000 (0 or empty: no cap).';
+  setText(els.capError, problem);
+  show(els.capError, Boolean(problem));
+  if (problem) els.cap.setAttribute('aria-invalid', 'true');
+  else els.cap.removeAttribute('aria-invalid');
+  return problem ? null : cap;
+}
+
+function setCap() {
+  if (!state.connected || state.ended) return;
+  const cap = readCap();
+  if (cap === null) {
+    els.cap.focus();
+    return;
+  }
+  act(els.capSet, 'set_room', { cap }, (res) => {
+    state.capEdited = false;
+    setRoom(res.room || { cap });
+    els.cap.value = cap > 0 ? String(cap) : '';
+    note(cap > 0 ? `Cap set: at most ${cap} participants can join.` : 'No cap: anyone with the code can join.');
+  });
+}
+
 function toggleQr() {
   if (!state.connected) return;
   const visible = !state.qr;
@@ -395,6 +492,20 @@ els.toggleResults.addEventListener('click', toggleResults);
 els.viewCloud.addEventListener('click', () => setView('cloud'));
 els.viewList.addEventListener('click', () => setView('list'));
 els.qrToggle.addEventListener('click', toggleQr);
+els.roomLock.addEventListener('click', toggleLock);
+els.capForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  setCap();
+});
+els.cap.addEventListener('input', () => {
+  state.capEdited = true;
+  if (!els.capError.hidden) readCap(); // clear the message as soon as the value is good
+});
+els.cap.addEventListener('blur', () => {
+  // Left unchanged (or emptied back to what is set): follow the server again.
+  const r = state.room;
+  if (els.cap.value.trim() === (r.cap > 0 ? String(r.cap) : '')) state.capEdited = false;
+});
 els.end.addEventListener('click', endSession);
 els.openPresenter.addEventListener('click', () => {
   const w = window.open(cfg.presenterUrl, 'workshop-presenter', 'popup,width=1280,height=720');
@@ -416,6 +527,7 @@ const shortcuts = installShortcuts({
   togglePoll,
   toggleResults,
   toggleQr,
+  toggleLock,
   fullscreen: toggleFullscreen,
 });
 els.help.addEventListener('click', () => shortcuts.openHelp());

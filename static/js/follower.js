@@ -1,10 +1,11 @@
 // What every live page (console, presenter, phone) does alike: connect, take in `session_state`,
 // follow slide, poll and results events, show the end and refused-connection screens, and step slides.
 // Each page passes in only what is its own: auth, texts, and how it draws a slide, a poll and results.
-import { connect, request } from './socket.js';
+import { connect, isRoomRefusal, request } from './socket.js';
 import { fullScreenMessage } from './full-screen-message.js';
+import { waitingRoom } from './waiting-room.js';
 
-/** @import { Ack, FatalReason, LiveSocket, Results, SessionState, Slide } from './types.js' */
+/** @import { Ack, FatalReason, LiveSocket, Results, RoomRefusal, SessionState, Slide } from './types.js' */
 /** @import { MessageScreen } from './full-screen-message.js' */
 
 /**
@@ -22,6 +23,9 @@ import { fullScreenMessage } from './full-screen-message.js';
  * @property {Record<FatalReason, MessageScreen>} screens  the end screen (`session_ended`) and the
  *   screens for refused connections
  * @property {(reason: FatalReason) => boolean} [retryRefused]  true: connect again instead of giving up
+ * @property {Record<RoomRefusal, MessageScreen>} [waitScreens]  the phone: what it says while the room does
+ *   not admit it (closed, full, too many joining at once); it tries again by itself and, once in, the page
+ *   comes back. Without them such a refusal is final.
  * @property {(connected: boolean) => void} [onStatus]  the connection came or went
  * @property {(state: SessionState) => void} [onState]  the page's own part of `session_state`, before its slide is shown
  * @property {(slide: Slide, pollChanged: boolean) => void} showSlide  a slide to show; `pollChanged`
@@ -45,14 +49,29 @@ import { fullScreenMessage } from './full-screen-message.js';
  * @returns {Follower}
  */
 export function followSession(state, options) {
-  const { socket, stop } = connect(options.auth, {
+  /** @type {import('./waiting-room.js').WaitingRoom | null} */
+  let waiting = null;
+  const { socket, stop, retry } = connect(options.auth, {
     onFatal(reason) {
+      if (isRoomRefusal(reason)) {
+        if (waiting) {
+          waiting.refused(reason);
+          return 'wait';
+        }
+        fullScreenMessage({ title: 'Cannot join right now', message: 'Please try again later.', testid: reason, tone: 'warn' });
+        return null;
+      }
+      if (waiting) waiting.cancel();
       if (options.retryRefused && options.retryRefused(reason)) return 'retry';
       if (reason === 'session_ended') end();
       else fullScreenMessage(options.screens[reason]);
       return null;
     },
     onStatus: options.onStatus,
+  });
+  if (options.waitScreens) waiting = waitingRoom(options.waitScreens, retry);
+  socket.on('connect', () => {
+    if (waiting) waiting.admitted();
   });
 
   function end() {

@@ -9,6 +9,7 @@ import { h, isTyping } from './dom.js';
  * @property {() => void} [togglePoll]
  * @property {() => void} [toggleResults]
  * @property {() => void} [toggleQr]
+ * @property {() => void} [toggleLock]
  * @property {() => void} [fullscreen]
  */
 
@@ -21,6 +22,7 @@ const HELP = [
   ['togglePoll', ['O'], 'Open or close the poll'],
   ['toggleResults', ['R'], 'Show or hide results'],
   ['toggleQr', ['Q'], 'Show or hide the join QR code'],
+  ['toggleLock', ['L'], 'Lock or unlock the room to new participants'],
   ['fullscreen', ['F'], 'Full screen on or off'],
   ['help', ['?'], 'Show this help'],
 ];
@@ -66,6 +68,10 @@ export function installShortcuts(actions) {
       case 'q':
       case 'Q':
         name = 'toggleQr';
+        break;
+      case 'l':
+      case 'L':
+        name = 'toggleLock';
         break;
       case 'f':
       case 'F':

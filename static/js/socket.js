@@ -2,13 +2,26 @@
 // connections apart, and acknowledged emits that always resolve (with a timeout instead of hanging).
 import { optionalElement, setText, show } from './dom.js';
 
-/** @import { Ack, FatalReason, LiveSocket } from './types.js' */
+/** @import { Ack, FatalReason, LiveSocket, Refusal, RoomRefusal } from './types.js' */
 
 /** @type {readonly FatalReason[]} */
 export const FATAL_ERRORS = ['unknown_session', 'unauthorized', 'session_ended'];
 
-/** Whether a connect_error message is one of the refusals that retrying cannot fix. */
-const isFatal = (/** @type {unknown} */ code) => FATAL_ERRORS.some((reason) => reason === code);
+/** @type {readonly RoomRefusal[]} */
+export const ROOM_REFUSALS = ['room_locked', 'room_full', 'rate_limited'];
+
+/** Whether a connect_error message is a refusal the page is told about (not silently retried). */
+const isRefusal = (/** @type {unknown} */ code) =>
+  FATAL_ERRORS.some((reason) => reason === code) || ROOM_REFUSALS.some((reason) => reason === code);
+
+/**
+ * Whether a refusal is one of a new participant's, which trying again later may get past.
+ * @param {Refusal} reason
+ * @returns {reason is RoomRefusal}
+ */
+export function isRoomRefusal(reason) {
+  return ROOM_REFUSALS.some((r) => r === reason);
+}
 
 /** @type {Record<string, string>} */
 const ACK_MESSAGES = {
@@ -28,15 +41,22 @@ export function ackMessage(/** @type {string | undefined} */ code) {
 }
 
 /**
- * A live connection and the way to end it for good (retries and banner included).
- * @typedef {{socket: LiveSocket, stop: () => void}} Connection
+ * A live connection, the way to end it for good (retries and banner included), and the way to try
+ * again after a refusal the page chose to wait out.
+ * @typedef {{socket: LiveSocket, stop: () => void, retry: () => void}} Connection
+ */
+
+/**
+ * What to do about a refused connection: connect again at once, wait (the page shows why and calls
+ * `retry()` later), or give up for good (null).
+ * @typedef {'retry' | 'wait' | null} RefusalAction
  */
 
 /**
  * Connect to the default namespace.
  * @param {() => object} getAuth  called on every (re)connect, so the latest token is sent
- * @param {{onFatal?: (reason: FatalReason) => 'retry' | null, onStatus?: (connected: boolean) => void}} handlers
- *   onFatal for refused connections (return 'retry' to connect again at once); onStatus on changes
+ * @param {{onFatal?: (reason: Refusal) => RefusalAction, onStatus?: (connected: boolean) => void}} handlers
+ *   onFatal for refused connections (without it every refusal is final); onStatus on changes
  * @returns {Connection}
  */
 export function connect(getAuth, { onFatal, onStatus } = {}) {
@@ -90,12 +110,18 @@ export function connect(getAuth, { onFatal, onStatus } = {}) {
 
   socket.on('connect_error', (err) => {
     const code = err && err.message;
-    if (isFatal(code)) {
-      if (onFatal && onFatal(/** @type {FatalReason} */ (code)) === 'retry') {
+    if (isRefusal(code)) {
+      const action = onFatal ? onFatal(/** @type {Refusal} */ (code)) : null;
+      if (action === 'retry') {
         socket.connect();
-        return;
+      } else if (action === 'wait') {
+        // The page says why on its own screen; no banner, no automatic retry until it calls retry().
+        clearTimeout(slowTimer);
+        setBanner('');
+        setStatus(false);
+      } else {
+        stop();
       }
-      stop();
       return;
     }
     setBanner(connectedOnce ? 'Reconnecting…' : 'Connecting…');
@@ -113,7 +139,12 @@ export function connect(getAuth, { onFatal, onStatus } = {}) {
     setStatus(false);
   }
 
-  return { socket, stop };
+  /** Connect again after a refusal the page waited out. */
+  function retry() {
+    if (!stopped && !socket.connected) socket.connect();
+  }
+
+  return { socket, stop, retry };
 }
 
 /**

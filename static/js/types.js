@@ -101,9 +101,26 @@
  * @property {number} [min_responses]
  * @property {number} [participants]  facilitator and presenter
  * @property {SlideOutline[]} [slides]  facilitator
+ * @property {RoomState} [room]  facilitator: who is in the room, lock and cap
  * @property {string} [participant]  participant: its token, to present when it reconnects
  * @property {Record<string, AnswerValue>} [my_answers]  participant: its stored answers by poll id
  * @property {AnswerValue | null} [my_answer]  participant: its answer to the current poll
+ */
+
+/**
+ * The room as the facilitator sees it: `session_state.room`, `room_changed`, the facilitator's
+ * `participant_count`, and the acknowledgement of `set_room`.
+ * @typedef {object} RoomState
+ * @property {number} count  phones connected now
+ * @property {number} joined  participants admitted so far
+ * @property {boolean} locked  closed to new participants (who joined already still gets back in)
+ * @property {number} cap  how many may join in all; 0: no cap
+ * @property {number} refused_joins  new participants refused for arriving faster than people scan a code
+ */
+
+/**
+ * `participant_count`: the presenter gets the count only, the facilitator the whole room.
+ * @typedef {{count: number} & Partial<RoomState>} ParticipantCount
  */
 
 /**
@@ -113,11 +130,26 @@
  * @property {boolean} ok
  * @property {string} [error]
  * @property {AnswerValue} [value]
+ * @property {RoomState} [room]  `set_room`: the room as it is now
  */
 
 /**
  * Why the server refused a connection for good (anything else is retried).
  * @typedef {'unknown_session' | 'unauthorized' | 'session_ended'} FatalReason
+ */
+
+/**
+ * Why the server did not admit a new participant now; trying again later may work. A phone that joined
+ * already (it presents its token) is never refused these.
+ * - `room_locked`: the facilitator closed the room to new participants
+ * - `room_full`: the facilitator's cap is reached
+ * - `rate_limited`: new participants arrive from this network faster than people do
+ * @typedef {'room_locked' | 'room_full' | 'rate_limited'} RoomRefusal
+ */
+
+/**
+ * Every refusal a page is told about instead of a silent retry.
+ * @typedef {FatalReason | RoomRefusal} Refusal
  */
 
 /**
@@ -127,7 +159,8 @@
  * @property {(slide: Slide) => void} slide_changed
  * @property {(poll: Poll) => void} poll_changed
  * @property {(results: Results) => void} results_updated
- * @property {(message: {count: number}) => void} participant_count
+ * @property {(message: ParticipantCount) => void} participant_count
+ * @property {(room: RoomState) => void} room_changed  facilitator: the room was locked, opened or capped
  * @property {(message: {visible: boolean}) => void} qr_overlay
  * @property {() => void} session_ended
  */

@@ -44,6 +44,26 @@ export function joinSession(code, state, view) {
         tone: 'warn',
       },
     },
+    // Only a phone that has not joined yet is told these: one with its token always gets back in.
+    waitScreens: {
+      room_locked: {
+        title: 'This workshop is closed to new participants',
+        message: 'The facilitator has closed the room for now.',
+        detail: 'If you should be taking part, please ask the facilitator to let you in.',
+        testid: 'room-locked',
+      },
+      room_full: {
+        title: 'This workshop is full',
+        message: 'All the places in this workshop are taken.',
+        detail: 'If you should be taking part, please ask the facilitator to make room.',
+        testid: 'room-full',
+      },
+      rate_limited: {
+        title: 'Too many people are joining at once',
+        message: 'Please hold on a moment, you do not need to do anything. This page will try again by itself.',
+        testid: 'rate-limited',
+      },
+    },
     retryRefused(reason) {
       if (reason !== 'unauthorized' || !token || retriedWithoutToken) return false;
       // A stale token (e.g. from an old session with the same code): join afresh, once.
