@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN
 
 FACILITATOR = {"Authorization": f"Bearer {FACILITATOR_TOKEN}"}
@@ -121,3 +123,23 @@ def test_secrets_leave_the_query_by_a_redirect_to_this_site_only(client) -> None
         assert response.status_code == 302 and location.startswith("/") and location[1:2] not in ("/", "\\"), raw
         assert not any(character in location for character in "\t\r\n\\"), (raw, location)
     assert client.get("/j/ABC%20DEF?token=guess").headers["Location"] == "/j/ABC%20DEF"
+
+
+def test_staff_keys_are_deleted_when_the_session_ends_and_their_links_say_so(app, client, started, sockets,
+                                                                            redis) -> None:
+    from socketio.exceptions import ConnectionRefusedError
+
+    sid = started["id"]
+    client.get(f"/s/{sid}/console?key={started['facilitator_key']}")
+    assert client.get(f"/s/{sid}/console").status_code == 200
+    assert sockets("facilitator").emit("end_session", {}, callback=True)["ok"]
+    assert redis.hget(f"ws:{{{sid}}}:session", "facilitator_key") is None
+    assert redis.hget(f"ws:{{{sid}}}:session", "presenter_key") is None
+    for path in (f"/s/{sid}/console", f"/s/{sid}/present"):
+        page = client.get(path)
+        assert page.status_code == 410 and b"This session has ended" in page.data
+        assert started["facilitator_key"].encode() not in page.data and page.headers["Cache-Control"] == "no-store"
+    namespace = app.extensions["workshop_socketio"].server.namespace_handlers["/"]
+    with app.test_request_context(), pytest.raises(ConnectionRefusedError) as refused:
+        namespace.on_connect({"session": sid, "key": started["facilitator_key"]})
+    assert refused.value.error_args == {"message": "session_ended"}

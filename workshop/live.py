@@ -94,6 +94,7 @@ class SessionPage:
     join_url: str
     key: str | None
     role: str | None
+    ended: bool = False
 
 
 def new_code() -> str:
@@ -200,6 +201,8 @@ class Workshop:
         session = self._session(session_id)
         base = {"session_id": session_id, "code": session["code"], "title": session.get("title", ""),
                 "join_url": self.join_url(session["code"])}
+        if session.get("status") != "live":
+            return SessionPage(**base, key=None, role=None, ended=True)
         for role in roles:
             for key in held_keys:
                 if keys_equal(key, session.get(f"{role}_key")):
@@ -228,6 +231,8 @@ class Workshop:
         session = self.store.session(session_id)
         if session is None:
             raise Refused("unknown_session")
+        if session.get("status") != "live":
+            raise Refused("session_ended")  # its keys were deleted at the end, so say so before checking them
         client: Client
         if keys_equal(key, session.get("facilitator_key")):
             view: View = "presenter" if auth.get("view") == "presenter" else "facilitator"
@@ -236,8 +241,6 @@ class Workshop:
             client = Client("presenter", session_id, "presenter")
         else:
             raise Refused("unauthorized")
-        if session.get("status") != "live":
-            raise Refused("session_ended")
         return client
 
     def _connect_participant(self, auth: dict[str, object], address: str, staff_browser: bool) -> Client:

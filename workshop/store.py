@@ -179,6 +179,8 @@ if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
 local participants = tonumber(redis.call('HGET', KEYS[1], 'participants') or '0')
 participants = math.max(participants, redis.call('SCARD', KEYS[2]))
 redis.call('HSET', KEYS[1], 'status', 'ended', 'ended', ARGV[1], 'participants', participants)
+-- Staff keys open nothing once the session has ended: they do not wait out the retention time in plain text.
+redis.call('HDEL', KEYS[1], 'facilitator_key', 'presenter_key')
 for _, instance in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', ARGV[3] .. instance) end
 redis.call('DEL', KEYS[2], KEYS[3])
 for i = 4, #KEYS, 6 do

@@ -320,6 +320,12 @@ def _session_page(session_id: str, *roles: str) -> SessionPage:
         raise
 
 
+def _ended_page() -> Response:
+    """What the console and presenter links show once their session has ended (their keys no longer exist)."""
+    return private(render_template("message.html", page_title="Ended", title="This session has ended",
+                                   message="Its anonymised results are on the organiser page.", status=410), 410)
+
+
 def _page_context(page: SessionPage) -> dict[str, object]:
     return {"session_id": page.session_id, "code": page.code, "join_url": page.join_url, "key": page.key,
             "qr_url": url_for("web.qr_code", session_id=page.session_id), "page_title": page.title}
@@ -329,6 +335,8 @@ def _page_context(page: SessionPage) -> dict[str, object]:
 def presenter(session_id: str) -> Response:
     """The projector screen; opened by the facilitator it may also step the slides."""
     page = _session_page(session_id, "facilitator", "presenter")
+    if page.ended:
+        return _ended_page()
     if page.key is None:
         abort(403, "This screen needs the presenter link of the session.")
     return private(render_template("presenter.html", can_control=page.role == "facilitator",
@@ -339,6 +347,8 @@ def presenter(session_id: str) -> Response:
 def console(session_id: str) -> Response:
     """The facilitator's console."""
     page = _session_page(session_id, "facilitator")
+    if page.ended:
+        return _ended_page()
     if page.key is None:
         abort(403, "The console needs the facilitator link of the session.")
     presenter_url = url_for("web.presenter", session_id=session_id)
