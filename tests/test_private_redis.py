@@ -21,6 +21,7 @@ def test_private_redis_is_append_only_and_restarted_when_it_dies(tmp_path: Path)
     try:
         client = redis.Redis.from_url(server.url)
         assert client.config_get("appendonly") == {"appendonly": "yes"}
+        assert client.config_get("save") == {"save": ""}, "no snapshot file: only the rewritten append-only file"
         client.set("kept", "1")
         first = server.process
         watcher = threading.Thread(target=server.supervise, daemon=True)

@@ -71,7 +71,8 @@ class PrivateRedis:
             f"dir {self.directory}",
             "appendonly yes",
             "appendfsync everysec",
-            "save 300 1",
+            # No snapshot file: the append-only file is rewritten after each session end, a dump.rdb would not be.
+            "save \"\"",
             "protected-mode yes",
             "loglevel warning",
             f"logfile {self.directory / 'redis.log'}",
