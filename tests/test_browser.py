@@ -20,6 +20,7 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     DECK,
     FULL_HD,
     JOIN_SLIDE,
+    PHONE,
     POLL_SLIDE,
     POLLS,
     PRESENTER,
@@ -49,6 +50,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 SAVED = "Answer saved — you can change it while the poll is open"
 WARMUP = POLLS["warmup_word"]
+K = 2  # the browser server's WORKSHOP_MIN_RESPONSES
+HELD_BACK = f"Results appear once at least {K} people have answered"
+QUIET_SECONDS = 1.5  # several broadcaster ticks (250 ms): long enough for an update that should not come
+
+
+def expect_counts_hold(page: Page, counts: list[int]) -> None:
+    """The bars show `counts` and still do after a few broadcaster ticks: nothing was released."""
+    expect_counts(page, counts)
+    page.wait_for_timeout(QUIET_SECONDS * 1000)
+    expect_counts(page, counts)
 
 
 def expect_fits(page: Page) -> None:
@@ -121,6 +132,12 @@ def test_first_live_workshop(browser_server, contexts, screenshot) -> None:
     expect(presenter.get_by_test_id("poll-status")).to_have_text("Open")
     for phone in phones:
         expect(option(phone, 0)).to_be_enabled()
+    # Nothing released yet: a calm message with k, no count and no count-down anywhere.
+    expect(presenter.get_by_test_id("results-message")).to_have_text(HELD_BACK)
+    expect(presenter.get_by_test_id("answered-count")).to_be_hidden()
+    expect(console.get_by_test_id("results-message")).to_have_text(HELD_BACK)
+    expect(console.get_by_test_id("answered-count")).to_have_text("No results yet")
+    expect(console.get_by_test_id("release-hint")).to_have_text(f"· updates after every {K} answers")
 
     honest = WARMUP["options"].index("Honest")
     option(phones[0], 0).tap()
@@ -135,25 +152,37 @@ def test_first_live_workshop(browser_server, contexts, screenshot) -> None:
     expect_counts(presenter, counts)
     expect(presenter.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
     expect(console.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
+    expect(console.get_by_test_id("release-hint")).to_be_visible()
     for phone in phones:  # the warm-up poll shows its results to the room
         expect_counts(phone, counts)
 
-    # Phone 1 changes its mind: the counts move, the number of answers does not.
+    # Phone 1 changes its mind. Alone, that moves nothing: its change would be seen on its own.
     option(phones[0], honest).tap()
     expect(option(phones[0], honest)).to_have_attribute("aria-pressed", "true")
     expect(option(phones[0], 0)).to_have_attribute("aria-pressed", "false")
-    counts[0], counts[honest] = 0, 2
+    expect(phones[0].get_by_test_id("answer-status")).to_have_text(SAVED)
+    expect_counts_hold(presenter, counts)
+    expect_counts(phones[1], counts)
+    # Phone 2 changes too: now k people changed, the bars move to both; the number of answers does not.
+    steady = WARMUP["options"].index("Steady")
+    option(phones[1], steady).tap()
+    expect(phones[1].get_by_test_id("answer-status")).to_have_text(SAVED)
+    counts[0], counts[honest], counts[steady] = 0, 1, 1
     expect_counts(presenter, counts)
+    for phone in phones:
+        expect_counts(phone, counts)
     expect(presenter.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
+    expect(console.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
+    expect(bar(presenter, 0)).not_to_have_class(re.compile(r"\bis-top\b"))
     expect(bar(presenter, honest)).to_have_class(re.compile(r"\bis-top\b"))
 
     console.get_by_test_id("close-poll").click()
     expect(console.get_by_test_id("poll-status")).to_have_text("Closed")
     expect(presenter.get_by_test_id("poll-status")).to_have_text("Closed")
-    for phone in phones:
+    for phone, chosen in ((phones[0], honest), (phones[1], steady)):
         expect(phone.locator("#poll-hint")).to_have_text("This poll is closed")
-        expect(phone.get_by_test_id("answer-status")).to_have_text("Your answer: Honest")
-        expect(option(phone, honest)).to_be_disabled()
+        expect(phone.get_by_test_id("answer-status")).to_have_text(f"Your answer: {WARMUP['options'][chosen]}")
+        expect(option(phone, chosen)).to_be_disabled()
 
     expect_fits(presenter)
     screenshot(presenter, "presenter")
@@ -327,22 +356,35 @@ def test_console_shows_each_poll_type(browser_server, contexts, socket_clients) 
 
 
 def test_results_need_the_minimum_number_of_answers(browser_server, contexts, socket_clients, screenshot) -> None:
-    """One answer: the presenter says more are needed and shows no counts; the second reveals them."""
+    """One answer: every screen says results need k people, with no count and no count-down, so nothing tells
+    when that person answered; the second answer releases the counts."""
     session = browser_server.start_session()
     facilitator = socket_clients.facilitator(session)
+    console = contexts.page(session["facilitator_url"], **PRESENTER)
     presenter = contexts.presenter(session["presenter_url"])
     phone = contexts.phone(session["join_url"])
     wait_connected(phone)
     facilitator.go_to_poll("warmup_word")
+    expect(presenter.get_by_test_id("results-message")).to_have_text(HELD_BACK)
     option(phone, 1).tap()
     expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
 
-    expect(presenter.get_by_test_id("answered-count")).to_have_text("1 of 1 answered")
-    expect(presenter.get_by_test_id("results-message")).to_have_text("1 more answer needed before results are shown")
+    # The screens look exactly as before the answer, and stay so.
+    presenter.wait_for_timeout(QUIET_SECONDS * 1000)
+    expect(presenter.get_by_test_id("results-message")).to_have_text(HELD_BACK)
+    expect(presenter.get_by_test_id("answered-count")).to_be_hidden()
     expect(presenter.get_by_test_id("bar")).to_have_count(0)
     expect(presenter.locator("[data-count]")).to_have_count(0)
-    expect(phone.get_by_test_id("results-message")).to_have_text("Waiting for 1 more answer")
+    expect(phone.get_by_test_id("results-message")).to_have_text(HELD_BACK)
     expect(phone.get_by_test_id("bar")).to_have_count(0)
+    expect(console.get_by_test_id("results-message")).to_have_text(HELD_BACK)
+    expect(console.get_by_test_id("answered-count")).to_have_text("No results yet")
+    expect(console.get_by_test_id("release-hint")).to_have_text(f"· updates after every {K} answers")
+    shown = [page.get_by_test_id("results").inner_text() for page in (presenter, phone, console)]
+    shown.append(console.locator(".answered-line").inner_text())
+    assert not any(re.search(r"\bmore\b|needed|\b1\b", text) for text in shown), \
+        f"no count-down and no count while results are held back: {shown}"
+    assert facilitator.results["warmup_word"] == {"poll": "warmup_word", "suppressed": True, "min_responses": K}
     screenshot(presenter, "presenter")
 
     other = socket_clients.participant(session)
@@ -351,6 +393,7 @@ def test_results_need_the_minimum_number_of_answers(browser_server, contexts, so
     expect(presenter.get_by_test_id("results-message")).to_be_hidden()
     expect(presenter.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
     expect_counts(phone, option_counts("warmup_word", {1: 1, 3: 1}))
+    expect(console.get_by_test_id("answered-count")).to_have_text("2 of 2 answered")
 
 
 def test_console_keyboard_shortcuts(browser_server, contexts) -> None:
@@ -395,7 +438,9 @@ def test_phone_keeps_its_answer_across_a_reload(browser_server, contexts, socket
     expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
     token = phone.evaluate("key => localStorage.getItem(key)", storage_key)
     assert token, "the phone stores its participant token"
-    facilitator.wait_until(lambda f: f.results.get("warmup_word", {}).get("total") == 1, "the first answer")
+    # Saved (acknowledged, so stored) but, alone, never released: the facilitator sees no count.
+    time.sleep(QUIET_SECONDS)
+    assert facilitator.results["warmup_word"] == {"poll": "warmup_word", "suppressed": True, "min_responses": K}
 
     phone.reload()
     wait_connected(phone)
@@ -405,10 +450,12 @@ def test_phone_keeps_its_answer_across_a_reload(browser_server, contexts, socket
     expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
     assert phone.evaluate("key => localStorage.getItem(key)", storage_key) == token
 
-    # Still the same participant: changing the answer does not add a second one.
+    # Still the same participant: changing the answer does not add a second one, nor, alone, release anything.
     option(phone, 4).tap()
     expect(option(phone, 4)).to_have_attribute("aria-pressed", "true")
     expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
+    time.sleep(QUIET_SECONDS)
+    assert facilitator.results["warmup_word"].get("suppressed") is True
     other = socket_clients.participant(session)
     other.call("submit_answer", {"poll": "warmup_word", "value": 4})
     facilitator.wait_until(lambda f: f.results.get("warmup_word", {}).get("counts")
@@ -542,6 +589,21 @@ def test_phones_show_the_end_of_the_session(browser_server, contexts, screenshot
         expect(phone.get_by_test_id("waiting")).to_be_visible()
     wait_connected(presenter)
 
+    # Two pages load just before the end, but their connections get through only after it, when the code
+    # looks unknown: one phone that had joined (a reload: it holds its token), one that never had.
+    socket_io = re.compile(r"/socket\.io/\?")
+    reloading = contexts.phone(session["join_url"])
+    storage_key = f"workshop:participant:{session['code']}"
+    expect(reloading.get_by_test_id("waiting")).to_be_visible()
+    assert reloading.evaluate("key => localStorage.getItem(key)", storage_key)
+    reloading.route(socket_io, lambda route: route.abort())
+    reloading.reload()
+    expect(reloading.get_by_test_id("join-code")).to_have_text(session["code"])
+    newcomer = contexts.new(**PHONE).new_page()
+    newcomer.route(socket_io, lambda route: route.abort())
+    newcomer.goto(session["join_url"])
+    expect(newcomer.get_by_test_id("join-code")).to_have_text(session["code"])
+
     console.once("dialog", lambda dialog: dialog.accept())
     console.get_by_test_id("end-session").click()
     expect(console.get_by_test_id("ended")).to_be_visible()
@@ -557,6 +619,21 @@ def test_phones_show_the_end_of_the_session(browser_server, contexts, screenshot
     expect(phones[0].get_by_test_id("message")).to_contain_text("This workshop has ended")
     late = contexts.phone(session["join_url"])
     expect(late.get_by_test_id("message")).to_contain_text("This workshop has ended")
+
+    # Their connections get through now (the client retries with back-off: allow for it).
+    for page in (reloading, newcomer):
+        page.unroute(socket_io)
+    thanked = reloading.get_by_test_id("ended-or-unknown")
+    expect(thanked).to_be_visible(timeout=20_000)
+    expect(thanked.get_by_role("heading")).to_have_text("This workshop has ended, or the code is wrong")
+    expect(thanked).to_contain_text("Thank you for taking part")
+    expect(thanked).to_have_class(re.compile(r"\btone-info\b"))  # the ended screen's tone, not a warning
+    expect(reloading.get_by_test_id("waiting")).to_have_count(0)
+    assert reloading.evaluate("key => localStorage.getItem(key)", storage_key) is None, "the stale token is dropped"
+    not_found = newcomer.get_by_test_id("unknown-session")
+    expect(not_found).to_be_visible(timeout=20_000)
+    expect(not_found).to_contain_text("Workshop not found")
+    screenshot(reloading, "phone-reconnected-after-the-end")
 
 
 def test_the_console_locks_and_caps_the_room(browser_server, contexts, screenshot) -> None:

@@ -3,7 +3,7 @@ import { $$, element, h, setText, show, setSlideHtml } from './dom.js';
 import { request, ackMessage } from './socket.js';
 import { followSession } from './follower.js';
 import { ModerationList } from './charts.js';
-import { ResultsView, answeredLine, moreAnswers } from './results-view.js';
+import { ResultsView, answeredLine, heldBack, releaseHint, releasedTotal, suppressedMessage } from './results-view.js';
 import { pollType } from './polls/index.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
 
@@ -49,6 +49,7 @@ const els = {
   viewCloud: element('#view-cloud', HTMLButtonElement),
   viewList: element('#view-list', HTMLButtonElement),
   answered: element('#answered', HTMLElement),
+  releaseHint: element('#release-hint', HTMLElement),
   visibility: element('#visibility-note', HTMLElement),
   results: element('#results', HTMLElement),
   moderation: element('#moderation', HTMLElement),
@@ -65,6 +66,7 @@ const VIEW_BUTTONS = { cloud: els.viewCloud, list: els.viewList };
  * @property {RoomState} room  joined so far, lock, cap, refused joins (its count is `participants`)
  * @property {boolean} capEdited  the cap field holds a value not yet set, so server news leave it alone
  * @property {boolean} qr  the big QR code is on the presenter screen
+ * @property {number} minResponses  k: results are released in snapshots of at least this many people
  * @property {boolean} connected
  * @property {Set<string>} busy  ids of buttons waiting for an acknowledgement
  */
@@ -77,6 +79,7 @@ const state = {
   room: { count: 0, joined: 0, locked: false, cap: 0, refused_joins: 0 },
   capEdited: false,
   qr: false,
+  minResponses: 1,
   connected: false,
   ended: false,
   busy: new Set(),
@@ -137,6 +140,7 @@ const follower = followSession(state, {
     if (typeof s.participants === 'number') state.participants = s.participants;
     if (s.room) setRoom(s.room);
     state.qr = Boolean(s.qr_overlay);
+    if (typeof s.min_responses === 'number') state.minResponses = s.min_responses;
   },
   showSlide,
   renderPoll: () => renderPoll(),
@@ -309,10 +313,10 @@ function renderResults() {
   const poll = state.slide && state.slide.poll;
   if (!poll) return;
   const r = state.results[poll.id];
-  if (!r || !r.total) {
+  if (r && r.suppressed) {
+    preview.showMessage(suppressedMessage(r));
+  } else if (!r || !r.total) {
     preview.showMessage('No answers yet', null);
-  } else if (r.suppressed) {
-    preview.showMessage(`Waiting for ${moreAnswers(r)} (results need at least ${r.min_responses || r.needed || 0} answers)`);
   } else {
     preview.showChart(poll, r);
   }
@@ -327,7 +331,11 @@ function renderCounts() {
   const poll = state.slide && state.slide.poll;
   if (poll) {
     const r = state.results[poll.id];
-    setText(els.answered, answeredLine(r ? r.total || 0 : poll.total || 0, state.participants));
+    // The released total only; before the first snapshot no number at all.
+    setText(els.answered, heldBack(r) ? 'No results yet' : answeredLine(releasedTotal(poll, r), state.participants));
+    const hint = releaseHint((r && r.min_responses) || state.minResponses);
+    setText(els.releaseHint, hint ? `· ${hint}` : '');
+    show(els.releaseHint, Boolean(hint));
   }
 }
 

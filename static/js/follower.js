@@ -23,6 +23,8 @@ import { waitingRoom } from './waiting-room.js';
  * @property {Record<FatalReason, MessageScreen>} screens  the end screen (`session_ended`) and the
  *   screens for refused connections
  * @property {(reason: FatalReason) => boolean} [retryRefused]  true: connect again instead of giving up
+ * @property {(reason: FatalReason) => MessageScreen | null} [refusedScreen]  the page's own screen for a
+ *   final refusal, in place of `screens[reason]` (null: that one)
  * @property {Record<RoomRefusal, MessageScreen>} [waitScreens]  the phone: what it says while the room does
  *   not admit it (closed, full, too many joining at once); it tries again by itself and, once in, the page
  *   comes back. Without them such a refusal is final.
@@ -64,7 +66,7 @@ export function followSession(state, options) {
       if (waiting) waiting.cancel();
       if (options.retryRefused && options.retryRefused(reason)) return 'retry';
       if (reason === 'session_ended') end();
-      else fullScreenMessage(options.screens[reason]);
+      else fullScreenMessage((options.refusedScreen && options.refusedScreen(reason)) || options.screens[reason]);
       return null;
     },
     onStatus: options.onStatus,

@@ -2,7 +2,7 @@
 import { element, h, setText, show, setSlideHtml, plural } from './dom.js';
 import { request, ackMessage } from './socket.js';
 import { followSession } from './follower.js';
-import { ResultsView, answeredLine, moreAnswers } from './results-view.js';
+import { ResultsView, answeredLine, heldBack, releasedTotal, suppressedMessage } from './results-view.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
 
 /** @import { Ack, Slide } from './types.js' */
@@ -136,14 +136,14 @@ function renderResults() {
   const poll = state.slide && state.slide.poll;
   if (!poll) return;
   const r = state.results[poll.id];
-  const total = r ? r.total || 0 : poll.total || 0;
   const key = view.key;
   if (!poll.results_visible) {
-    view.showMessage(`Results hidden — ${plural(total, 'answer')} so far`);
+    // Only released answers are counted; before the first snapshot, no number at all.
+    view.showMessage(heldBack(r) ? 'Results hidden' : `Results hidden — ${plural(releasedTotal(poll, r), 'answer')} so far`);
   } else if (!r) {
     view.showMessage('No answers yet');
   } else if (r.suppressed) {
-    view.showMessage(`${moreAnswers(r)} needed before results are shown`);
+    view.showMessage(suppressedMessage(r));
   } else {
     view.showChart(poll, r);
     if (key !== view.key) fit();
@@ -157,11 +157,10 @@ function renderCounts() {
   setText(els.participants, state.participants);
   setText(els.participantLabel, 'joined');
   const poll = state.slide && state.slide.poll;
-  show(els.answered, Boolean(poll));
-  if (poll) {
-    const r = state.results[poll.id];
-    setText(els.answered, answeredLine(r ? r.total || 0 : poll.total || 0, state.participants));
-  }
+  const r = poll ? state.results[poll.id] : undefined;
+  // The released total only, and none while results are held back (the results area says why).
+  show(els.answered, Boolean(poll) && !heldBack(r));
+  if (poll) setText(els.answered, answeredLine(releasedTotal(poll, r), state.participants));
 }
 
 /** Whether the big QR code is on screen (a local override wins). */

@@ -13,10 +13,37 @@ export function answeredLine(/** @type {number} */ total, /** @type {number | un
   return `${plural(total, 'answer')} so far`;
 }
 
-/** "1 more answer" / "2 more answers": what a poll under the anonymity threshold still lacks. */
-export function moreAnswers(/** @type {Results} */ results) {
-  const n = results.needed || 0;
-  return `${n} more ${n === 1 ? 'answer' : 'answers'}`;
+/**
+ * Whether results are held back for anonymity: fewer than k (> 1) answers released so far. Such results
+ * carry no total and no count-down, and pages show none: either would tell when each person answered.
+ * (With k = 1 a suppressed poll simply has no answers yet.)
+ * @param {Results | undefined | null} results
+ * @returns {boolean}
+ */
+export function heldBack(results) {
+  return Boolean(results && results.suppressed && (results.min_responses || 1) > 1);
+}
+
+/**
+ * How many answers a poll has released: what its results (or, before any arrive, its poll payload) count.
+ * Never the live number, which only moves in steps of at least k.
+ * @param {Poll} poll
+ * @param {Results | undefined | null} results
+ */
+export function releasedTotal(poll, results) {
+  if (results) return results.suppressed ? 0 : results.total || 0;
+  return poll.total || 0;
+}
+
+/** What shows instead of the chart while results are suppressed: no numbers but k. */
+export function suppressedMessage(/** @type {Results} */ results) {
+  const k = results.min_responses || 1;
+  return k > 1 ? `Results appear once at least ${k} people have answered` : 'No answers yet';
+}
+
+/** "updates after every 3 answers": results move only in released snapshots of at least k (> 1) people. */
+export function releaseHint(/** @type {number} */ k) {
+  return k > 1 ? `updates after every ${k} answers` : '';
 }
 
 /**

@@ -24,7 +24,7 @@
  * @property {string} question
  * @property {'open' | 'closed'} status
  * @property {boolean} results_visible
- * @property {number} [total]  answers so far (also in the results)
+ * @property {number} [total]  answers released so far (0 until the first snapshot of at least k)
  * @property {string[]} [options]  choice types
  * @property {Scale} [scale]  scale
  * @property {number} [max_length]  text
@@ -62,14 +62,16 @@
  */
 
 /**
- * `results_updated` (and `session_state.results`). Below the anonymity threshold `suppressed` is true
- * and no type fields are sent; otherwise the poll type's fields are present.
+ * `results_updated` (and `session_state.results`). Results are released in snapshots: a new one only
+ * once at least k (`min_responses`) distinct participants answered or changed their answer since the
+ * last, and nothing is sent in between. Until the first, `suppressed` is true and only `poll`,
+ * `suppressed` and `min_responses` are sent: no total, no count-down (either would tell when each
+ * person answered). Otherwise `total` (the released total) and the poll type's fields are present.
  * @typedef {object} Results
  * @property {string} poll
- * @property {number} total
- * @property {number} [min_responses]
+ * @property {number} [total]  answers in this snapshot; absent while suppressed
+ * @property {number} [min_responses]  k
  * @property {boolean} [suppressed]
- * @property {number} [needed]  answers still missing while suppressed
  * @property {number[]} [counts]  single, multiple: per option; scale: per step from min to max
  * @property {number | null} [mean]  scale
  * @property {TextAnswer[]} [answers]  text

@@ -64,6 +64,20 @@ export function joinSession(code, state, view) {
         testid: 'rate-limited',
       },
     },
+    refusedScreen(reason) {
+      // An ended session's code looks unknown to phones. One that joined under this code (it holds a
+      // token) most likely comes back after the end, so it is thanked rather than told it mistyped.
+      if (reason !== 'unknown_session' || !token) return null;
+      token = null;
+      tokens.save(null);
+      return {
+        title: 'This workshop has ended, or the code is wrong',
+        message: 'Thank you for taking part — your answers stay anonymous.',
+        detail: `If the workshop is still going on, check the code on the screen (${CODE}) and try again.`,
+        testid: 'ended-or-unknown',
+        link: { href: '/', text: 'Enter a code' },
+      };
+    },
     retryRefused(reason) {
       if (reason !== 'unauthorized' || !token || retriedWithoutToken) return false;
       // A stale token (e.g. from an old session with the same code): join afresh, once.

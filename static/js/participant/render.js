@@ -1,7 +1,7 @@
 // The phone's screen: the slide title or "look at the screen", the poll with its type's answer
 // control, the hint and status lines, and the results when the facilitator shows them.
 import { element, setText, show } from '../dom.js';
-import { ResultsView, moreAnswers } from '../results-view.js';
+import { ResultsView, suppressedMessage } from '../results-view.js';
 import { pollType, definitionKey } from '../polls/index.js';
 import { hasAnswer } from '../polls/controls.js';
 
@@ -113,7 +113,7 @@ export function createPhoneView(state, contextFor) {
       return;
     }
     show(els.resultsWrap, true);
-    if (results.suppressed) resultsView.showMessage(`Waiting for ${moreAnswers(results)}`);
+    if (results.suppressed) resultsView.showMessage(suppressedMessage(results));
     else resultsView.showChart(poll, results);
   }
 
