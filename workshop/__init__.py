@@ -27,6 +27,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     from .logs import AccessLog
     from .sockets import WorkshopNamespace
     from .store import Store, connect
+    from .transport import install_transport_guards
     from .web import bp
 
     settings = test_config if isinstance(test_config, Settings) else Settings.load(overrides=test_config)
@@ -59,6 +60,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
         logger=False,
         engineio_logger=False,
     )
+    install_transport_guards(app, socketio, settings)
     broadcaster = ResultsBroadcaster(socketio, live, settings.results_interval_ms)
     socketio.on_namespace(WorkshopNamespace(live, broadcaster, settings.events_per_second))
     if settings.access_log:
