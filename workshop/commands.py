@@ -81,7 +81,7 @@ def _check_listen_address(host: str, port: int) -> None:
 
 def _serve(**options: object) -> None:
     """Run the server, with its own private Redis unless WORKSHOP_REDIS_URL is set."""
-    from . import create_app, logs
+    from . import create_app, logs, transport
     from .config import ConfigError, Settings
     from .private_redis import PrivateRedis, RedisUnavailable
 
@@ -142,6 +142,8 @@ def _serve(**options: object) -> None:
     elif settings.async_mode == "threading":
         run_options["allow_unsafe_werkzeug"] = True
     try:
+        # The accept-time cap per address and the request timeout (transport.py).
+        run_options.update(transport.server_options(app))
         socketio.run(app, **run_options)
     except KeyboardInterrupt:
         pass

@@ -147,6 +147,13 @@ class Settings:
              "address; scripts joining hundreds a second are refused)", _whole(1, 100_000))
     joins_per_minute_per_session: int = setting(
         1200, "new participants a session takes per minute from all addresses together", _whole(1, 1_000_000))
+    connections_per_address: int = setting(
+        2000, "simultaneous connections one network address may hold (a venue shares one NAT address; this "
+              "machine's own loopback is exempt and keeps a reserve, so the facilitator always gets in)",
+        _whole(1, 1_000_000))
+    request_timeout_seconds: int = setting(
+        10, "seconds a client may leave a request or an idle connection silent before it is dropped",
+        _whole(1, 3600))
     message_queue: str | None = setting(
         None, "Redis URL of the Socket.IO message queue when several processes serve one room",
         _url("redis", "rediss", "unix"), shown_default="unset")

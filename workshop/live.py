@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 import secrets
@@ -199,15 +200,15 @@ class Workshop:
     def session_page(self, session_id: str, held_keys: list[str], roles: tuple[str, ...]) -> SessionPage:
         """A session's page, with the first held key that proves one of the roles (in order), if any."""
         session = self._session(session_id)
-        base = {"session_id": session_id, "code": session["code"], "title": session.get("title", ""),
-                "join_url": self.join_url(session["code"])}
+        page = SessionPage(session_id=session_id, code=session["code"], title=session.get("title", ""),
+                           join_url=self.join_url(session["code"]), key=None, role=None)
         if session.get("status") != "live":
-            return SessionPage(**base, key=None, role=None, ended=True)
+            return dataclasses.replace(page, ended=True)
         for role in roles:
             for key in held_keys:
                 if keys_equal(key, session.get(f"{role}_key")):
-                    return SessionPage(**base, key=key, role=role)
-        return SessionPage(**base, key=None, role=None)
+                    return dataclasses.replace(page, key=key, role=role)
+        return page
 
     def join_url_of(self, session_id: str) -> str:
         """The join URL of a session (the QR code's content)."""

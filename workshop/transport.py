@@ -70,7 +70,9 @@ class TransportLimits:
     @classmethod
     def from_settings(cls, settings: Settings) -> TransportLimits:
         """The limits for these settings: the message size and connection count are theirs, the rest defaults."""
-        limits = cls(max_message_bytes=settings.max_message_bytes, max_connections=settings.max_connections)
+        limits = cls(max_message_bytes=settings.max_message_bytes, max_connections=settings.max_connections,
+                     connections_per_address=settings.connections_per_address,
+                     request_timeout=float(settings.request_timeout_seconds))
         return dataclasses.replace(limits, reserved_connections=min(limits.reserved_connections,
                                                                     limits.max_connections // 4))
 
