@@ -183,3 +183,31 @@ def test_the_report_rounds_percentages_half_up_like_the_csv_reads() -> None:
     rows = report_sections(document)[0]["view"]["rows"]
     assert [(row["label"], row["count"], row["percent"]) for row in rows] == [("a", 1, 13), ("b", 7, 88)]
     assert rows[1]["share"] == 1.0 and rows[0]["share"] == round(1 / 7, 3)
+
+
+def test_a_ranking_poll_runs_end_to_end_from_a_deck(redis_url, tmp_path) -> None:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "ranked.yaml").write_text("title: Ranked\nslides:\n  - title: Order them\n    poll:\n"
+                                       "      id: order\n      type: ranking\n      question: What matters most?\n"
+                                       "      options: [Time alone, Shared plans, Honest talk]\n")
+    app = create_app(app_config(redis_url, tmp_path, DECKS_DIR=decks))
+    app.extensions["workshop_broadcaster"].stop(wait_seconds=5)
+    http = app.test_client()
+    started = http.post("/api/sessions", json={"deck": "ranked"},
+                        headers={"Authorization": "Bearer facilitator-token-for-tests"}).get_json()
+    socketio = app.extensions["workshop_socketio"]
+    facilitator = socketio.test_client(app, auth={"session": started["id"], "key": key_of(started["facilitator_url"])})
+    assert facilitator.emit("open_poll", {"poll": "order"}, callback=True)["poll"]["options"][2] == "Honest talk"
+    for order in ([2, 0, 1], [2, 1, 0]):
+        phone = socketio.test_client(app, auth={"code": started["code"]})
+        assert phone.emit("submit_answer", {"poll": "order", "value": order}, callback=True)["ok"]
+    assert phone.emit("submit_answer", {"poll": "order", "value": [2, 2, 1]}, callback=True)["error"] == \
+        "invalid_payload"
+    document = http.get(f"/api/sessions/{started['id']}/results.json", headers=ORGANISER).get_json()
+    assert document["polls"][0]["mean_rank"] == [2.5, 2.5, 1.0] and document["polls"][0]["total"] == 2
+    rows = list(csv.reader(io.StringIO(http.get(f"/api/sessions/{started['id']}/results.csv",
+                                                headers=ORGANISER).data.decode("utf-8-sig"))))
+    assert rows[1][3] == "Honest talk (mean rank 1.0)"
+    report = http.get(f"/organiser/sessions/{started['id']}/report", headers=ORGANISER).data.decode()
+    assert "mean rank 1.0" in report and "ranking" in report

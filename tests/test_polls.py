@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from workshop.polls import AnswerError, MultiplePoll, Poll, ScalePoll, SinglePoll, TextPoll, normalise_text
+from workshop.polls import (
+    AnswerError,
+    MultiplePoll,
+    Poll,
+    RankingPoll,
+    ScalePoll,
+    SinglePoll,
+    TextPoll,
+    normalise_text,
+)
 from workshop.render import markdown_to_html
 
 SINGLE = SinglePoll(id="s", question="Q", options=("a", "b", "c"))
@@ -78,3 +87,33 @@ def test_joiners_and_selectors_that_change_the_drawing_are_kept(kept: str) -> No
 def test_answers_with_nothing_visible_are_refused(blank: str) -> None:
     with pytest.raises(AnswerError):
         TEXT.answer(blank)
+
+
+RANKING = RankingPoll(id="r", question="Q", options=("a", "b", "c"))
+
+
+def test_a_ranking_puts_every_option_in_order_once() -> None:
+    assert RANKING.answer([2, 0, 1]).members == ("2@1", "0@2", "1@3")
+    assert RANKING.answer([2, 0, 1]).value == [2, 0, 1]
+    for bad in ([0, 1], [0, 1, 1], [0, 1, 3], [0, 1, True], "0,1,2", [0, 1, 2, 0]):
+        with pytest.raises(AnswerError):
+            RANKING.answer(bad)
+
+
+def test_ranking_results_are_mean_ranks_aligned_with_options() -> None:
+    counts: dict[str, int] = {}
+    for order in ([2, 0, 1], [0, 2, 1], [2, 1, 0]):
+        for member in RANKING.answer(order).members:
+            counts[member] = counts.get(member, 0) + 1
+    assert RANKING.results(counts, 3) == {"mean_rank": [2.0, 2.67, 1.33]}
+    assert RANKING.results({}, 0) == {"mean_rank": [None, None, None]}
+
+
+def test_a_ranking_exports_and_reports_best_first() -> None:
+    exported = {"id": "r", "question": "Q", "type": "ranking", "total": 3, "suppressed": False,
+                **RANKING.public(), "mean_rank": [2.0, 2.67, 1.33]}
+    assert RankingPoll.export_pairs(exported) == [("c (mean rank 1.33)", 3), ("a (mean rank 2.0)", 3),
+                                                  ("b (mean rank 2.67)", 3)]
+    view = RankingPoll.report_view(exported)
+    assert [row["label"] for row in view["rows"]] == ["c", "a", "b"]
+    assert view["rows"][0]["figure"] == "mean rank 1.33" and view["rows"][0]["share"] > view["rows"][2]["share"]

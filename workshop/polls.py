@@ -84,7 +84,8 @@ class ReportRow(TypedDict):
     label: str
     count: int
     percent: int
-    share: float  # count relative to the largest count, 0..1: bar width or word size
+    share: float  # relative to the largest, 0..1: bar width or word size
+    figure: str  # what the row's number column shows, e.g. "3 (38%)" or "mean rank 1.5"
 
 
 class ReportView(TypedDict):
@@ -144,8 +145,12 @@ def _ints(values: object) -> list[int]:
 def _report_rows(pairs: Sequence[tuple[str, int]], total: int) -> list[ReportRow]:
     top = max([count for _, count in pairs] + [1])
     # Half up, as people round (Python's round() would print 1 of 8 as 12 %).
-    return [ReportRow(label=label, count=count, percent=int(100 * count / total + 0.5) if total else 0,
-                      share=round(count / top, 3)) for label, count in pairs]
+    rows = []
+    for label, count in pairs:
+        percent = int(100 * count / total + 0.5) if total else 0
+        rows.append(ReportRow(label=label, count=count, percent=percent, share=round(count / top, 3),
+                              figure=f"{count} ({percent}%)"))
+    return rows
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -425,3 +430,60 @@ class TextPoll(Poll):
         view = super().report_view(exported)
         view["rows"].sort(key=lambda row: -row["count"])
         return ReportView(layout="words", note="", rows=view["rows"])
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class RankingPoll(_ChoicePoll):
+    """Every option put in order, first = top; results are each option's mean rank."""
+
+    type: ClassVar[str] = "ranking"
+    label: ClassVar[str] = "ranking"
+
+    def answer(self, value: object) -> Answer:
+        if not isinstance(value, list) or len(value) != len(self.options):
+            raise AnswerError(f"every option index from 0 to {len(self.options) - 1} once, first = top")
+        order = [self._index(item) for item in value]
+        if len(set(order)) != len(order):
+            raise AnswerError("each option once")
+        # One counter per (option, place): the mean rank is their weighted mean; nothing else is kept.
+        return Answer(stored=json.dumps(order), members=tuple(f"{index}@{place}"
+                                                             for place, index in enumerate(order, start=1)))
+
+    def results(self, counts: Mapping[str, int], total: int) -> TypeFields:
+        return {"mean_rank": self._mean_ranks(counts)}
+
+    def _mean_ranks(self, counts: Mapping[str, int]) -> list[float | None]:
+        places = range(1, len(self.options) + 1)
+        means: list[float | None] = []
+        for index in range(len(self.options)):
+            ranked = [(place, int(counts.get(f"{index}@{place}", 0))) for place in places]
+            answered = sum(count for _, count in ranked)
+            means.append(round(sum(place * count for place, count in ranked) / answered, 2) if answered else None)
+        return means
+
+    @classmethod
+    def export_pairs(cls, exported: Mapping[str, object]) -> list[tuple[str, int]]:
+        # CSV rows: each option with its mean rank in the label, best first; `count` is how many answered.
+        options = exported.get("options")
+        means = exported.get("mean_rank")
+        total = exported.get("total")
+        if not isinstance(options, list) or not isinstance(means, list):
+            return []
+        ranked = sorted(zip(options, means, strict=True), key=lambda pair: (pair[1] is None, pair[1] or 0))
+        return [(f"{option} (mean rank {mean})", total if isinstance(total, int) else 0) for option, mean in ranked]
+
+    @classmethod
+    def report_view(cls, exported: Mapping[str, object]) -> ReportView:
+        options = exported.get("options")
+        means = exported.get("mean_rank")
+        if not isinstance(options, list) or not isinstance(means, list):
+            return ReportView(layout="bars", note="1 = top", rows=[])
+        size, total = len(options), exported.get("total")
+        rows = []
+        for option, mean in sorted(zip(options, means, strict=True), key=lambda pair: (pair[1] is None, pair[1] or 0)):
+            # The bar shows how high the option ranks: full for a mean rank of 1, one step for the last place.
+            share = round((size - float(mean) + 1) / size, 3) if isinstance(mean, int | float) else 0.0
+            rows.append(ReportRow(label=str(option), count=total if isinstance(total, int) else 0, percent=0,
+                                  share=share, figure=f"mean rank {mean}" if mean is not None else "not ranked"))
+        return ReportView(layout="bars", note="mean rank, 1 = top", rows=rows)
