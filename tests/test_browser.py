@@ -25,6 +25,7 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     POLLS,
     PRESENTER,
     SLIDES,
+    Sockets,
     axe_violations,
     bar,
     browser_server,
@@ -45,6 +46,7 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     socket_clients,
     wait_connected,
 )
+from tests.servers import running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -768,3 +770,103 @@ def _eventually_at_least(warning, number: int, seconds: float = 12) -> bool:
             return True
         time.sleep(0.25)
     return False
+
+
+RANKING_DECK = """\
+title: Ranking check
+slides:
+  - title: What matters most
+    poll:
+      id: priorities
+      type: ranking
+      question: What matters most in a relationship?
+      options: [Trust, Time apart, Shared plans]
+      results_visible: false
+"""
+
+
+def test_a_ranking_poll(redis_url, tmp_path, contexts, screenshot) -> None:
+    """Ranking (its own server, a deck in a temp decks dir): Move up/down by keyboard keeps focus, Submit
+    re-enables on a change, a reload restores the order; bars sorted by mean rank; the closed poll reads back."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / "ranking.yaml").write_text(RANKING_DECK, encoding="utf-8")
+    options = ["Trust", "Time apart", "Shared plans"]
+    with running_server(redis_url, tmp_path / "data", WORKSHOP_MIN_RESPONSES=str(K),
+                        WORKSHOP_DECKS_DIR=str(decks)) as server:
+        sockets = Sockets(server)
+        try:
+            session = server.start_session("ranking")
+            facilitator = sockets.facilitator(session)
+            console = contexts.page(session["facilitator_url"], **PRESENTER)
+            wait_connected(console)
+            presenter = contexts.presenter(session["presenter_url"])
+            phones = [contexts.phone(session["join_url"]) for _ in range(2)]
+            for phone in phones:
+                wait_connected(phone)
+            facilitator.call("open_poll", {"poll": "priorities"})
+            expect(console.locator("#poll-type")).to_have_text("Ranking")
+
+            phone = phones[0]
+            items = phone.get_by_test_id("rank-item")
+            expect(items).to_have_count(3)
+            texts = items.locator(".choice-text")
+            expect(texts).to_have_text(options)
+            expect(items.locator(".rank-pos")).to_have_text(["1.", "2.", "3."])
+            expect(phone.locator("#poll-hint")).to_have_text(
+                "Put these in order, most important first, then press Submit.")
+            assert not axe_violations(phone), describe_violations(axe_violations(phone))
+
+            # Keyboard: "Shared plans" up twice; the pressed button keeps focus, and at the top does nothing.
+            up = phone.get_by_role("button", name="Move Shared plans up")
+            up.focus()
+            for _ in range(3):
+                phone.keyboard.press("Enter")
+                expect(up).to_be_focused()
+            expect(texts).to_have_text(["Shared plans", "Trust", "Time apart"])
+            expect(up).to_have_attribute("aria-disabled", "true")
+            expect(phone.get_by_test_id("rank-announce")).to_have_text("Shared plans: place 1 of 3.")
+            submit = phone.get_by_test_id("submit")
+            submit.tap()
+            expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
+            expect(submit).to_be_disabled()
+            # A change re-enables Submit; moving back to the stored order disables it again.
+            down = phone.get_by_role("button", name="Move Trust down")
+            down.tap()
+            expect(texts).to_have_text(["Shared plans", "Time apart", "Trust"])
+            expect(submit).to_be_enabled()
+            phone.get_by_role("button", name="Move Trust up").tap()
+            expect(submit).to_be_disabled()
+
+            phone.reload()
+            wait_connected(phone)
+            expect(texts).to_have_text(["Shared plans", "Trust", "Time apart"])
+            expect(phone.get_by_test_id("submit")).to_be_disabled()
+            screenshot(phone, "ranking-phone")
+
+            # The second phone submits the deck's order as it is.
+            phones[1].get_by_test_id("submit").tap()
+            expect(phones[1].get_by_test_id("answer-status")).to_have_text(SAVED)
+
+            # Mean ranks: Trust (2 + 1) / 2, Shared plans (1 + 3) / 2, Time apart (3 + 2) / 2; best first.
+            facilitator.reveal("priorities")
+            for page in (presenter, phones[1]):
+                bars = page.get_by_test_id("bar")
+                expect(bars).to_have_count(3)
+                expect(bars.locator(".bar-label")).to_have_text(["Trust", "Shared plans", "Time apart"])
+                expect(bars.locator(".bar-count")).to_have_text(["avg. rank 1.5", "avg. rank 2.0", "avg. rank 2.5"])
+            expect(presenter.get_by_test_id("bar").first).to_have_class(re.compile(r"\bis-top\b"))
+            widths = presenter.locator(".bars .bar-fill").evaluate_all(
+                "fills => fills.map((f) => Math.round(f.getBoundingClientRect().width / f.parentElement"
+                ".getBoundingClientRect().width * 100))")
+            assert widths == [83, 67, 50], widths  # (n - mean + 1) / n
+            screenshot(presenter, "ranking")
+
+            facilitator.call("close_poll", {"poll": "priorities"})
+            expect(phone.get_by_test_id("answer-status")).to_have_text(
+                "Your answer: Shared plans \u203a Trust \u203a Time apart")  # U+203A between places
+            expect(phone.get_by_test_id("rank-up")).to_have_count(3)
+            for button in phone.get_by_test_id("rank-up").all():
+                expect(button).to_be_disabled()
+        finally:
+            sockets.close()

@@ -3,5 +3,6 @@ import './single.js';
 import './multiple.js';
 import './scale.js';
 import './text.js';
+import './ranking.js';
 
 export { pollType, definitionKey } from './registry.js';
