@@ -526,37 +526,17 @@ def polling_requests(garbage: Garbage) -> list[Request]:
 # anything else fails it. Minimal cases are in the report that came with this file.
 
 KNOWN = {
-    "websocket-undecodable-frame": "a WebSocket text frame that is empty, starts with no digit (' ', 'x', '-1') "
-                                   "or is a 'b' packet that is not base64 ('bA') raises out of engine.io's reader: "
-                                   "a traceback, the connection dropped, and its Socket.IO disconnect (the live "
-                                   "count) only ~48 s later, at the ping timeout",
-    "polling-post-never-answered": "a long-polling POST holding an Engine.IO OPEN, PING or NOOP packet ('0', '2', "
-                                   "'6'; types 7-9) is never answered: engine.io's disconnect waits for a GET to "
-                                   "drain the queue; the request and its socket are held for good",
-    "polling-binary-never-answered": "a long-polling POST holding a binary message (a 'b' packet, or a Socket.IO "
-                                     "BINARY_EVENT '45…'/BINARY_ACK '46…') is never answered: the app's refusal "
-                                     "(transport.refuse_binary) calls engine.io's disconnect, which waits for a GET "
-                                     "to drain the queue",
     "polling-post-closed-session": "a long-polling POST to a session the client closed (a CLOSE packet '1', or "
                                    "after the above) is answered 500 with a traceback (KeyError 'Session is "
                                    "disconnected')",
-    "polling-post-undecodable": "a long-polling body that is not UTF-8, or holds a packet that does not decode, "
-                                "logs a traceback ('post request handler error') and is answered 200",
-    "polling-chunked-body-broken": "a long-polling POST whose chunked body is cut short or malformed ('5\\r\\n40' "
-                                   "then the end of the stream; 'zz\\r\\n...') is answered 500 with a traceback: "
-                                   "LongPollingLimit._read_chunked (workshop/transport.py) lets the WSGI server's "
-                                   "read error through",
     "socketio-undecodable-packet": "a Socket.IO packet that does not decode (malformed JSON, deep nesting, a "
                                    "number of over 100 digits, an unknown type, a CONNECT_ERROR from a client) logs "
                                    "a traceback ('message handler error') and, for an event, is never acknowledged",
 }
 # Substrings that all appear in a known traceback (its record line included).
 KNOWN_TRACEBACKS = {
-    "websocket-undecodable-frame": ["_websocket_handler", "engineio/packet.py", "in decode"],
     "polling-post-closed-session": ["in handle_request", "_get_socket", "Session is disconnected"],
-    "polling-post-undecodable": ["post request handler error", "handle_post_request"],
     "socketio-undecodable-packet": ["message handler error", "_handle_eio_message"],
-    "polling-chunked-body-broken": ["_read_chunked", "_chunked_read"],
 }
 
 
@@ -803,8 +783,6 @@ def run_polling(url: str, case: Case) -> Result:
         status = send_request(url, case.source, sid, request, timeout)
         if status == 0 and stalled:
             result.known.append(stalled)
-        elif status == 500 and request.method == "POST" and "chunked" in request.raw_headers:
-            result.known.append("polling-chunked-body-broken")
         elif status == 500 and request.method == "POST" and own and session_gone(url, case.source, sid):
             result.known.append("polling-post-closed-session")
         elif status >= 500 or (status == 0 and not request.raw_headers and not (request.method == "GET" and own)):

@@ -393,3 +393,25 @@ def test_an_oversized_long_polling_post_gets_413(redis_url: str, tmp_path: Path,
             assert status == 413, (chunked, status, body)
             error = json.loads(body)
             assert error["error"] == "too_large" and str(MESSAGE_LIMIT) in error["message"], error
+
+
+@pytest.mark.parametrize("async_mode", ["eventlet", "gevent"])
+@pytest.mark.parametrize("frame", ["", "x", "bA"])
+def test_an_undecodable_websocket_frame_closes_the_session_at_once(redis_url: str, tmp_path: Path, async_mode: str,
+                                                                   frame: str) -> None:
+    import websocket
+
+    with running_server(redis_url, tmp_path, async_mode) as server:
+        session = server.start_session()
+        facilitator = Facilitator(server, session)
+        ws = websocket.create_connection(server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+                                         timeout=5)
+        ws.recv()  # the open packet
+        ws.send("40" + json.dumps({"code": session["code"]}))
+        wait_until(lambda: bool(facilitator.counts) and facilitator.counts[-1] == 1, 10, "the phone is counted")
+        ws.send(frame)
+        # Before the fix the session lived on until the ping timeout (about 48 s), the phone counted all along.
+        wait_until(lambda: facilitator.counts[-1] == 0, 10, "the phone stops counting within seconds")
+        ws.close()
+        facilitator.client.disconnect()
+    assert "Traceback" not in (server.process.stdout.read() if server.process.stdout else "")

@@ -387,6 +387,34 @@ class _SocketIOServer(Protocol):
 WebSocketFactory = Callable[[Callable[[object], object], object], object]
 
 
+class _Waits(Protocol):
+    wait: Callable[[], object]
+
+
+class UndecodablePacket(ValueError):
+    """A WebSocket frame that is no Engine.IO packet."""
+
+
+def _refuse_undecodable(ws: _Waits) -> None:
+    """Check each frame decodes as an Engine.IO packet before engine.io's reader sees it: its reader decodes
+    outside its error handling, so a bad frame ('', 'x', 'bA') would end it without closing the session, and
+    the phone would go on counting until the ping timeout. Raised here, it closes the session at once."""
+    from engineio import packet
+
+    wait = ws.wait
+
+    def checked() -> object:
+        data = wait()
+        if data is not None:
+            try:
+                packet.Packet(encoded_packet=data)
+            except Exception as error:
+                raise UndecodablePacket("a WebSocket frame that is not an Engine.IO packet") from error
+        return data
+
+    ws.wait = checked
+
+
 def guard_websockets(eio: _EngineIO, limits: TransportLimits) -> None:
     """Hand engine.io's WebSocket handler a metered WebSocket (this server's driver only, not the shared one)."""
     original = cast("WebSocketFactory | None", eio._async.get("websocket"))
@@ -401,6 +429,7 @@ def guard_websockets(eio: _EngineIO, limits: TransportLimits) -> None:
                 _meter_eventlet(cast(_EventletWebSocket, ws), budget, eio.sleep)
             else:
                 _meter_gevent(cast(_EngineIOGeventWebSocket, ws), budget, eio.sleep, limits, idle_timeout)
+            _refuse_undecodable(cast(_Waits, ws))
             return handler(ws)
 
         return original(metered, server)
@@ -437,22 +466,30 @@ class LongPollingLimit:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "POST" and str(environ.get("PATH_INFO", "")).startswith(self.path):
             length = str(environ.get("CONTENT_LENGTH") or "").strip()
-            if length:
-                if not length.isdigit():
-                    return self._error(start_response, "400 Bad Request", "bad_request",
-                                       "the Content-Length is not a number")
-                if int(length) > self.limit:
-                    return self._too_large(start_response)
-            elif "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower():
-                body = self._read_chunked(environ)
-                if body is None:
-                    return self._too_large(start_response)
-                environ["wsgi.input"] = io.BytesIO(body)
-                environ["CONTENT_LENGTH"] = str(len(body))
+            chunked = "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower()
+            if length and not length.isdigit():
+                return self._error(start_response, "400 Bad Request", "bad_request",
+                                   "the Content-Length is not a number")
+            if length and int(length) > self.limit:
+                return self._too_large(start_response)
+            try:
+                body = self._read_body(environ, int(length) if length and not chunked else None)
+            except (OSError, ValueError):
+                return self._error(start_response, "400 Bad Request", "bad_request", "the body could not be read")
+            if body is None:
+                return self._too_large(start_response)
+            problem = self._refusal(environ, body)
+            if problem:
+                return self._error(start_response, "400 Bad Request", "bad_request", problem)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
         return self.app(environ, start_response)
 
-    def _read_chunked(self, environ: WSGIEnvironment) -> bytes | None:
+    def _read_body(self, environ: WSGIEnvironment, length: int | None) -> bytes | None:
+        """The body, read up to the limit (None if it goes past it); a chunked body up to its end."""
         stream = environ["wsgi.input"]
+        if length is not None:
+            return bytes(stream.read(length)) if length else b""
         body = bytearray()
         while len(body) <= self.limit:
             piece = stream.read(self.limit + 1 - len(body))
@@ -460,6 +497,30 @@ class LongPollingLimit:
                 return bytes(body)
             body += piece
         return None
+
+    @staticmethod
+    def _refusal(environ: WSGIEnvironment, body: bytes) -> str:
+        """Why engine.io must not see this body, or ''. A client sends only CLOSE, PONG and MESSAGE packets by
+        long-polling, never binary ones; engine.io refuses the others by dropping the session and then waits,
+        for good, for a poll to drain it, holding the request and its socket."""
+        if "EIO=4" not in str(environ.get("QUERY_STRING", "")):
+            return ""  # engine.io answers other protocol versions itself, at once
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return "the body is not UTF-8 text"
+        for packet in text.split("\x1e"):
+            if packet[:1] not in ("1", "3", "4"):
+                return "a long-polling request may carry only close, pong and message packets"
+            if packet[:1] == "4" and packet[1:2] in ("5", "6"):
+                return "binary packets are not accepted"
+        from engineio import payload
+
+        try:
+            payload.Payload(encoded_payload=text)  # what engine.io will do with it, outside its error handling
+        except Exception:
+            return "the body is not an Engine.IO payload"
+        return ""
 
     def _too_large(self, start_response: StartResponse) -> list[bytes]:
         return self._error(start_response, "413 Request Entity Too Large", "too_large",
