@@ -286,11 +286,19 @@ def test_guessing_codes_over_a_socket_is_throttled_and_ended_codes_look_unknown(
             namespace.on_connect(auth)
         return refused.value.error_args["message"]
 
+    returning = received(sockets("participant"), "session_state")[0]["participant"]
+    reasons = [refusal({"code": f"ZZZ{index:03d}"}, "192.0.2.51") for index in range(40)]
+    assert reasons[:29] == ["unknown_session"] * 29 and reasons[-1] == "rate_limited"
+    assert refusal({"code": started["code"]}, "192.0.2.51") == "rate_limited", "no new phones from a guesser"
+    # Not code guesses: the facilitator's key and a phone that already joined still get in from there.
+    with app.app_context():
+        assert namespace.throttled({"code": started["code"]}, "192.0.2.51")
+        assert not namespace.throttled({"session": started["id"], "key": started["facilitator_key"]}, "192.0.2.51")
+        assert not namespace.throttled({"code": started["code"], "participant": returning}, "192.0.2.51")
+        assert not namespace.throttled({"code": started["code"], "participant": "made-up"}, "192.0.2.52")
     facilitator = sockets("facilitator")
     assert facilitator.emit("end_session", {}, callback=True)["ok"]
     assert refusal({"code": started["code"]}, "192.0.2.50") == "unknown_session", "ended looks like unknown"
-    reasons = [refusal({"code": f"ZZZ{index:03d}"}, "192.0.2.51") for index in range(40)]
-    assert reasons[:29] == ["unknown_session"] * 29 and reasons[-1] == "rate_limited"
     # The phone page shares the limit: the same address now gets 429 there too.
     page = app.test_client().get("/j/ABCDEF", environ_base={"REMOTE_ADDR": "192.0.2.51"})
     assert page.status_code == 429

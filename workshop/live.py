@@ -244,6 +244,16 @@ class Workshop:
             raise Refused("unauthorized")
         return client
 
+    def is_returning(self, auth: object) -> bool:
+        """Whether an auth object is a phone coming back to a live session it already joined (right code, known
+        token): such a phone is no code guess."""
+        if not isinstance(auth, dict) or not isinstance(auth.get("code"), str):
+            return False
+        token = auth.get("participant")
+        session_id = self.store.session_by_code(normalise_code(str(auth["code"]))[:16])
+        return bool(session_id and isinstance(token, str) and len(token) <= 64
+                    and self.store.is_participant(session_id, participant_hash(token)))
+
     def _connect_participant(self, auth: dict[str, object], address: str, staff_browser: bool) -> Client:
         code = normalise_code(str(auth["code"]))[:16]
         session_id = self.store.session_by_code(code) if code else None

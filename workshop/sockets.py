@@ -146,8 +146,8 @@ class WorkshopNamespace(Namespace):
         try:
             if has_lone_surrogate(auth):
                 raise Refused("unauthorized")
-            if throttle is not None and throttle.retry_after(address) > 0:
-                raise Refused("rate_limited")  # too many wrong codes from here: the same limit as the join page
+            if self.throttled(auth, address):
+                raise Refused("rate_limited")
             try:
                 client = self.live.connect(auth, address, self._staff_browser())
             except Refused as refused:
@@ -175,6 +175,14 @@ class WorkshopNamespace(Namespace):
         self.broadcaster.joined(client.session_id)
         if client.role == "participant":
             self.broadcaster.mark_count(client.session_id)
+
+    def throttled(self, auth: object, address: str) -> bool:
+        """Whether this address made too many wrong code guesses (the join page's limit too) and this is another
+        new phone: staff keys and phones that already joined are no guesses, and get in."""
+        throttle = cast(FailureThrottle | None, current_app.extensions.get("workshop_join_throttle"))
+        guessing = isinstance(auth, dict) and "code" in auth
+        return bool(guessing and throttle is not None and throttle.retry_after(address) > 0
+                    and not self.live.is_returning(auth))
 
     @staticmethod
     def _staff_browser() -> bool:
