@@ -95,6 +95,16 @@ def _sid() -> str:
     return str(request.sid)  # type: ignore[attr-defined]  # Flask-SocketIO adds `sid` to the request
 
 
+def _join_throttle() -> FailureThrottle | None:
+    """The app's throttle of failed join-code lookups (shared with the phone page)."""
+    return cast(FailureThrottle | None, current_app.extensions.get("workshop_join_throttle"))
+
+
+def _is_code(auth: object) -> bool:
+    """Whether a connection's auth is a phone's join code."""
+    return isinstance(auth, dict) and "code" in auth
+
+
 class WorkshopNamespace(Namespace):
     """The default namespace: one handler per contract event."""
 
@@ -141,20 +151,8 @@ class WorkshopNamespace(Namespace):
 
     def on_connect(self, auth: object = None) -> None:
         """Authenticate, join the session's rooms and send the whole state."""
-        address = request.remote_addr or ""
-        throttle = cast(FailureThrottle | None, current_app.extensions.get("workshop_join_throttle"))
         try:
-            if has_lone_surrogate(auth):
-                raise Refused("unauthorized")
-            if self.throttled(auth, address):
-                raise Refused("rate_limited")
-            try:
-                client = self.live.connect(auth, address, self._staff_browser())
-            except Refused as refused:
-                if throttle is not None and str(refused) == "unknown_session" and isinstance(auth, dict) \
-                        and "code" in auth:
-                    throttle.failed(address)
-                raise
+            client = self._admit(auth, request.remote_addr or "")
             state = self.live.state_for(client)
             self.live.arrived(client)  # last: a refused connection never raises the live count
         except Refused as refused:
@@ -176,12 +174,25 @@ class WorkshopNamespace(Namespace):
         if client.role == "participant":
             self.broadcaster.mark_count(client.session_id)
 
+    def _admit(self, auth: object, address: str) -> Client:
+        """Who is connecting, or Refused; a wrong join code counts against the address's guesses."""
+        if has_lone_surrogate(auth):
+            raise Refused("unauthorized")
+        if self.throttled(auth, address):
+            raise Refused("rate_limited")
+        try:
+            return self.live.connect(auth, address, self._staff_browser())
+        except Refused as refused:
+            throttle = _join_throttle()
+            if throttle is not None and str(refused) == "unknown_session" and _is_code(auth):
+                throttle.failed(address)
+            raise
+
     def throttled(self, auth: object, address: str) -> bool:
         """Whether this address made too many wrong code guesses (the join page's limit too) and this is another
         new phone: staff keys and phones that already joined are no guesses, and get in."""
-        throttle = cast(FailureThrottle | None, current_app.extensions.get("workshop_join_throttle"))
-        guessing = isinstance(auth, dict) and "code" in auth
-        return bool(guessing and throttle is not None and throttle.retry_after(address) > 0
+        throttle = _join_throttle()
+        return bool(_is_code(auth) and throttle is not None and throttle.retry_after(address) > 0
                     and not self.live.is_returning(auth))
 
     @staticmethod
