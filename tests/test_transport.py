@@ -3,7 +3,6 @@ oversized long-polling bodies (eventlet and gevent)."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import http.client
 import json
@@ -22,6 +21,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.raw_websocket import RawWebSocket
 from tests.servers import RunningServer, running_server
 from tests.test_limits import TEXT_POLL, Facilitator, Phone, wait_until
 from workshop.transport import TransportLimits
@@ -48,50 +48,15 @@ def client_frame(payload: bytes | str, opcode: int | None = None) -> bytes:
     return header + b"\0\0\0\0" + data
 
 
-class RawWebSocket:
-    """An engine.io WebSocket opened with a plain socket: the upgrade, then engine.io's OPEN packet."""
-
-    def __init__(self, url: str, source: str | None = None, timeout: float = 5.0):
-        address = urlparse(url)
-        assert address.hostname and address.port
-        self.sock = socket.create_connection((address.hostname, address.port), timeout=timeout,
-                                             source_address=(source, 0) if source else None)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {address.netloc}\r\n"
-                           f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                           "Sec-WebSocket-Version: 13\r\n\r\n").encode())
-        self.buffer = b""
-        while b"\r\n\r\n" not in self.buffer:
-            self._fill()
-        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
-        assert head.startswith(b"HTTP/1.1 101"), head
-        opcode, opening = self.receive()
-        assert opcode == 1 and opening.startswith(b'0{"sid":'), opening
-
-    def _fill(self) -> None:
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("the server closed the connection")
-        self.buffer += chunk
-
-    def _take(self, count: int) -> bytes:
-        while len(self.buffer) < count:
-            self._fill()
-        taken, self.buffer = self.buffer[:count], self.buffer[count:]
-        return taken
+class ProbeWebSocket(RawWebSocket):
+    """A raw Engine.IO WebSocket for the transport tests: a close frame raises, as the end of the stream does."""
 
     def receive(self) -> tuple[int, bytes]:
-        """The next frame from the server (unmasked): its opcode and payload; a close frame raises."""
-        first, second = self._take(2)
-        length = second & 0x7F
-        if length == 126:
-            (length,) = struct.unpack("!H", self._take(2))
-        elif length == 127:
-            (length,) = struct.unpack("!Q", self._take(8))
-        payload = self._take(length)
-        if first & 0x0F == 8:
+        """The next frame from the server; a close frame raises ConnectionError."""
+        opcode, payload = super().receive()
+        if opcode == 8:
             raise ConnectionError(f"the server closed the WebSocket: {payload!r}")
-        return first & 0x0F, payload
+        return opcode, payload
 
     def send(self, payload: bytes | str) -> None:
         self.sock.sendall(client_frame(payload))
@@ -113,8 +78,6 @@ class RawWebSocket:
             return not isinstance(error, TimeoutError)
         return False
 
-    def close(self) -> None:
-        self.sock.close()
 
 
 class Flood(threading.Thread):
@@ -123,7 +86,7 @@ class Flood(threading.Thread):
 
     def __init__(self, url: str):
         super().__init__(daemon=True)
-        self.ws = RawWebSocket(url)
+        self.ws = ProbeWebSocket(url)
         self.sent = 0
         self.dropped_after: float | None = None
         self.stop = threading.Event()
@@ -305,13 +268,13 @@ def test_binary_packets_and_frames_close_the_connection(redis_url: str, tmp_path
     with running_server(redis_url, tmp_path, async_mode) as server:
         session, facilitator = open_text_poll(server)
         # A binary event with one small attachment, sent slowly: no flood, yet refused.
-        slow = RawWebSocket(server.url)
+        slow = ProbeWebSocket(server.url)
         slow.join(session["code"])
         slow.send('451-["submit_answer",{"_placeholder":true,"num":0}]')
         assert slow.closed_within(2), "a BINARY_EVENT packet did not close its connection"
         slow.close()
         # A binary frame with no packet announcing it.
-        bare = RawWebSocket(server.url)
+        bare = ProbeWebSocket(server.url)
         bare.join(session["code"])
         bare.send(b"\x01\x02\x03")
         assert bare.closed_within(2), "a binary frame did not close its connection"
@@ -319,7 +282,7 @@ def test_binary_packets_and_frames_close_the_connection(redis_url: str, tmp_path
 
         # 9,999,999,999 attachments announced, then 16 KB binary frames as fast as they go.
         before = rss_kib(server.process.pid)
-        blast = RawWebSocket(server.url)
+        blast = ProbeWebSocket(server.url)
         blast.join(session["code"])
         blast.send('59999999999-["submit_answer",{"_placeholder":true,"num":0}]')
         attachment = client_frame(os.urandom(16000))
