@@ -82,6 +82,18 @@ def wait_until(condition: Callable[[], bool], timeout: float, message: str) -> N
         time.sleep(0.02)
 
 
+def open_text_poll(server: RunningServer) -> tuple[dict[str, Any], Facilitator]:
+    """A new session on the bundled deck with its text poll shown and open, and the facilitator's console."""
+    session = server.start_session()
+    facilitator = Facilitator(server, session)
+    wait_until(lambda: bool(facilitator.states), 5, "the facilitator gets its session_state")
+    slides = facilitator.states[0]["slides"]
+    index = next(i for i, slide in enumerate(slides) if slide["poll"] and slide["poll"]["id"] == TEXT_POLL)
+    assert facilitator.call("go_to_slide", {"index": index})["ok"]
+    assert facilitator.call("open_poll", {"poll": TEXT_POLL})["ok"]
+    return session, facilitator
+
+
 def answer_frame(value: str, ack_id: int) -> str:
     """The WebSocket text frame python-socketio sends for `submit_answer` with an acknowledgement."""
     event = sio_packet.Packet(sio_packet.EVENT, data=["submit_answer", {"poll": TEXT_POLL, "value": value}],
@@ -103,13 +115,7 @@ def padded_answer(word: str, frame_bytes: int) -> str:
 def test_a_message_over_the_size_limit_drops_only_its_connection(
         redis_url: str, tmp_path: Path, async_mode: str) -> None:
     with running_server(redis_url, tmp_path, async_mode, WORKSHOP_MAX_MESSAGE_BYTES=str(MESSAGE_LIMIT)) as server:
-        session = server.start_session()
-        facilitator = Facilitator(server, session)
-        wait_until(lambda: bool(facilitator.states), 5, "the facilitator gets its session_state")
-        slides = facilitator.states[0]["slides"]
-        index = next(i for i, slide in enumerate(slides) if slide["poll"] and slide["poll"]["id"] == TEXT_POLL)
-        assert facilitator.call("go_to_slide", {"index": index})["ok"]
-        assert facilitator.call("open_poll", {"poll": TEXT_POLL})["ok"]
+        session, facilitator = open_text_poll(server)
         near, over, bystander = (Phone(server.url, session["code"]) for _ in range(3))
         assert all(phone.ready.wait(10) for phone in (near, over, bystander))
         wait_until(lambda: facilitator.counts[-1:] == [3], 5, "the facilitator sees three phones")

@@ -23,7 +23,7 @@ import pytest
 
 from tests.raw_websocket import RawWebSocket
 from tests.servers import RunningServer, running_server
-from tests.test_limits import TEXT_POLL, Facilitator, Phone, wait_until
+from tests.test_limits import TEXT_POLL, Facilitator, Phone, open_text_poll, wait_until
 from workshop.transport import TransportLimits
 
 pytestmark = pytest.mark.integration
@@ -126,17 +126,6 @@ def answer_times(phones: list[Phone]) -> list[float]:
 
     with ThreadPoolExecutor(len(phones)) as pool:
         return list(pool.map(answer, enumerate(phones)))
-
-
-def open_text_poll(server: RunningServer) -> tuple[dict[str, Any], Facilitator]:
-    session = server.start_session()
-    facilitator = Facilitator(server, session)
-    wait_until(lambda: bool(facilitator.states), 5, "the facilitator gets its session_state")
-    slides = facilitator.states[0]["slides"]
-    index = next(i for i, slide in enumerate(slides) if slide["poll"] and slide["poll"]["id"] == TEXT_POLL)
-    assert facilitator.call("go_to_slide", {"index": index})["ok"]
-    assert facilitator.call("open_poll", {"poll": TEXT_POLL})["ok"]
-    return session, facilitator
 
 
 def timed_health(url: str, timeout: float = 10) -> float:
