@@ -249,10 +249,13 @@ class Workshop:
         token): such a phone is no code guess."""
         if not isinstance(auth, dict) or not isinstance(auth.get("code"), str):
             return False
-        token = auth.get("participant")
         session_id = self.store.session_by_code(normalise_code(str(auth["code"]))[:16])
-        return bool(session_id and isinstance(token, str) and len(token) <= 64
-                    and self.store.is_participant(session_id, participant_hash(token)))
+        return bool(session_id) and self._known_token(session_id or "", auth.get("participant"))
+
+    def _known_token(self, session_id: str, token: object) -> bool:
+        """Whether a presented participant token was issued for this session."""
+        return isinstance(token, str) and len(token) <= 64 and \
+            self.store.is_participant(session_id, participant_hash(token))
 
     def _connect_participant(self, auth: dict[str, object], address: str, staff_browser: bool) -> Client:
         code = normalise_code(str(auth["code"]))[:16]
@@ -263,8 +266,7 @@ class Workshop:
         if session is None or session_id is None or session.get("status") != "live":
             raise Refused("unknown_session")
         token = auth.get("participant")
-        if not (isinstance(token, str) and len(token) <= 64
-                and self.store.is_participant(session_id, participant_hash(token))):
+        if not isinstance(token, str) or not self._known_token(session_id, token):
             token = secrets.token_urlsafe(24)
             try:
                 self.store.register_participant(session_id, participant_hash(token), self._address_hash(address),
@@ -290,9 +292,9 @@ class Workshop:
         """Phones connected now, to any server process still alive."""
         return self.store.online_count(session_id)
 
-    def room(self, session_id: str) -> RoomState:
+    def room(self, session_id: str, session: Mapping[str, str] | None = None) -> RoomState:
         """Who is in the room, for the facilitator: connected now, joined so far, lock, cap, refused joins."""
-        session = self._session(session_id)
+        session = session or self._session(session_id)
         return RoomState(count=self.participant_count(session_id), joined=self._participants(session),
                          locked=session.get("locked") == "1", cap=int(session.get("cap") or 0),
                          refused_joins=int(session.get("refused_joins") or 0))
@@ -328,9 +330,11 @@ class Workshop:
             state["my_answers"] = {pid: json.loads(stored) for pid, stored in answers.items()}
             state["my_answer"] = state["my_answers"].get(poll.id) if poll else None
         else:
-            state["participants"] = self.participant_count(client.session_id)
             if client.role == "facilitator":
-                state["room"] = self.room(client.session_id)
+                state["room"] = self.room(client.session_id, session)  # the count once, for both fields
+                state["participants"] = state["room"]["count"]
+            else:
+                state["participants"] = self.participant_count(client.session_id)
         if client.view == "facilitator":
             state["slides"] = [self._outline(index, item) for index, item in enumerate(deck.slides)]
             state["slide"]["notes"] = deck.slides[slide["index"]].notes

@@ -462,28 +462,30 @@ class RankingPoll(_ChoicePoll):
             means.append(round(sum(place * count for place, count in ranked) / answered, 2) if answered else None)
         return means
 
+    @staticmethod
+    def _best_first(exported: Mapping[str, object]) -> list[tuple[str, object]]:
+        """An exported ranking's (option, mean rank) pairs, best first, options nobody ranked last."""
+        options, means = exported.get("options"), exported.get("mean_rank")
+        if not isinstance(options, list) or not isinstance(means, list):
+            return []
+        pairs = [(str(option), mean) for option, mean in zip(options, means, strict=True)]
+        return sorted(pairs, key=lambda pair: (not isinstance(pair[1], int | float), pair[1] or 0))
+
     @classmethod
     def export_pairs(cls, exported: Mapping[str, object]) -> list[tuple[str, int]]:
         # CSV rows: each option with its mean rank in the label, best first; `count` is how many answered.
-        options = exported.get("options")
-        means = exported.get("mean_rank")
         total = exported.get("total")
-        if not isinstance(options, list) or not isinstance(means, list):
-            return []
-        ranked = sorted(zip(options, means, strict=True), key=lambda pair: (pair[1] is None, pair[1] or 0))
-        return [(f"{option} (mean rank {mean})", total if isinstance(total, int) else 0) for option, mean in ranked]
+        return [(f"{option} (mean rank {mean})", total if isinstance(total, int) else 0)
+                for option, mean in cls._best_first(exported)]
 
     @classmethod
     def report_view(cls, exported: Mapping[str, object]) -> ReportView:
-        options = exported.get("options")
-        means = exported.get("mean_rank")
-        if not isinstance(options, list) or not isinstance(means, list):
-            return ReportView(layout="bars", note="1 = top", rows=[])
-        size, total = len(options), exported.get("total")
+        ranked = cls._best_first(exported)
+        total = exported.get("total")
         rows = []
-        for option, mean in sorted(zip(options, means, strict=True), key=lambda pair: (pair[1] is None, pair[1] or 0)):
+        for option, mean in ranked:
             # The bar shows how high the option ranks: full for a mean rank of 1, one step for the last place.
-            share = round((size - float(mean) + 1) / size, 3) if isinstance(mean, int | float) else 0.0
-            rows.append(ReportRow(label=str(option), count=total if isinstance(total, int) else 0, percent=0,
+            share = round((len(ranked) - float(mean) + 1) / len(ranked), 3) if isinstance(mean, int | float) else 0.0
+            rows.append(ReportRow(label=option, count=total if isinstance(total, int) else 0, percent=0,
                                   share=share, figure=f"mean rank {mean}" if mean is not None else "not ranked"))
         return ReportView(layout="bars", note="mean rank, 1 = top", rows=rows)

@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 EXTENSION = "workshop_transport"
 
 
+# Socket.IO's BINARY_EVENT and BINARY_ACK packet types: the app takes no binary attachments.
+BINARY_SOCKETIO_PACKETS = ("5", "6")
+
+
 @dataclass(frozen=True)
 class TransportLimits:
     """How much one connection, and one client address, may take of the server."""
@@ -444,7 +448,7 @@ def refuse_binary(server: _SocketIOServer) -> None:
     dispatch = eio.handlers["message"]
 
     def on_message(eio_sid: str, data: object) -> object:
-        if isinstance(data, bytes | bytearray) or (isinstance(data, str) and data[:1] in ("5", "6")):
+        if isinstance(data, bytes | bytearray) or (isinstance(data, str) and data[:1] in BINARY_SOCKETIO_PACKETS):
             server._binary_packet.pop(eio_sid, None)
             log.info("connection closed: it sent a binary packet")
             eio.disconnect(eio_sid)
@@ -512,7 +516,7 @@ class LongPollingLimit:
         for packet in text.split("\x1e"):
             if packet[:1] not in ("1", "3", "4"):
                 return "a long-polling request may carry only close, pong and message packets"
-            if packet[:1] == "4" and packet[1:2] in ("5", "6"):
+            if packet[:1] == "4" and packet[1:2] in BINARY_SOCKETIO_PACKETS:
                 return "binary packets are not accepted"
         from engineio import payload
 
