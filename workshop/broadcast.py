@@ -148,9 +148,8 @@ class ResultsBroadcaster:
             # The facilitator gets the room (joined, lock, cap, refused joins); the projector the count only.
             self.socketio.emit("participant_count", room_state, to=room(session_id, "facilitator"))
             self.socketio.emit("participant_count", {"count": room_state["count"]}, to=room(session_id, "presenter"))
-        with self._lock:
-            for key, audience_changed in retry.items():
-                self._polls[key] = self._polls.get(key, False) or audience_changed
+        for (session_id, poll_id), audience_changed in retry.items():
+            self.mark_poll(session_id, poll_id, audience_changed)
 
     def _send_results(self, session_id: str, poll_id: str, audience_changed: bool) -> bool:
         lock_ms = max(10, int(self.interval * 1000) - 20)
