@@ -154,6 +154,12 @@ class Settings:
     request_timeout_seconds: int = setting(
         10, "seconds a client may leave a request or an idle connection silent before it is dropped",
         _whole(1, 3600))
+    processes: int = setting(
+        1, "app processes serving the room behind a load balancer that `serve` starts (more than 1 needs "
+           "HAProxy, Debian's `haproxy` package)", _whole(1, 64), option=True)
+    proxy_hops: int = setting(
+        0, "reverse proxies in front of the app whose `X-Forwarded-For` is trusted for the client's address "
+           "(the processes `serve --processes` starts, compose and Kubernetes set 1)", _whole(0, 5))
     message_queue: str | None = setting(
         None, "Redis URL of the Socket.IO message queue when several processes serve one room",
         _url("redis", "rediss", "unix"), shown_default="unset")

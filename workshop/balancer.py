@@ -1,0 +1,107 @@
+"""The load balancer in front of several app processes: HAProxy's configuration, derived from the settings.
+
+Why these choices:
+- `balance leastconn` with an inserted cookie: a venue's phones usually share one NAT address, so hashing
+  the source address would pile them onto one process. New clients go to the process with the fewest open
+  connections; the cookie (the process's name, the same for every client of that process, so it tells
+  nothing about a person) keeps a long-polling client on the process that holds its Engine.IO session.
+  A WebSocket lives on one connection and needs no cookie.
+- `option redispatch`: when a client's process is down, its next request goes to another one, which answers
+  "unknown session"; the client reconnects there and presents its token, as after any drop.
+- Per-address limits move here: behind the balancer every connection reaches the app from the loopback.
+  A stick table caps simultaneous connections per client address (loopback exempt) and `timeout
+  http-request` drops half-open requests, the same limits the app applies when it is alone.
+- The client's address reaches the app in `X-Forwarded-For` (any the client sent is removed first); the
+  app trusts exactly one hop (WORKSHOP_PROXY_HOPS=1).
+- No access log: HAProxy would log every client address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+# Engine.IO's defaults (Flask-SocketIO keeps them): a ping every 25 s, a client gone after 20 s more. A
+# long-polling GET is held open up to the ping interval, so the balancer must wait longer than that.
+ENGINEIO_PING_INTERVAL_SECONDS = 25
+ENGINEIO_PING_TIMEOUT_SECONDS = 20
+IDLE_SECONDS = 2 * (ENGINEIO_PING_INTERVAL_SECONDS + ENGINEIO_PING_TIMEOUT_SECONDS)
+COOKIE = "workshop-process"
+LOOPBACK = ("127.0.0.0/8", "::1")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One app process: a name (the cookie's value) and the address it listens on."""
+
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """App processes found through DNS (compose's or Kubernetes' service name): up to `slots` of them."""
+
+    service: str
+    port: int
+    slots: int
+    resolver: str  # host:port of the DNS server, e.g. Docker's 127.0.0.11:53
+
+
+def haproxy_config(settings: Settings, bind: str, servers: Sequence[Backend] | Discovered) -> str:
+    """HAProxy's configuration for these settings: `bind` is where clients connect (host:port)."""
+    lines = [
+        "# Generated from the workshop's settings (workshop/balancer.py): edit the settings, not this file.",
+        "global",
+        f"    maxconn {settings.max_connections}",
+        "",
+        "defaults",
+        "    mode http",
+        "    option http-server-close",  # one request per connection to a process: no reuse races
+        "    option redispatch",
+        "    retries 2",
+        "    timeout connect 5s",
+        f"    timeout client {IDLE_SECONDS}s",
+        f"    timeout server {IDLE_SECONDS}s",
+        f"    timeout tunnel {IDLE_SECONDS}s",
+        f"    timeout http-request {settings.request_timeout_seconds}s",
+        f"    timeout http-keep-alive {settings.request_timeout_seconds}s",
+        "",
+        "frontend workshop",
+        f"    bind {bind}",
+        f"    maxconn {settings.max_connections}",
+        "    stick-table type ipv6 size 1m expire 10m store conn_cur",
+        "    tcp-request connection track-sc0 src",
+        f"    tcp-request connection reject if {{ sc_conn_cur(0) gt {settings.connections_per_address} }} "
+        f"!{{ src {' '.join(LOOPBACK)} }}",
+        "    http-request del-header X-Forwarded-For",
+        "    option forwardfor",
+        "    default_backend app",
+        "",
+        "backend app",
+        "    balance leastconn",
+        f"    cookie {COOKIE} insert indirect nocache httponly attr SameSite=Lax",
+    ]
+    # A TCP check: a process is up when it accepts. (Not /healthz: a Redis outage would mark every process
+    # down and cut the clients that are still being served.)
+    check = "check inter 1s fall 2 rise 1"
+    if isinstance(servers, Discovered):
+        lines[lines.index("defaults"):lines.index("defaults")] = [
+            "resolvers dns",
+            f"    nameserver dns {servers.resolver}",
+            "    hold valid 5s",
+            "",
+        ]
+        # Servers found through DNS get their cookie from their address (`dynamic`); the key only spreads it.
+        lines[-1] += " dynamic"
+        lines.append("    dynamic-cookie-key workshop")
+        lines.append(f"    server-template app 1-{servers.slots} {servers.service}:{servers.port} {check} "
+                     "resolvers dns init-addr none")
+    else:
+        lines.extend(f"    server {backend.name} {backend.address} cookie {backend.name} {check}"
+                     for backend in servers)
+    return "\n".join(lines) + "\n"
