@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs: a real redis-server and Chromium for the browser tests.
+# Installs the Debian packages the test suite needs: a real redis-server, HAProxy (the load balancer of
+# `serve --processes N`) and Chromium for the browser tests.
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 [ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then

@@ -131,23 +131,26 @@ def test_overrides_must_name_real_settings() -> None:
 
 def serve_options(monkeypatch: pytest.MonkeyPatch, args: list[str], **env: str) -> dict[str, object]:
     """What click hands `serve` for these arguments and variables (the strings as given)."""
-    for name in ("WORKSHOP_HOST", "WORKSHOP_PORT", "WORKSHOP_LOG_LEVEL", "WORKSHOP_ACCESS_LOG"):
+    for name in ("WORKSHOP_HOST", "WORKSHOP_PORT", "WORKSHOP_LOG_LEVEL", "WORKSHOP_ACCESS_LOG", "WORKSHOP_PROCESSES"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return dict(serve.make_context("serve", args).params)
+    params = dict(serve.make_context("serve", args).params)
+    assert params.pop("worker") is None, "internal: only the supervisor starts workers"
+    return params
 
 
 def test_serve_options_are_parsed_by_the_settings_own_parsers(monkeypatch: pytest.MonkeyPatch) -> None:
     options = serve_options(monkeypatch, ["--port", "x", "--access-log"], WORKSHOP_ACCESS_LOG="y",
-                            WORKSHOP_LOG_LEVEL="loud")
-    assert options == {"host": None, "port": "x", "log_level": "loud", "access_log": "true"}
+                            WORKSHOP_LOG_LEVEL="loud", WORKSHOP_PROCESSES="many")
+    assert options == {"host": None, "port": "x", "processes": "many", "log_level": "loud", "access_log": "true"}
     with pytest.raises(ConfigError) as error:
         Settings.load({"WORKSHOP_MIN_RESPONSES": "0", "WORKSHOP_LOG_LEVEL": "loud"},
                       options={**options, "access_log": "y"})  # type: ignore[arg-type]
     message = str(error.value)
     assert "--port / WORKSHOP_PORT must be a whole number, not 'x'" in message
     assert "--log-level / WORKSHOP_LOG_LEVEL must be one of debug" in message
+    assert "--processes / WORKSHOP_PROCESSES must be a whole number, not 'many'" in message
     # one parser for the flag: click's bool took `y`, the setting does not
     assert "--access-log / WORKSHOP_ACCESS_LOG must be true or false" in message
     assert "WORKSHOP_MIN_RESPONSES must be from 1" in message

@@ -103,7 +103,7 @@ def send_raw(url: str, request: bytes) -> bytes:
 
 def log_lines(output: str) -> list[str]:
     """The log's lines: everything after the start-up banner."""
-    return output.split("  Async mode:", 1)[1].splitlines()[2:]
+    return output.split("  Processes:", 1)[1].splitlines()[2:]
 
 
 def assert_clean(output: str) -> None:

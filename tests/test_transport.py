@@ -367,3 +367,17 @@ def test_an_undecodable_websocket_frame_closes_the_session_at_once(redis_url: st
         ws.close()
         facilitator.client.disconnect()
     assert "Traceback" not in (server.process.stdout.read() if server.process.stdout else "")
+
+
+def test_behind_a_proxy_the_per_address_cap_is_the_proxys_job() -> None:
+    from workshop.config import Settings
+    from workshop.transport import Admission, TransportLimits
+
+    def admitted(proxy_hops: int) -> int:
+        settings = Settings.load(environ={"WORKSHOP_CONNECTIONS_PER_ADDRESS": "5",
+                                          "WORKSHOP_PROXY_HOPS": str(proxy_hops)})
+        admission = Admission(TransportLimits.from_settings(settings))
+        return sum(admission.admit(("10.1.2.3", 40000 + n)) is not None for n in range(50))
+
+    assert admitted(0) == 5, "alone, one address holds at most its cap"
+    assert admitted(1) == 50, "behind a proxy every client shares the proxy's address"

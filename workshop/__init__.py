@@ -51,10 +51,13 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     app.extensions["workshop_logins"] = Logins(live.store.redis)  # browser logins (workshop/logins.py)
     app.register_blueprint(bp)
 
+    from .fanout import RedisQueue
+
     socketio = SocketIO(
         app,
         async_mode=settings.async_mode,
-        message_queue=settings.message_queue,
+        # Several processes: every emit to a room crosses Redis pub/sub (None: this process is the room).
+        client_manager=RedisQueue(settings.message_queue) if settings.message_queue else None,
         max_http_buffer_size=settings.max_message_bytes,
         # Same-origin only (the default): never "*".
         logger=False,
@@ -63,6 +66,12 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     install_transport_guards(app, socketio, settings)
     broadcaster = ResultsBroadcaster(socketio, live, settings.results_interval_ms)
     socketio.on_namespace(WorkshopNamespace(live, broadcaster, settings.events_per_second))
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Outermost, so Socket.IO's handshake environ (kept for the connection's life) carries the client's
+        # address too: the join limits count per client, not per load balancer.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)  # type: ignore[method-assign]
     if settings.access_log:
         app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]  # outside Socket.IO's middleware
     app.extensions["workshop_socketio"] = socketio

@@ -12,7 +12,7 @@ Why these choices:
   A stick table caps simultaneous connections per client address (loopback exempt) and `timeout
   http-request` drops half-open requests, the same limits the app applies when it is alone.
 - The client's address reaches the app in `X-Forwarded-For` (any the client sent is removed first); the
-  app trusts exactly one hop (WORKSHOP_PROXY_HOPS=1).
+  app trusts exactly one hop (WORKSHOP_PROXY_HOPS=1), or one more than the proxies trusted in front.
 - No access log: HAProxy would log every client address.
 """
 
@@ -52,12 +52,15 @@ class Discovered:
     resolver: str  # host:port of the DNS server, e.g. Docker's 127.0.0.11:53
 
 
-def haproxy_config(settings: Settings, bind: str, servers: Sequence[Backend] | Discovered) -> str:
-    """HAProxy's configuration for these settings: `bind` is where clients connect (host:port)."""
+def haproxy_config(settings: Settings, bind: str, servers: Sequence[Backend] | Discovered,
+                   maxconn: int | None = None) -> str:
+    """HAProxy's configuration for these settings: `bind` is where clients connect (host:port); `maxconn`
+    the connections it takes in all (default: one process's WORKSHOP_MAX_CONNECTIONS)."""
+    maxconn = maxconn or settings.max_connections
     lines = [
         "# Generated from the workshop's settings (workshop/balancer.py): edit the settings, not this file.",
         "global",
-        f"    maxconn {settings.max_connections}",
+        f"    maxconn {maxconn}",
         "",
         "defaults",
         "    mode http",
@@ -73,12 +76,13 @@ def haproxy_config(settings: Settings, bind: str, servers: Sequence[Backend] | D
         "",
         "frontend workshop",
         f"    bind {bind}",
-        f"    maxconn {settings.max_connections}",
+        f"    maxconn {maxconn}",
         "    stick-table type ipv6 size 1m expire 10m store conn_cur",
         "    tcp-request connection track-sc0 src",
         f"    tcp-request connection reject if {{ sc_conn_cur(0) gt {settings.connections_per_address} }} "
         f"!{{ src {' '.join(LOOPBACK)} }}",
-        "    http-request del-header X-Forwarded-For",
+        # A client's own X-Forwarded-For is dropped, unless trusted proxies stand in front of HAProxy.
+        *(["    http-request del-header X-Forwarded-For"] if not settings.proxy_hops else []),
         "    option forwardfor",
         "    default_backend app",
         "",

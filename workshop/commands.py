@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import signal
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -79,7 +84,22 @@ def _check_listen_address(host: str, port: int) -> None:
         raise ConfigError(f"cannot listen on {label}: {error.strerror or error}") from error
 
 
-def _serve(**options: object) -> None:
+def _print_links(settings: Settings, redis_note: str, processes: str) -> None:
+    """The links, printed once at start (they carry the tokens; never logged)."""
+    public = settings.public_url
+    click.echo(
+        "\nworkshop is running\n"
+        f"  Facilitator (keep private): {public}/?token={settings.facilitator_token}\n"
+        f"  Organiser (keep private):   {public}/organiser?token={settings.organiser_token}\n"
+        f"  Participants join at:       {public}  (phones on the same network)\n"
+        f"  Redis:                      {redis_note}\n"
+        f"  Async mode:                 {settings.async_mode}\n"
+        f"  Processes:                  {processes}\n"
+    )
+    sys.stdout.flush()
+
+
+def _serve(worker: str | None = None, **options: object) -> None:
     """Run the server, with its own private Redis unless WORKSHOP_REDIS_URL is set."""
     from . import create_app, logs, transport
     from .config import ConfigError, Settings
@@ -91,6 +111,9 @@ def _serve(**options: object) -> None:
                                           if value is None or isinstance(value, str)})
         logs.configure(settings.log_level)
         _check_listen_address(settings.host, settings.port)
+        if settings.processes > 1 and not worker:
+            _supervise(settings)
+            return
         if not settings.redis_url:
             private = PrivateRedis(settings.data_dir)
             private.start()
@@ -103,18 +126,11 @@ def _serve(**options: object) -> None:
         return
     settings = app.extensions["workshop_settings"]
     socketio = app.extensions["workshop_socketio"]
-    public = settings.public_url
-    redis_note = f"private Redis ({private.binary}, data in {private.directory})" if private else "WORKSHOP_REDIS_URL"
-    # The links carry the tokens once; they are printed here only, never logged.
-    click.echo(
-        "\nworkshop is running\n"
-        f"  Facilitator (keep private): {public}/?token={settings.facilitator_token}\n"
-        f"  Organiser (keep private):   {public}/organiser?token={settings.organiser_token}\n"
-        f"  Participants join at:       {public}  (phones on the same network)\n"
-        f"  Redis:                      {redis_note}\n"
-        f"  Async mode:                 {settings.async_mode}\n"
-    )
-    sys.stdout.flush()
+    if worker:
+        logging.getLogger("workshop").info("process listening", extra={"fields": {"worker": worker}})
+    else:
+        _print_links(settings, f"private Redis ({private.binary}, data in {private.directory})" if private
+                     else "WORKSHOP_REDIS_URL", "1")
     if private:
         socketio.start_background_task(private.supervise, socketio.sleep)
 
@@ -152,9 +168,47 @@ def _serve(**options: object) -> None:
             private.stop()
 
 
+def _supervise(settings: Settings) -> None:
+    """`serve --processes N`: the app processes behind HAProxy, and the private Redis, until SIGTERM or Ctrl-C."""
+    from .config import ConfigError
+    from .private_redis import PrivateRedis, RedisUnavailable
+    from .supervisor import Supervisor
+
+    haproxy = Supervisor.haproxy_binary(settings.processes)  # before anything starts
+    private = None
+    supervisor = None
+    try:
+        if not settings.redis_url:
+            private = PrivateRedis(settings.data_dir)
+            private.start()
+            settings = dataclasses.replace(settings, redis_url=private.url)
+        settings = settings.completed()  # the secrets are written once, here, before the processes read them
+        supervisor = Supervisor(settings, private, haproxy)
+        signal.signal(signal.SIGTERM, supervisor.request_stop)
+        signal.signal(signal.SIGINT, supervisor.request_stop)
+        supervisor.start()
+    except (ConfigError, RedisUnavailable, OSError) as error:
+        if supervisor:
+            supervisor.stop()
+        elif private:
+            private.stop()
+        _fail(str(error))
+        return
+    redis_note = (f"private Redis ({private.binary}, data in {private.directory})" if private
+                  else "WORKSHOP_REDIS_URL")
+    _print_links(settings, redis_note, f"{settings.processes} behind HAProxy (cookie stickiness, leastconn)")
+    try:
+        supervisor.run()
+    finally:
+        supervisor.stop()
+
+
 serve = click.Command("serve", callback=_serve, help=_serve.__doc__, params=[
     _setting_option("host", "address to listen on [default: 0.0.0.0]"),
     _setting_option("port", "port to listen on [default: 5000]"),
+    _setting_option("processes", "app processes behind HAProxy, sharing one Redis [default: 1]"),
+    # One of the processes `--processes` starts (internal): no links printed, no private Redis.
+    click.Option(["--worker"], hidden=True, default=None),
     _setting_option("log_level", "debug, info, warning or error [default: info]"),
     click.Option(["--access-log/--no-access-log"], type=_RawFlag(), envvar="WORKSHOP_ACCESS_LOG", show_envvar=True,
                  default=None, help="log one line per HTTP request, without query strings, addresses or user agents"),

@@ -130,13 +130,17 @@ class PrivateRedis:
         """Restart the server whenever it exits, until stop(); run this in a background task."""
         while not self._stopping.is_set():
             sleep(1.0)  # type: ignore[operator]
-            if self.process is not None and self.process.poll() is not None and not self._stopping.is_set():
-                print(f"workshop: the private Redis exited ({self.process.returncode}); restarting it",
-                      file=sys.stderr)
-                try:
-                    self.start()
-                except RedisUnavailable as error:
-                    print(f"workshop: {error}", file=sys.stderr)
+            self.restart_if_exited()
+
+    def restart_if_exited(self) -> None:
+        """Start the server again if it exited on its own."""
+        if self.process is not None and self.process.poll() is not None and not self._stopping.is_set():
+            print(f"workshop: the private Redis exited ({self.process.returncode}); restarting it",
+                  file=sys.stderr)
+            try:
+                self.start()
+            except RedisUnavailable as error:
+                print(f"workshop: {error}", file=sys.stderr)
 
     def terminate(self) -> None:
         """Ask the server to stop (SIGTERM: it flushes its append-only file and exits) without waiting.

@@ -169,7 +169,8 @@ class WorkshopNamespace(Namespace):
         self.clients[sid] = client
         for audience in ("all", client.view):
             join_room(room(client.session_id, audience))
-        self.socketio.emit("session_state", state, to=sid)
+        # The client is on this process: no need to publish it to every other one through the queue.
+        self.socketio.emit("session_state", state, to=sid, ignore_queue=True)  # type: ignore[call-arg]
         self.broadcaster.joined(client.session_id)
         if client.role == "participant":
             self.broadcaster.mark_count(client.session_id)

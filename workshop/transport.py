@@ -77,6 +77,10 @@ class TransportLimits:
         limits = cls(max_message_bytes=settings.max_message_bytes, max_connections=settings.max_connections,
                      connections_per_address=settings.connections_per_address,
                      request_timeout=float(settings.request_timeout_seconds))
+        if settings.proxy_hops:
+            # Behind a proxy every connection comes from the proxy's address: the per-address cap is the
+            # proxy's job (HAProxy's stick table, the ingress's limit-connections), not ours.
+            limits = dataclasses.replace(limits, uncapped=("0.0.0.0/0", "::/0"))
         return dataclasses.replace(limits, reserved_connections=min(limits.reserved_connections,
                                                                     limits.max_connections // 4))
 
