@@ -10,10 +10,11 @@ from urllib.parse import urlparse
 
 
 class RawWebSocket:
-    """An Engine.IO WebSocket opened with a plain socket (from a given source address, if any): the upgrade,
-    then Engine.IO's OPEN packet. `receive` returns every frame, close frames included."""
+    """An Engine.IO WebSocket opened with a plain socket (from a given source address, if any, with extra
+    request header lines, each ending in CRLF): the upgrade, then Engine.IO's OPEN packet. `receive` returns
+    every frame, close frames included."""
 
-    def __init__(self, url: str, source: str | None = None, timeout: float = 5.0):
+    def __init__(self, url: str, source: str | None = None, timeout: float = 5.0, headers: str = ""):
         address = urlparse(url)
         assert address.hostname and address.port
         self.sock = socket.create_connection((address.hostname, address.port), timeout=timeout,
@@ -21,12 +22,13 @@ class RawWebSocket:
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {address.netloc}\r\n"
                            f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                           "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+                           f"Sec-WebSocket-Version: 13\r\n{headers}\r\n").encode())
         self.buffer = b""
         while b"\r\n\r\n" not in self.buffer:
             self._fill()
         head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
         assert head.startswith(b"HTTP/1.1 101"), head
+        self.response_head = head.decode("latin-1")
         opcode, opening = self.receive()
         assert opcode == 1 and opening.startswith(b'0{"sid":'), opening
 

@@ -381,3 +381,16 @@ def test_behind_a_proxy_the_per_address_cap_is_the_proxys_job() -> None:
 
     assert admitted(0) == 5, "alone, one address holds at most its cap"
     assert admitted(1) == 50, "behind a proxy every client shares the proxy's address"
+
+
+@pytest.mark.parametrize("async_mode", MODES)
+def test_websockets_open_without_compression_even_when_offered(
+        redis_url: str, tmp_path: Path, async_mode: str) -> None:
+    # What Chromium offers; a compressing socket costs the server about twice the memory per phone.
+    offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+    with running_server(redis_url, tmp_path, async_mode) as server:
+        socket_ = RawWebSocket(server.url, headers=offer)
+        try:
+            assert "sec-websocket-extensions" not in socket_.response_head.lower(), socket_.response_head
+        finally:
+            socket_.close()
