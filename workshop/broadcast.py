@@ -11,6 +11,7 @@ import redis
 from flask_socketio import SocketIO
 
 from .live import LiveError, Workshop
+from .pacing import Pacer
 from .payloads import RoomState
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,9 @@ def room(session_id: str, audience: str) -> str:
 
 
 class ResultsBroadcaster:
-    """Sends `results_updated` and `participant_count` at most once per interval per poll or session.
+    """Sends `results_updated` and `participant_count` at most once per tick per poll or session.
+
+    The tick is WORKSHOP_RESULTS_INTERVAL_MS while the process keeps up, longer while it is busy (pacing.py).
 
     Broadcasting on every answer costs O(participants x answers); coalescing keeps it O(participants) per
     tick. Across processes a short Redis lock lets one process send a poll per tick; a process that loses
@@ -34,7 +37,7 @@ class ResultsBroadcaster:
     def __init__(self, socketio: SocketIO, live: Workshop, interval_ms: int):
         self.socketio = socketio
         self.live = live
-        self.interval = interval_ms / 1000
+        self.pacer = Pacer(interval_ms / 1000)
         self._lock = threading.Lock()
         self._polls: dict[tuple[str, str], bool] = {}  # dirty polls -> whether their audience changed
         self._counts: set[str] = set()
@@ -95,7 +98,10 @@ class ResultsBroadcaster:
         next_sweep = 0.0  # the first tick sweeps: a restarted server ends what expired while it was down
         next_heartbeat = 0.0
         while not self._stopped.is_set():
-            self.socketio.sleep(self.interval)  # type: ignore[arg-type]  # the stub says int; all modes take float
+            asked = self.pacer.interval
+            started = time.monotonic()
+            self.socketio.sleep(asked)  # type: ignore[arg-type]  # the stub says int; all modes take float
+            self.pacer.woke(time.monotonic() - started, asked)
             try:
                 if time.monotonic() >= next_heartbeat:
                     next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
@@ -152,7 +158,8 @@ class ResultsBroadcaster:
             self.mark_poll(session_id, poll_id, audience_changed)
 
     def _send_results(self, session_id: str, poll_id: str, audience_changed: bool) -> bool:
-        lock_ms = max(10, int(self.interval * 1000) - 20)
+        # The lock spaces this poll's sends across every process by this process's current tick.
+        lock_ms = max(10, int(self.pacer.interval * 1000) - 20)
         views = self.live.results_to_send(session_id, poll_id, lock_ms, audience_changed)
         if views is None:
             return False
