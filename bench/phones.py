@@ -25,22 +25,21 @@ def raise_fd_limit() -> None:
 
 
 class Watch:
-    """One client's view of the burst: event frames received while counting, and when it first held the final
-    tally (a `results_updated` of the poll with every answer in it)."""
+    """One client's view of the burst: event frames received while counting, and the highest total of the poll
+    it was shown, with when it first saw it (the final tally, once the bench knows what final is)."""
 
-    def __init__(self, poll: str, keep_times: bool = False, tallied: Callable[[], None] = lambda: None):
+    def __init__(self, poll: str, keep_times: bool = False, raised: Callable[[Watch], None] = lambda _: None):
         self.poll = poll
         self.keep_times = keep_times  # the presenter's results ticks; phones would hold N of them under naive
-        self.tallied = tallied
+        self.raised = raised
         self.counting = False
-        self.expected: int | None = None
         self.frames = 0
         self.results_at: list[float] = []
-        self.tally_at: float | None = None
+        self.best, self.best_at = -1, 0.0
 
-    def start(self, expected: int | None) -> None:
-        """Count from now on, waiting for a tally of `expected` answers (None: no tally to wait for)."""
-        self.expected, self.frames, self.results_at, self.tally_at = expected, 0, [], None
+    def start(self) -> None:
+        """Count from now on."""
+        self.frames, self.results_at, self.best, self.best_at = 0, [], -1, 0.0
         self.counting = True
 
     def __call__(self, event: str, *args: Any) -> None:
@@ -54,9 +53,10 @@ class Watch:
         now = time.monotonic()
         if self.keep_times:
             self.results_at.append(now)
-        if self.tally_at is None and payload.get("total") == self.expected:
-            self.tally_at = now
-            self.tallied()
+        total = payload.get("total")
+        if isinstance(total, int) and total > self.best:
+            self.best, self.best_at = total, now
+            self.raised(self)
 
 
 def client(watch: Watch, deflate: bool = True) -> socketio.AsyncClient:
@@ -82,15 +82,17 @@ class Crowd:
 
     def __init__(self, url: str, auth: dict[str, str], phones: int, first: int, poll: str, deflate: bool):
         self.url, self.auth, self.first, self.poll = url, auth, first, poll
-        self.watches = [Watch(poll, tallied=self._tallied) for _ in range(phones)]
+        self.watches = [Watch(poll, raised=self._raised) for _ in range(phones)]
         self.phones = [client(watch, deflate) for watch in self.watches]
-        self.held = self.answering = 0
+        self.tally: int | None = None  # the final tally, once bench.scale has read it from the store
+        self.held = self.watching = 0
         self.all_held = asyncio.Event()
 
-    def _tallied(self) -> None:
-        self.held += 1
-        if self.held == self.answering:
-            self.all_held.set()
+    def _raised(self, watch: Watch) -> None:
+        if watch.best == self.tally:
+            self.held += 1
+            if self.held == self.watching:
+                self.all_held.set()
 
     async def serve(self, pipe: Connection) -> None:
         """Run commands from bench.scale until `close`."""
@@ -119,13 +121,13 @@ class Crowd:
         return {"done": time.monotonic(), "connected": sum(phone.connected for phone in self.phones),
                 "deflate": sum(deflating(phone) for phone in self.phones), "failures": dict(failures)}
 
-    async def burst(self, at: float, expected: int | None, timeout: float) -> dict[str, Any]:
-        """At monotonic time `at` every connected phone answers; then wait until each holds a tally of
-        `expected` answers (or the timeout)."""
-        self.held, self.answering = 0, sum(phone.connected for phone in self.phones)
+    async def burst(self, at: float, timeout: float) -> dict[str, Any]:
+        """At monotonic time `at` every connected phone answers; returns once each is acknowledged or refused."""
+        self.tally = None
+        self.watching = sum(phone.connected for phone in self.phones)
         self.all_held.clear()
         for watch in self.watches:
-            watch.start(expected)
+            watch.start()
         latencies: list[float] = []
         last_ack = 0.0
         refused: Counter[str] = Counter()
@@ -147,14 +149,22 @@ class Crowd:
 
         await asyncio.sleep(max(0.0, at - time.monotonic()))
         await asyncio.gather(*(answer(index, phone) for index, phone in enumerate(self.phones) if phone.connected))
-        if expected is not None:
+        return {"latencies": latencies, "last_ack": last_ack or None, "refused": dict(refused)}
+
+    async def settle(self, tally: int | None, deadline: float) -> dict[str, Any]:
+        """Wait until every phone holds the final tally of `tally` answers (or the monotonic deadline), then stop
+        counting frames; None: there is no tally to wait for."""
+        if tally is not None:
+            self.tally = tally
+            self.held = sum(watch.best == tally for watch in self.watches)
+            if self.held == self.watching:
+                self.all_held.set()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.all_held.wait(), max(0.0, at + timeout - time.monotonic()))
+                await asyncio.wait_for(self.all_held.wait(), max(0.0, deadline - time.monotonic()))
         for watch in self.watches:
             watch.counting = False
-        held = [watch.tally_at for watch in self.watches if watch.tally_at is not None]
-        return {"latencies": latencies, "last_ack": last_ack or None, "refused": dict(refused),
-                "frames": sum(watch.frames for watch in self.watches), "held": len(held),
+        held = [watch.best_at for watch in self.watches if watch.best == tally]
+        return {"frames": sum(watch.frames for watch in self.watches), "held": len(held),
                 "tally_last": max(held, default=None)}
 
     async def close(self) -> None:

@@ -34,6 +34,14 @@ def rss_bytes(pid: int) -> int:
         return 0
 
 
+def sockets(pid: int) -> int:
+    """Open sockets of a process (0 once it is gone): how the balancer spread the phones."""
+    try:
+        return sum(os.readlink(fd).startswith("socket:") for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return 0
+
+
 def command_name(pid: int) -> str:
     """The kernel's short name of a process ('' once it is gone)."""
     try:

@@ -17,10 +17,10 @@ LOCATION = re.compile(r" \((?P<file>[^()]*?):\d+\)$")  # py-spy's frame: "functi
 
 
 def record(pids: list[int], directory: Path, label: str) -> list[subprocess.Popen[bytes]]:
-    """Start py-spy on each process (collapsed stacks, 100 samples a second); stopped by stop()."""
+    """Start py-spy on each process (collapsed stacks, 200 samples a second); stopped by stop()."""
     binary = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     directory.mkdir(parents=True, exist_ok=True)
-    return [subprocess.Popen([binary, "record", "--pid", str(pid), "--rate", "100", "--format", "raw",
+    return [subprocess.Popen([binary, "record", "--pid", str(pid), "--rate", "200", "--format", "raw",
                               "--output", str(directory / f"{label}-{pid}.txt")],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid in pids]
 

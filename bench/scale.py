@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +32,7 @@ import socketio
 
 from bench import profile
 from bench.phones import Watch, client, connect, raise_fd_limit, work
-from bench.procs import MACHINE, CpuSampler, rss_bytes
+from bench.procs import MACHINE, CpuSampler, rss_bytes, sockets
 from bench.targets import POLL, SERVERS, Session, Target, launched
 
 GROUPS = ("app", "redis", "haproxy")
@@ -150,26 +151,32 @@ async def measure(target: Target, phones: int, args: argparse.Namespace) -> dict
     await asyncio.sleep(1 + phones / 2000)  # let the joins' own traffic (counts, states) settle
     groups = target.groups()
     rss_after = rss(groups)
+    spread = [sockets(pid) for pid in groups["app"]]
     if staff:
         await staff.open_and_reveal()
         await asyncio.sleep(1 + phones / 2000)  # every phone has the open poll before anyone answers
     publishes_before = target.publishes()
     labels = {pid: group for group, pids in groups.items() for pid in pids}
     labels |= {pid: "gen" for pid in [*crowd.pids, os.getpid()]} | {MACHINE: "machine"}
-    expected = joined if session else None
     spies = profile.record(groups["app"], args.profile, f"{target.name}-{phones}") if args.profile else []
     with CpuSampler(list(labels)) as sampler:
         at = time.monotonic() + 0.5
+        deadline = at + args.timeout
         for watch in watches:
-            watch.start(expected)
-        bursts = await crowd.ask("burst", at, expected, args.timeout)
-        while presenter and presenter.tally_at is None and time.monotonic() < at + args.timeout:
+            watch.start()
+        bursts = await crowd.ask("burst", at, args.timeout)
+        # The final tally is what the store holds once every phone is acknowledged (or refused).
+        tally = target.stored_now(session) if session else None
+        settled = await crowd.ask("settle", tally, deadline)
+        while presenter and presenter.best != tally and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         finished = time.monotonic()
+        timed_out = finished >= deadline
         published = target.publishes() - publishes_before
     profile.stop(spies)
     for watch in watches:
         watch.counting = False
+    exported = target.stored_total(session) if session else None  # the organiser's results.json, after the burst
     await crowd.close()
     if staff:
         await staff.leave()
@@ -177,17 +184,18 @@ async def measure(target: Target, phones: int, args: argparse.Namespace) -> dict
     latencies = sorted(latency for report in bursts for latency in report["latencies"])
     acked = len(latencies)
     last_ack = max((report["last_ack"] for report in bursts if report["last_ack"]), default=at)
-    held = sum(report["held"] for report in bursts) + sum(watch.tally_at is not None for watch in watches)
-    everyone_held = presenter is not None and held == joined + len(watches)
-    tally_last = max([report["tally_last"] or 0 for report in bursts] + [watch.tally_at or 0 for watch in watches])
+    staff_held = [watch.best_at for watch in watches if watch.best == tally]
+    held = sum(report["held"] for report in settled) + len(staff_held)
+    everyone_held = bool(session) and held == joined + len(watches)
+    tally_last = max([report["tally_last"] or 0 for report in settled] + staff_held)
     # The burst window: from the answers to every screen holding the final tally (bare: to the last ack).
     window_end = tally_last if everyone_held else last_ack if not session else finished
     used = sampler.used(at, window_end)
     cpu = {group: sum(used[pid] for pid in pids) for group, pids in groups.items()}
     ticks = presenter.results_at if presenter else []
-    frames = sum(report["frames"] for report in bursts) + sum(watch.frames for watch in watches)
+    frames = sum(report["frames"] for report in settled) + sum(watch.frames for watch in watches)
     return {
-        "connect_s": connect_s, "joined": joined, "acked": acked,
+        "connect_s": connect_s, "joined": joined, "acked": acked, "sockets": spread,
         "deflate": sum(report["deflate"] for report in connected),
         "connect_failures": merge(report["failures"] for report in connected),
         "answer_failures": merge(report["refused"] for report in bursts),
@@ -197,7 +205,7 @@ async def measure(target: Target, phones: int, args: argparse.Namespace) -> dict
         "answers_per_s": acked / (last_ack - at) if acked and last_ack > at else None,
         "tally_s": tally_last - last_ack if everyone_held else None,
         "tally_missing": joined + len(watches) - held if session else None,
-        "lost": max(0, acked - target.stored_total(session)) if session else None,
+        "lost": max(0, acked - exported) if exported is not None else None, "tally": tally, "timed_out": timed_out,
         "cpu_per_1k": {group: 1000 * seconds / acked for group, seconds in cpu.items()} if acked else None,
         "gen_cpu_s": sum(seconds for pid, seconds in used.items() if labels[pid] == "gen"),
         "kb_per_phone": {group: (rss_after[group] - rss_before[group]) / 1024 / joined for group in GROUPS}
@@ -226,6 +234,10 @@ def number(value: float | None, digits: int = 0) -> str:
 
 def cells(server: str, phones: int, f: dict[str, Any]) -> tuple[list[str], list[str]]:
     """One row of each table."""
+    if "skipped" in f:
+        note = f"not run: timed out at {f['skipped']}"
+        return ([server, str(phones), *["-"] * (len(MAIN) - 3), note],
+                [server, str(phones), *["-"] * (len(DETAIL) - 3), note])
     cpu, kb = f["cpu_per_1k"] or {}, f["kb_per_phone"] or {}
     main = [server, str(phones), number(f["connect_s"], 1), number(f["p50_ms"]), number(f["p95_ms"]),
             number(f["p99_ms"]), number(f["answers_per_s"]), number(f["tally_s"], 2), number(f["lost"]),
@@ -236,7 +248,7 @@ def cells(server: str, phones: int, f: dict[str, Any]) -> tuple[list[str], list[
         failures["no final tally"] = f["tally_missing"]
     detail = [server, str(phones), f"{f['joined']}/{phones}", f"{f['deflate']}/{f['joined']}",
               *(number(cpu.get(group), 2) for group in GROUPS), *(number(kb.get(group)) for group in GROUPS),
-              number(f["gen_cpu_s"], 1), number(f["others_cores"], 2),
+              "/".join(map(str, f["sockets"])), number(f["gen_cpu_s"], 1), number(f["others_cores"], 2),
               ", ".join(f"{reason}: {count}" for reason, count in failures.items()) or "-"]
     return main, detail
 
@@ -244,7 +256,7 @@ def cells(server: str, phones: int, f: dict[str, Any]) -> tuple[list[str], list[
 MAIN = ("server", "phones", "connect s", "ack p50 ms", "p95 ms", "p99 ms", "answers/s", "tally s", "lost",
         "CPU s/1k", "KB/phone", "frames/ans", "pub/tick", "tick ms", "bound")
 DETAIL = ("server", "phones", "joined", "deflate", "app CPU s/1k", "redis CPU s/1k", "haproxy CPU s/1k",
-          "app KB/phone", "redis KB/phone", "haproxy KB/phone", "gen CPU s", "others cores",
+          "app KB/phone", "redis KB/phone", "haproxy KB/phone", "app sockets", "gen CPU s", "others cores",
           "failures")
 
 
@@ -257,6 +269,15 @@ def table(header: tuple[str, ...], rows: list[list[str]]) -> str:
                          for index, (cell, width) in enumerate(zip(row, widths, strict=True))).rstrip()
 
     return "\n".join([line(list(header)), line(["-" * width for width in widths]), *(line(row) for row in rows)])
+
+
+def revision() -> str:
+    """Which workshop was measured: the commit, and whether workshop/ had changes not committed yet."""
+    def git(*arguments: str) -> str:
+        return subprocess.run(["git", *arguments], capture_output=True, text=True, check=False).stdout.strip()
+
+    dirty = " with uncommitted changes in workshop/" if git("status", "--porcelain", "workshop") else ""
+    return f"workshop at {git('rev-parse', '--short', 'HEAD') or 'unknown'}{dirty}"
 
 
 def main() -> None:
@@ -275,18 +296,25 @@ def main() -> None:
     raise_fd_limit()
     work = Path(tempfile.mkdtemp(prefix="workshop-scale-"))
     rows: list[dict[str, Any]] = []
+    gave_up: dict[str, int] = {}  # server -> the size at which its burst outlasted --timeout
     for phones in args.phones:
         for server in args.servers:
             for run in range(args.repeat):
+                if server in gave_up:  # a bigger room would only take longer
+                    rows.append({"server": server, "phones": phones, "skipped": gave_up[server]})
+                    continue
                 with launched(server, work / f"{server}-{phones}-{run}") as target:
                     figures = asyncio.run(measure(target, phones, args))
                 rows.append({"server": server, "phones": phones, **figures})
                 print(f"{server} {phones}: {json.dumps(figures)}", file=sys.stderr, flush=True)
+                if figures["timed_out"]:
+                    gave_up[server] = phones
     print(f"\n{os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.workers} load-generator processes "
-          f"on the same machine, permessage-deflate {'offered' if args.deflate else 'not offered'}\n")
+          f"on the same machine, permessage-deflate {'offered' if args.deflate else 'not offered'}, {revision()}\n")
     print(table(MAIN, [cells(row["server"], row["phones"], row)[0] for row in rows]))
     print()
     print(table(DETAIL, [cells(row["server"], row["phones"], row)[1] for row in rows]))
+    print(f"\nserver logs: {work}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 

@@ -120,6 +120,14 @@ class Target:
         document = self.api("GET", f"/api/sessions/{session.id}/results.json", token=ORGANISER_TOKEN)
         return int(next(poll for poll in document["polls"] if poll["id"] == POLL)["total"])
 
+    def stored_now(self, session: Session) -> int:
+        """How many answers are stored, read without side effects: workshop's results.json releases the
+        pending batch itself, which would change what the screens are sent next."""
+        if self.name == "naive":
+            return self.stored_total(session)
+        # workshop's key schema (docs/architecture.md): the poll hash's `total` counts distinct answers.
+        return int(redis.Redis.from_url(str(self.redis_url)).hget(f"ws:{{{session.id}}}:poll:{POLL}", "total") or 0)
+
     def publishes(self) -> int:
         """PUBLISH calls Redis has served (the Socket.IO message queue's traffic)."""
         if self.redis_url is None:
