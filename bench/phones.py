@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import resource
 import time
 from collections import Counter
@@ -177,6 +178,8 @@ def work(pipe: Connection, url: str, auth: dict[str, str], phones: int, first: i
          deflate: bool) -> None:
     """A worker process's entry point."""
     raise_fd_limit()
+    # A dropped connection is counted among the failures; engine.io's line per dropped phone only floods stderr.
+    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
 
     async def main() -> None:
         await Crowd(url, auth, phones, first, poll, deflate).serve(pipe)

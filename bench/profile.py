@@ -14,6 +14,20 @@ from collections import Counter
 from pathlib import Path
 
 LOCATION = re.compile(r" \((?P<file>[^()]*?):\d+\)$")  # py-spy's frame: "function (path/file.py:LINE)"
+# Where a sample's time belongs: the first rule whose function (file.py:name, a substring) is on its stack.
+KINDS = (
+    ("Flask request context per event: URL match", "RequestContext.match_request"),
+    ("Flask request context per event: session cookie", "open_session"),
+    ("Flask request context per event: the rest", "RequestContext."),
+    ("answer stored: Redis script round trip", "Store.submit_answer"),
+    ("rest of the submit_answer handler", "on_submit_answer"),
+    ("Socket.IO dispatch and acknowledgements", "_handle_event_internal"),
+    ("WebSocket frames in: read, unmask, decode, spawn", "WSGIApp.__call__"),
+    ("results tick: broadcaster", "ResultsBroadcaster."),
+    ("frames out: writer green threads", "_websocket_handler.<locals>.writer"),
+    ("Redis pub/sub (message queue)", "pubsub"),
+    ("eventlet hub: timers, polling", "BaseHub.run"),
+)
 
 
 def record(pids: list[int], directory: Path, label: str) -> list[subprocess.Popen[bytes]]:
@@ -45,9 +59,11 @@ def function(frame: str) -> str:
 
 
 def summary(path: Path, top: int = 15) -> str:
-    """The functions that took the most samples: on-CPU itself (self) and anywhere on the stack (total)."""
+    """The functions that took the most samples, on-CPU itself (self) and anywhere on the stack (total), and the
+    samples by kind of work (KINDS)."""
     own: Counter[str] = Counter()
     within: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
     samples = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -58,12 +74,14 @@ def summary(path: Path, top: int = 15) -> str:
         own[frames[-1]] += int(count)
         for name in set(frames):
             within[name] += int(count)
+        kinds[next((kind for kind, part in KINDS if any(part in frame for frame in frames)), "other")] += int(count)
     if not samples:
         return "no samples"
     lines = [f"{samples} samples", "self %  function"]
     lines += [f"{100 * count / samples:6.1f}  {name}" for name, count in own.most_common(top)]
     lines += ["total %  function"]
     lines += [f"{100 * count / samples:7.1f}  {name}" for name, count in within.most_common(top)]
+    lines += ["kind %  where", *(f"{100 * count / samples:6.1f}  {name}" for name, count in kinds.most_common())]
     return "\n".join(lines)
 
 
