@@ -45,6 +45,7 @@ from typing import cast
 import redis
 from redis.typing import EncodableT
 
+from .batching import ScriptBatcher
 from .polls import PollTally
 
 SESSIONS_INDEX = "ws:sessions"
@@ -238,6 +239,7 @@ class Store:
     def __init__(self, client: redis.Redis):
         self.redis = client
         self._submit = client.register_script(_SUBMIT_ANSWER)
+        self._batch = ScriptBatcher(client)
         self._release = client.register_script(_RELEASE)
         self._set_poll_field = client.register_script(_SET_POLL_FIELD)
         self._online_change = client.register_script(_ONLINE_CHANGE)
@@ -323,7 +325,9 @@ class Store:
         record = json.dumps([stored, members])
         keys = [self._session(sid), self._poll(sid, pid), self._poll(sid, pid, ":counts"),
                 self._poll(sid, pid, ":answers"), self._poll(sid, pid, ":batch")]
-        total, changed = self._submit(keys=keys, args=[who, record, "1" if counts_toward_release else "0", *members])
+        # Batched: a room answering at once shares round trips (each answer is still its own atomic script).
+        total, changed = cast(list[int], self._batch.call(
+            self._submit, keys, [who, record, "1" if counts_toward_release else "0", *members]))
         if total == -2:
             raise SessionEnded(sid)
         if total == -1:
