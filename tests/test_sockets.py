@@ -303,3 +303,27 @@ def test_guessing_codes_over_a_socket_is_throttled_and_ended_codes_look_unknown(
     page = app.test_client().get("/j/ABCDEF", environ_base={"REMOTE_ADDR": "192.0.2.51"})
     assert page.status_code == 429
     assert refusal({"code": "ZZZ999"}, "192.0.2.52") == "unknown_session", "other addresses are not affected"
+
+
+def test_a_download_during_a_live_poll_does_not_keep_its_snapshot_from_the_screens(app, client, sockets,
+                                                                                 started) -> None:
+    from tests.conftest import ORGANISER_TOKEN
+
+    broadcaster = app.extensions["workshop_broadcaster"]
+    facilitator, presenter = sockets("facilitator"), sockets("presenter")
+    poll = poll_on(received(facilitator, "session_state")[0], HABITS_SLIDE)
+    facilitator.emit("go_to_slide", {"index": HABITS_SLIDE}, callback=True)
+    facilitator.emit("open_poll", {"poll": poll["id"]}, callback=True)
+    broadcaster.stop(wait_seconds=2)  # ticks by hand from here
+    broadcaster.flush()
+    phone = sockets("participant")
+    assert phone.emit("submit_answer", {"poll": poll["id"], "value": [1]}, callback=True)["ok"]
+    received(presenter, "results_updated")
+    # The organiser downloads before the next tick: the export releases the waiting answer itself.
+    response = client.get(f"/api/sessions/{started['id']}/results.json",
+                          headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"})
+    assert response.status_code == 200
+    broadcaster.flush()
+    assert [results["total"] for results in received(presenter, "results_updated")] == [1]
+    broadcaster.flush()
+    assert received(presenter, "results_updated") == [], "a snapshot goes out once"

@@ -404,7 +404,7 @@ class Workshop:
         poll = self.deck_of(session_id, session).poll(poll_id)
         if poll is None:
             return {}
-        released = self.store.release(session_id, poll_id, self.min_responses)
+        released = self.store.release(session_id, poll_id, self.min_responses, for_screens=True)
         if not released and not audience_changed:
             return {}
         revealed = self._revealed(poll, self.store.poll_meta(session_id, poll_id))

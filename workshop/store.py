@@ -17,7 +17,8 @@ share a slot and its Lua scripts stay legal on a cluster):
     ws:{S}:online:{I}            HASH   sha256 of a token -> open connections on process I (the live count);
                                         expires unless process I's heartbeat keeps it, so a crash clears it
     ws:{S}:poll:{P}              HASH   status (open|closed) visible (0|1) total released_total, view (types
-                                        with views); only released_total is ever shown
+                                        with views), releases (snapshots so far), sent (the last one sent to
+                                        the screens); only released_total is ever shown
     ws:{S}:poll:{P}:counts       HASH   counter member (option index, scale step, normalised text) -> count;
                                         live, never shown; deleted when the session ends
     ws:{S}:poll:{P}:released     HASH   the counts as last released: what screens and exports show
@@ -99,11 +100,21 @@ local function release(meta, counts, batch, released, k)
     redis.call('HSET', released, unpack(pairs, i, math.min(i + 199, #pairs)))
   end
   redis.call('HSET', meta, 'released_total', redis.call('HGET', meta, 'total') or '0')
+  redis.call('HINCRBY', meta, 'releases', 1)
   redis.call('DEL', batch)
   return 1
 end
 """
-_RELEASE = _RELEASE_BODY + "return release(KEYS[1], KEYS[2], KEYS[3], KEYS[4], tonumber(ARGV[1]))"
+# ARGV[2] '1' (for the screens): return 1 if there is a snapshot the screens have not been sent yet, and
+# mark it sent. An export also releases what is ready; the screens must still get that snapshot after.
+_RELEASE = _RELEASE_BODY + """
+local fresh = release(KEYS[1], KEYS[2], KEYS[3], KEYS[4], tonumber(ARGV[1]))
+if ARGV[2] ~= '1' then return fresh end
+local releases = redis.call('HGET', KEYS[1], 'releases') or '0'
+if releases == (redis.call('HGET', KEYS[1], 'sent') or '0') then return 0 end
+redis.call('HSET', KEYS[1], 'sent', releases)
+return 1
+"""
 
 # Changes a poll field only while the session is live. KEYS: session, poll meta. ARGV: field, value.
 _SET_POLL_FIELD = """
@@ -341,11 +352,15 @@ class Store:
             pipe.hget(self._poll(sid, pid, ":answers"), who)
         return {pid: json.loads(raw)[0] for pid, raw in zip(poll_ids, pipe.execute(), strict=True) if raw}
 
-    def release(self, sid: str, pid: str, k: int) -> bool:
-        """Release a new snapshot of a poll's counts if at least k participants changed them since the last."""
+    def release(self, sid: str, pid: str, k: int, for_screens: bool = False) -> bool:
+        """Release a new snapshot of a poll's counts if at least k participants changed them since the last.
+
+        Returns whether it released; `for_screens`: whether the screens have a snapshot to be sent (released
+        now, or earlier by an export), which is then counted as sent.
+        """
         keys = [self._poll(sid, pid), self._poll(sid, pid, ":counts"), self._poll(sid, pid, ":batch"),
                 self._poll(sid, pid, ":released")]
-        return bool(self._release(keys=keys, args=[k]))
+        return bool(self._release(keys=keys, args=[k, "1" if for_screens else "0"]))
 
     def tally(self, sid: str, pid: str) -> PollTally:
         """A poll's released counts, released total and hidden texts, read together: all anyone is shown."""
