@@ -394,3 +394,19 @@ def test_websockets_open_without_compression_even_when_offered(
             assert "sec-websocket-extensions" not in socket_.response_head.lower(), socket_.response_head
         finally:
             socket_.close()
+
+
+def test_unmasking_matches_eventlets_own_for_every_offset_and_length() -> None:
+    from eventlet.websocket import RFC6455WebSocket
+
+    from workshop.transport import apply_mask
+
+    generator = random.Random(7)
+    for length in (0, 1, 3, 4, 5, 17, 125, 126, 1000):
+        data = bytes(generator.getrandbits(8) for _ in range(length + 3))
+        for mask in (b"\x00\x00\x00\x00", bytes(generator.getrandbits(8) for _ in range(4)),
+                     [generator.getrandbits(8) for _ in range(4)]):
+            for offset in range(5):
+                expected = RFC6455WebSocket._apply_mask(data, mask, length=length, offset=offset)
+                assert apply_mask(data, mask, length=length, offset=offset) == expected
+        assert apply_mask(data, b"\x01\x02\x03\x04") == RFC6455WebSocket._apply_mask(data, b"\x01\x02\x03\x04")

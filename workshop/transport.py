@@ -289,10 +289,11 @@ class MeteredSocket:
 
 
 class _EventletWebSocket(Protocol):
-    """eventlet's RFC6455WebSocket: `_recv_frame` reads one frame from `socket`."""
+    """eventlet's RFC6455WebSocket: `_recv_frame` reads one frame from `socket`, `_apply_mask` unmasks."""
 
     socket: _Recv
     _recv_frame: Callable[..., object]
+    _apply_mask: Callable[..., bytes]
 
 
 def _meter_eventlet(ws: _EventletWebSocket, budget: Budget, pause: Callable[[float], object]) -> None:
@@ -312,6 +313,16 @@ def _meter_eventlet(ws: _EventletWebSocket, budget: Budget, pause: Callable[[flo
 
     ws._recv_frame = paid_frame  # an instance attribute, shadowing the method
     ws.socket = MeteredSocket(ws.socket, budget, refuse)
+    ws._apply_mask = apply_mask  # eventlet's builds one bytes object per byte of every frame
+
+
+def apply_mask(data: bytes, mask: bytes | list[int], length: int | None = None, offset: int = 0) -> bytes:
+    """XOR a WebSocket payload with its 4-byte mask, starting `offset` bytes into the frame (eventlet's
+    `_apply_mask`, as one big-integer XOR instead of a Python loop over bytes)."""
+    length = len(data) if length is None else length
+    key = bytes(mask[(offset + index) % 4] for index in range(4))
+    stream = (key * (length // 4 + 1))[:length]
+    return (int.from_bytes(data[:length], "big") ^ int.from_bytes(stream, "big")).to_bytes(length, "big")
 
 
 class _GeventStream(Protocol):
