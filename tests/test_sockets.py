@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.conftest import received, wait_for
@@ -323,7 +325,10 @@ def test_a_download_during_a_live_poll_does_not_keep_its_snapshot_from_the_scree
     response = client.get(f"/api/sessions/{started['id']}/results.json",
                           headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"})
     assert response.status_code == 200
+    time.sleep(0.05)  # past the poll's flush lock (one tick) from the flush above
     broadcaster.flush()
     assert [results["total"] for results in received(presenter, "results_updated")] == [1]
+    time.sleep(0.05)
+    broadcaster.mark_poll(started["id"], poll["id"], audience_changed=False)  # as another answer's would
     broadcaster.flush()
     assert received(presenter, "results_updated") == [], "a snapshot goes out once"
