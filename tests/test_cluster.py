@@ -57,6 +57,18 @@ def worker_pids(supervisor: int) -> dict[str, int]:
     return found
 
 
+def processes() -> Iterator[tuple[int, str]]:
+    """Every running process's id and command line."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue  # gone meanwhile
+            if running(int(entry.name)):
+                yield int(entry.name), command
+
+
 def running(pid: int) -> bool:
     """Whether a process exists and is not a zombie waiting to be reaped."""
     try:
@@ -290,3 +302,21 @@ def test_processes_without_haproxy_names_the_package(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "haproxy" in done.stderr and "apt-get install haproxy" in done.stderr, done.stderr
     assert not (tmp_path / "data" / "redis").exists(), "nothing is started before the check"
+
+
+def test_processes_share_the_private_redis_and_stop_with_it(tmp_path: Path) -> None:
+    # The README's way: no WORKSHOP_REDIS_URL, so `serve` starts its own Redis for every process.
+    with running_server(None, tmp_path, WORKSHOP_PROCESSES="2") as server:
+        wait_for(lambda: len(worker_pids(server.process.pid)) == 2, what="the app processes")
+        session = server.start_session()
+        phones = [Phone(server.url, session["code"], "websocket") for _ in range(4)]
+        assert all(phone.ready.wait(10) for phone in phones)
+        private = redis.Redis(unix_socket_path=str(tmp_path / "redis" / "redis.sock"), decode_responses=True)
+        wait_for(lambda: sum(online_by_process(private, session["id"])) == 4, what="the phones counted in it")
+        assert len(online_by_process(private, session["id"])) == 2, "both processes hold phones"
+        redis_server = next(pid for pid, command in processes() if str(tmp_path / "redis") in command)
+        for phone in phones:
+            phone.client.disconnect()
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=15)
+    wait_for(lambda: not running(redis_server), what="the private Redis to stop")
