@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN
@@ -143,3 +145,59 @@ def test_staff_keys_are_deleted_when_the_session_ends_and_their_links_say_so(app
     with app.test_request_context(), pytest.raises(ConnectionRefusedError) as refused:
         namespace.on_connect({"session": sid, "key": started["facilitator_key"]})
     assert refused.value.error_args == {"message": "session_ended"}
+
+
+ORGANISER = {"Authorization": f"Bearer {ORGANISER_TOKEN}"}
+
+
+def test_a_session_has_a_name_and_its_own_times(client) -> None:
+    started = client.post("/api/sessions", json={"deck": "interdependence", "name": "  Tuesday group,\n Leeds "},
+                          headers=FACILITATOR).get_json()
+    listed = next(s for s in client.get("/api/sessions", headers=ORGANISER).get_json() if s["id"] == started["id"])
+    assert listed["name"] == "Tuesday group, Leeds"
+    assert listed["status"] == "live" and listed["ended_at"] is None
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", listed["started_at"])
+    for bad in (["a list"], "x" * 81, "bell\x07"):
+        refused = client.post("/api/sessions", json={"deck": "interdependence", "name": bad}, headers=FACILITATOR)
+        assert refused.status_code == 400 and refused.get_json()["error"] == "invalid_payload", bad
+
+
+def test_the_organiser_ends_a_live_session_and_its_phones_hear_it(app, client, sockets, started) -> None:
+    from tests.conftest import received, wait_for
+
+    phone = sockets("participant")
+    received(phone, "session_state")
+    assert client.post(f"/api/sessions/{started['id']}/end", headers=FACILITATOR).status_code == 403
+    ended = client.post(f"/api/sessions/{started['id']}/end", headers=ORGANISER)
+    assert ended.status_code == 200 and ended.get_json() == {"id": started["id"], "status": "ended"}
+    assert wait_for(phone, "session_ended") == {}
+    listed = next(s for s in client.get("/api/sessions", headers=ORGANISER).get_json() if s["id"] == started["id"])
+    assert listed["status"] == "ended" and listed["ended_at"] >= listed["started_at"]
+    again = client.post(f"/api/sessions/{started['id']}/end", headers=ORGANISER)
+    assert again.status_code == 200, "ending twice is harmless"
+    assert client.post("/api/sessions/nosuchsession/end", headers=ORGANISER).status_code == 404
+
+
+def test_deleting_a_session_leaves_nothing_of_it_in_redis(app, client, sockets, started, redis) -> None:
+    from tests.conftest import wait_for
+
+    facilitator, phone = sockets("facilitator"), sockets("participant")
+    assert facilitator.emit("go_to_slide", {"index": 1}, callback=True)["ok"]
+    assert client.delete(f"/api/sessions/{started['id']}", headers=FACILITATOR).status_code == 403
+    deleted = client.delete(f"/api/sessions/{started['id']}", headers=ORGANISER)
+    assert deleted.status_code == 204
+    assert wait_for(phone, "session_ended") == {}, "a live session is ended first, so its phones are told"
+    assert list(redis.scan_iter(match=f"ws:{{{started['id']}}}:*")) == []
+    assert redis.get(f"ws:code:{started['code']}") is None
+    assert started["id"] not in [s["id"] for s in client.get("/api/sessions", headers=ORGANISER).get_json()]
+    assert client.get(f"/api/sessions/{started['id']}/results.json", headers=ORGANISER).status_code == 404
+    assert client.get(f"/j/{started['code']}").status_code == 404
+
+
+@pytest.mark.parametrize("typed", ["{code}", "{lower}", "{a}-{b}", "{a} {b}", " {a}\u2013{b_lower} "])
+def test_a_code_typed_with_a_dash_a_space_or_in_lower_case_finds_the_session(client, started, typed) -> None:
+    code = started["code"]
+    text = typed.format(code=code, lower=code.lower(), a=code[:3], b=code[3:], b_lower=code[3:].lower())
+    landed = client.get("/j", query_string={"code": text})
+    assert landed.status_code == 302 and landed.headers["Location"].endswith(f"/j/{code}")
+    assert client.get(landed.headers["Location"]).status_code == 200

@@ -7,6 +7,7 @@ import hmac
 import json
 import secrets
 import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -103,14 +104,35 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+# Dashes people type between the halves of a code: ASCII, the Unicode hyphens and dashes, the minus sign.
+_CODE_SEPARATORS = dict.fromkeys(map(ord, "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"))
+
+
 def normalise_code(code: str) -> str:
-    """Accept codes typed in lower case or with spaces."""
-    return "".join(code.split()).upper()
+    """Accept codes typed in lower case, with spaces or with a dash ("tgt-qkp" is TGTQKP)."""
+    return "".join(code.split()).translate(_CODE_SEPARATORS).upper()
 
 
 def keys_equal(given: object, expected: str | None) -> bool:
     """Constant-time comparison of a presented secret."""
     return isinstance(given, str) and bool(expected) and hmac.compare_digest(given.encode(), (expected or "").encode())
+
+
+SESSION_NAME_LENGTH = 80
+
+
+def session_name(raw: object) -> str:
+    """A session's name as given by the facilitator: one line, spacing collapsed, at most 80 characters."""
+    if raw is None or raw == "":
+        return ""
+    if not isinstance(raw, str):
+        raise LiveError("invalid_payload", "the name must be text")
+    name = " ".join(raw.split())
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
+        raise LiveError("invalid_payload", "the name must be plain text")
+    if len(name) > SESSION_NAME_LENGTH:
+        raise LiveError("invalid_payload", f"the name can be at most {SESSION_NAME_LENGTH} characters")
+    return name
 
 
 def shows_results(view: str, revealed: bool) -> bool:
@@ -144,13 +166,16 @@ class Workshop:
         """Whether the data store answers."""
         return self.store.ping()
 
-    def start_session(self, deck: Deck) -> StartedSession:
-        """Create a live session on a deck; its per-person data expires `auto_end_hours` from now."""
+    def start_session(self, deck: Deck, name: object = None) -> StartedSession:
+        """Create a live session on a deck, with an optional name ("Tuesday group, Leeds"); its per-person data
+        expires `auto_end_hours` from now."""
         session_id = secrets.token_hex(6)
         started = StartedSession(session_id, new_code(), secrets.token_urlsafe(24), secrets.token_urlsafe(24))
+        now = datetime.now(UTC)
         fields = {
             "id": started.id, "deck": deck.id, "title": deck.title, "deck_source": deck.source,
-            "status": "live", "created": datetime.now(UTC).date().isoformat(), "ended": "", "slide": "0",
+            "name": session_name(name), "started_at": now.isoformat(timespec="seconds"),
+            "status": "live", "created": now.date().isoformat(), "ended": "", "slide": "0",
             "facilitator_key": started.facilitator_key, "presenter_key": started.presenter_key,
             "qr_overlay": "0", "auto_end_at": str(int(time.time()) + self.auto_end_hours * 3600),
         }
@@ -432,6 +457,8 @@ class Workshop:
                 delete_after = (date.fromisoformat(session["ended"]) + timedelta(days=self.retention_days)).isoformat()
             summaries.append({
                 "id": session_id, "deck": session.get("deck"), "title": session.get("title"),
+                "name": session.get("name") or "", "started_at": session.get("started_at") or None,
+                "ended_at": session.get("ended_at") or None,
                 "status": "ended" if ended else "live", "created": session.get("created"),
                 "ended": session.get("ended") or None, "participants": self._participants(session),
                 "answers": answers, "answers_total": sum(answers.values()), "delete_after": delete_after,
@@ -537,9 +564,27 @@ class Workshop:
         """End the session: no more answers; only aggregates are kept, until the retention time."""
         self._end(client.session_id, [poll.id for poll in self._require_facilitator(client).polls()])
 
+    def end_by_organiser(self, session_id: str) -> bool:
+        """End a session from the organiser's page; False if it had already ended."""
+        session = self._session(session_id)
+        if session.get("status") != "live":
+            return False
+        return self._end(session_id, self._poll_ids(session_id, session))
+
+    def delete_session(self, session_id: str) -> bool:
+        """Delete a session's data now, ending it first if it is live; returns whether it was live (its
+        clients must then be told)."""
+        was_live = self.end_by_organiser(session_id)
+        self.store.delete_session(session_id)
+        self._decks.pop(session_id, None)
+        self._compaction_due = True  # the deleted data must leave the append-only file too
+        return was_live
+
     def _end(self, session_id: str, poll_ids: list[str]) -> bool:
-        ended = self.store.end_session(session_id, poll_ids, datetime.now(UTC).date().isoformat(),
-                                       self.retention_days * 86400, self.min_responses)
+        now = datetime.now(UTC)
+        ended = self.store.end_session(session_id, poll_ids, now.date().isoformat(),
+                                       self.retention_days * 86400, self.min_responses,
+                                       now.isoformat(timespec="seconds"))
         self._decks.pop(session_id, None)
         self._compaction_due = True
         return ended

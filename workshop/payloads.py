@@ -101,9 +101,12 @@ class SessionSummary(TypedDict):
     id: str
     deck: str | None
     title: str | None
+    name: str
     status: str
     created: str | None
+    started_at: str | None  # ISO 8601 times of the session itself (answers never carry times)
     ended: str | None
+    ended_at: str | None
     participants: int
     answers: dict[str, int]
     answers_total: int

@@ -10,6 +10,7 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         facilitator_key presenter_key qr_overlay auto_end_at
                                         participants (joined so far; kept after the token set expires)
                                         locked (0|1) cap (0: none) refused_joins (too fast, counted)
+                                        name (the facilitator's), started_at ended_at (ISO 8601 times)
     ws:{S}:joins:{W}             STRING new participants in time window W (10 s), for the join limit
     ws:{S}:joins:{A}:{W}         STRING the same from one address; A is a keyed hash, never the address
     ws:{S}:participants          SET    sha256 of each issued participant token (never the token itself)
@@ -52,7 +53,8 @@ from .polls import PollTally
 SESSIONS_INDEX = "ws:sessions"
 LIVE_INDEX = "ws:live"
 SESSION_FIELDS = ("id", "code", "deck", "title", "status", "created", "ended", "slide", "facilitator_key",
-                  "presenter_key", "qr_overlay", "participants", "auto_end_at", "locked", "cap", "refused_joins")
+                  "presenter_key", "qr_overlay", "participants", "auto_end_at", "locked", "cap", "refused_joins",
+                  "name", "started_at", "ended_at")
 
 # Stores one participant's answer and moves the counts from the old answer to the new one, atomically; a
 # participant who counts toward the release threshold joins the poll's current batch.
@@ -185,12 +187,12 @@ return 1
 
 # Ends a session in one step: a last release of every batch of at least k, then everything per person goes.
 # KEYS: session, participants, instances, then per poll: meta, counts, hidden, answers, released, batch.
-# ARGV: ended date, seconds to keep the aggregates, the online hashes' key prefix, k.
+# ARGV: ended date, seconds to keep the aggregates, the online hashes' key prefix, k, ended time (ISO 8601).
 _END_SESSION = _RELEASE_BODY + """
 if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
 local participants = tonumber(redis.call('HGET', KEYS[1], 'participants') or '0')
 participants = math.max(participants, redis.call('SCARD', KEYS[2]))
-redis.call('HSET', KEYS[1], 'status', 'ended', 'ended', ARGV[1], 'participants', participants)
+redis.call('HSET', KEYS[1], 'status', 'ended', 'ended', ARGV[1], 'ended_at', ARGV[5], 'participants', participants)
 -- Staff keys open nothing once the session has ended: they do not wait out the retention time in plain text.
 redis.call('HDEL', KEYS[1], 'facilitator_key', 'presenter_key')
 for _, instance in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', ARGV[3] .. instance) end
@@ -429,7 +431,8 @@ class Store:
         """True for the one process that may send this poll's results now."""
         return bool(self.redis.set(f"ws:{{{sid}}}:flush:{pid}", "1", nx=True, px=milliseconds))
 
-    def end_session(self, sid: str, poll_ids: list[str], ended: str, keep_seconds: int, k: int) -> bool:
+    def end_session(self, sid: str, poll_ids: list[str], ended: str, keep_seconds: int, k: int,
+                    ended_at: str = "") -> bool:
         """End a live session atomically: drop everything per person, keep aggregates for a while.
 
         Returns False if it had already ended (another request or process got there first).
@@ -439,9 +442,26 @@ class Store:
             keys += [self._poll(sid, pid, suffix)
                      for suffix in ("", ":counts", ":hidden", ":answers", ":released", ":batch")]
         # The code key keeps its own expiry (the auto-end time): until then the join page says "ended".
-        ended_now = bool(self._end_session(keys=keys, args=[ended, keep_seconds, self._online(sid), k]))
+        ended_now = bool(self._end_session(keys=keys, args=[ended, keep_seconds, self._online(sid), k, ended_at]))
         self.redis.zrem(LIVE_INDEX, sid)
         return ended_now
+
+    def delete_session(self, sid: str) -> bool:
+        """Delete everything kept of a session now (it must have ended); False if nothing was kept."""
+        code = cast(str | None, self.redis.hget(self._session(sid), "code"))
+        # The hash tag keeps one session's keys in one slot: one scan of its prefix finds them all.
+        keys = list(self.redis.scan_iter(match=f"ws:{{{sid}}}:*", count=500))
+        pipe = self.redis.pipeline(transaction=True)
+        if keys:
+            pipe.delete(*keys)
+        if code:
+            # The join code stops answering "ended" (only if it still points here).
+            pipe.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
+                      "return 0", 1, f"ws:code:{code}", sid)
+        pipe.zrem(SESSIONS_INDEX, sid)
+        pipe.zrem(LIVE_INDEX, sid)
+        pipe.execute()
+        return bool(keys)
 
     def stale_sessions(self, now: float, started_before: float) -> list[str]:
         """Sessions past their own auto-end time, or started before a time (epoch seconds); live or not."""

@@ -387,7 +387,7 @@ def start_session() -> tuple[Response, int]:
     deck = decks().get(body["deck"])
     if deck is None:
         raise ApiError(404, "not_found", f"no deck called '{body['deck']}'")
-    started = live().start_session(deck)
+    started = live().start_session(deck, body.get("name"))
     return jsonify(
         id=started.id,
         code=started.code,
@@ -417,6 +417,32 @@ def list_sessions() -> Response:
     """Every session kept, newest first."""
     require(is_organiser)
     return jsonify(live().session_summaries())
+
+
+def _tell_ended(session_id: str) -> None:
+    """Every screen and phone of a session that just ended hears it (through every process)."""
+    from .broadcast import room
+
+    socketio = current_app.extensions["workshop_socketio"]
+    socketio.emit("session_ended", {}, to=room(session_id, "all"))
+
+
+@bp.post("/api/sessions/<session_id>/end")
+def end_session(session_id: str) -> Response:
+    """End a live session from the organiser's page (as the facilitator's `end_session` does)."""
+    require(is_organiser)
+    if live().end_by_organiser(session_id):
+        _tell_ended(session_id)
+    return jsonify(id=session_id, status="ended")
+
+
+@bp.delete("/api/sessions/<session_id>")
+def delete_session(session_id: str) -> tuple[str, int]:
+    """Delete a session's data now: its aggregates too, not only the per-person links an end deletes."""
+    require(is_organiser)
+    if live().delete_session(session_id):
+        _tell_ended(session_id)
+    return "", 204
 
 
 def _download(session_id: str, extension: str) -> tuple[ResultsDocument, dict[str, str]]:
