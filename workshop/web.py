@@ -467,6 +467,17 @@ def results_csv(session_id: str) -> Response:
     return Response(to_csv(document), mimetype="text/csv", headers=headers)
 
 
+def _duration(started_at: str | None, ended_at: str | None) -> str:
+    """How long an ended session ran, as people say it ("1 h 05 min", "12 min"); empty when unknown."""
+    from datetime import datetime
+
+    if not started_at or not ended_at:
+        return ""
+    seconds = (datetime.fromisoformat(ended_at) - datetime.fromisoformat(started_at)).total_seconds()
+    minutes = max(0, round(seconds / 60))
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
 def _organiser_page() -> str | None:
     if is_organiser():
         return None
@@ -480,7 +491,9 @@ def organiser() -> tuple[str, int] | Response:
     refused = _organiser_page()
     if refused:
         return refused, 401
-    return private(render_template("organiser.html", page_title="Organiser", sessions=live().session_summaries(),
+    sessions = [{**summary, "duration": _duration(summary["started_at"], summary["ended_at"])}
+                for summary in live().session_summaries()]
+    return private(render_template("organiser.html", page_title="Organiser", sessions=sessions,
                                    min_responses=live().min_responses, retention_days=live().retention_days,
                                    logout_token=logout_token()))
 

@@ -31,6 +31,12 @@ async function describeFailure(/** @type {Response} */ response) {
   return `The session could not be started (error ${response.status}).`;
 }
 
+/** The optional session name typed above the decks. */
+function sessionName() {
+  const field = document.querySelector('#session-name');
+  return field instanceof HTMLInputElement ? field.value.trim() : '';
+}
+
 /** Start a session of this button's deck and go to its console. */
 async function start(/** @type {HTMLButtonElement} */ button) {
   const label = button.textContent;
@@ -48,7 +54,7 @@ async function start(/** @type {HTMLButtonElement} */ button) {
     const response = await fetch('/api/sessions', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ deck: button.dataset.deck }),
+      body: JSON.stringify({ deck: button.dataset.deck, name: sessionName() }),
       credentials: 'same-origin',
     });
     if (response.status === 201 || response.ok) {

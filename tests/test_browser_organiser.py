@@ -1,0 +1,85 @@
+"""Browser: a named session from the facilitator's home to the organiser's page, where it is ended and
+deleted after confirmations that say what happens; a code typed with a dash on the join form."""
+# The fixtures are imported from tests/browser.py and requested by name, which pyflakes calls a redefinition.
+# ruff: noqa: F811
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Dialog, expect
+
+from tests.browser import (  # noqa: F401  (fixtures are requested by name)
+    PRESENTER,
+    browser_server,
+    chromium,
+    contexts,
+    facilitator_home,
+    organiser_home,
+    screenshot,
+    wait_connected,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+NAME = "Tuesday group, Leeds"
+
+
+def test_a_named_session_is_ended_then_deleted_by_the_organiser(browser_server, contexts, screenshot) -> None:
+    server = browser_server
+    console = contexts.page(facilitator_home(server), **PRESENTER)
+    console.get_by_test_id("session-name").fill(f"  {NAME} ")
+    console.get_by_test_id("start-session").first.click()
+    expect(console).to_have_url(re.compile(r"/s/[^/?]+/console$"))
+    wait_connected(console)
+    session_id = console.url.split("/s/")[1].split("/")[0]
+
+    organiser = contexts.page(organiser_home(server), **PRESENTER)
+    row = organiser.locator(f'[data-testid="session-row"][data-session="{session_id}"]')
+    expect(row.get_by_test_id("session-name")).to_have_text(NAME)
+    expect(row).to_contain_text("Live")
+    expect(row.locator("time")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$"))
+    screenshot(organiser, "organiser, live named session")
+
+    # Dismissing the confirmation changes nothing.
+    messages: list[str] = []
+    answer = {"accept": False}
+
+    def on_dialog(dialog: Dialog) -> None:
+        messages.append(dialog.message)
+        if answer["accept"]:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    organiser.on("dialog", on_dialog)
+    row.get_by_test_id("end-session").click()
+    expect(row).to_contain_text("Live")
+    assert "Phones can no longer answer" in messages[-1] and NAME in messages[-1]
+
+    answer["accept"] = True
+    row.get_by_test_id("end-session").click()
+    row = organiser.locator(f'[data-testid="session-row"][data-session="{session_id}"]')
+    expect(row).to_contain_text("Ended")
+    expect(row.get_by_test_id("duration")).to_have_text(re.compile(r"^\d+ min$"))
+    expect(row.get_by_test_id("end-session")).to_have_count(0)
+    expect(console.get_by_test_id("ended")).to_be_visible()  # the console heard it from the organiser's end
+    screenshot(organiser, "organiser, ended")
+
+    row.get_by_test_id("delete-session").click()
+    assert "cannot be recovered" in messages[-1] and NAME in messages[-1]
+    expect(organiser.locator(f'[data-testid="session-row"][data-session="{session_id}"]')).to_have_count(0)
+    gone = organiser.request.get(f"{server.url}/api/sessions/{session_id}/results.json")
+    assert gone.status == 404
+
+
+def test_a_code_typed_with_a_dash_on_the_join_form_joins(browser_server, contexts) -> None:
+    server = browser_server
+    session = server.start_session()
+    code = session["code"]
+    phone = contexts.phone(server.url + "/")
+    phone.get_by_test_id("code-input").fill(f"{code[:3].lower()}-{code[3:]}")
+    # Shown in capitals, and not cut to six characters by the box.
+    expect(phone.get_by_test_id("code-input")).to_have_value(f"{code[:3]}-{code[3:]}")
+    phone.get_by_role("button", name="Join").click()
+    expect(phone).to_have_url(f"{server.url}/j/{code}")
+    wait_connected(phone)
