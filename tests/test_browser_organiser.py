@@ -17,6 +17,7 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     facilitator_home,
     organiser_home,
     screenshot,
+    slide_title,
     wait_connected,
 )
 
@@ -83,3 +84,33 @@ def test_a_code_typed_with_a_dash_on_the_join_form_joins(browser_server, context
     phone.get_by_role("button", name="Join").click()
     expect(phone).to_have_url(f"{server.url}/j/{code}")
     wait_connected(phone)
+
+
+def test_a_second_browser_with_the_facilitator_link_gets_back_into_the_console(browser_server, contexts,
+                                                                               screenshot) -> None:
+    server = browser_server
+    laptop = contexts.page(facilitator_home(server), **PRESENTER)
+    laptop.get_by_test_id("session-name").fill("Back in")
+    laptop.get_by_test_id("start-session").first.click()
+    expect(laptop).to_have_url(re.compile(r"/s/[^/?]+/console$"))
+    wait_connected(laptop)
+    session_id = laptop.url.split("/s/")[1].split("/")[0]
+
+    # Another browser (a tablet, or the laptop after its tab was closed): only the facilitator link.
+    tablet = contexts.page(facilitator_home(server), **PRESENTER)
+    running = tablet.locator(f'[data-testid="running-session"][data-session="{session_id}"]')
+    expect(running).to_contain_text("Back in")
+    screenshot(tablet, "home with a live session")
+    running.get_by_test_id("open-console").click()
+    expect(tablet).to_have_url(f"{server.url}/s/{session_id}/console")
+    wait_connected(tablet)
+    # Both consoles hold it at once and stay in step.
+    tablet.get_by_test_id("next").click()
+    expect(laptop.get_by_test_id("slide-title")).to_have_text(slide_title(1))
+    expect(tablet.get_by_test_id("slide-title")).to_have_text(slide_title(1))
+
+    presenter = contexts.page(facilitator_home(server), **PRESENTER)
+    presenter.locator(f'[data-testid="running-session"][data-session="{session_id}"]').get_by_test_id(
+        "open-presenter").click()
+    expect(presenter).to_have_url(f"{server.url}/s/{session_id}/present")
+    wait_connected(presenter)

@@ -201,3 +201,16 @@ def test_a_code_typed_with_a_dash_a_space_or_in_lower_case_finds_the_session(cli
     landed = client.get("/j", query_string={"code": text})
     assert landed.status_code == 302 and landed.headers["Location"].endswith(f"/j/{code}")
     assert client.get(landed.headers["Location"]).status_code == 200
+
+
+def test_the_facilitator_link_opens_any_live_sessions_console_from_a_new_browser(app, client, started) -> None:
+    other = app.test_client()  # another laptop: no session key, only the facilitator link
+    assert other.get(f"/s/{started['id']}/console").status_code == 403
+    other.get(f"/?token={ORGANISER_TOKEN}")
+    assert other.get(f"/s/{started['id']}/console").status_code == 403, "the organiser token opens no console"
+    other.get(f"/?token={FACILITATOR_TOKEN}")
+    home = other.get("/").get_data(as_text=True)
+    assert f'data-session="{started["id"]}"' in home and "Open console" in home
+    console = other.get(f"/s/{started['id']}/console")
+    assert console.status_code == 200 and started["facilitator_key"] in console.get_data(as_text=True)
+    assert other.get(f"/s/{started['id']}/present").status_code == 200

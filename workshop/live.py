@@ -222,13 +222,20 @@ class Workshop:
             return JoinPage(code, "unknown")
         return JoinPage(code, "live" if session.get("status") == "live" else "ended", session.get("title", ""))
 
-    def session_page(self, session_id: str, held_keys: list[str], roles: tuple[str, ...]) -> SessionPage:
-        """A session's page, with the first held key that proves one of the roles (in order), if any."""
+    def session_page(self, session_id: str, held_keys: list[str], roles: tuple[str, ...],
+                     facilitator: bool = False) -> SessionPage:
+        """A session's page, with the first held key that proves one of the roles (in order), if any.
+
+        `facilitator`: the browser holds the facilitator token, which opens every session's console (a
+        closed tab, or another laptop, must never strand the room).
+        """
         session = self._session(session_id)
         page = SessionPage(session_id=session_id, code=session["code"], title=session.get("title", ""),
                            join_url=self.join_url(session["code"]), key=None, role=None)
         if session.get("status") != "live":
             return dataclasses.replace(page, ended=True)
+        if facilitator and "facilitator" in roles and session.get("facilitator_key"):
+            return dataclasses.replace(page, key=session["facilitator_key"], role="facilitator")
         for role in roles:
             for key in held_keys:
                 if keys_equal(key, session.get(f"{role}_key")):

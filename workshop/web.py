@@ -259,8 +259,9 @@ def home() -> Response | str:
         return render_template("home.html", page_title="Workshop", authorized=False, decks=[], error=None)
     listing = [{"id": deck.id, "title": deck.title, "description": deck.description,
                 "slides": len(deck.slides)} for deck in decks().values()]
+    running = [summary for summary in live().session_summaries() if summary["status"] == "live"]
     return private(render_template("home.html", page_title="Workshop", authorized=True, decks=listing,
-                                   error=None, logout_token=logout_token()))
+                                   running=running, error=None, logout_token=logout_token()))
 
 
 @bp.post("/logout")
@@ -313,7 +314,8 @@ def _session_page(session_id: str, *roles: str) -> SessionPage:
     """The session's page, with the first key this browser holds for one of the roles (in order)."""
     login = current_login()
     try:
-        return live().session_page(session_id, login.keys_for(session_id) if login else [], roles)
+        return live().session_page(session_id, login.keys_for(session_id) if login else [], roles,
+                                   facilitator=is_facilitator())
     except LiveError as error:
         if error.code == "not_found":
             abort(404, "There is no such session.")
