@@ -120,13 +120,16 @@ def test_first_live_workshop(browser_server, contexts, screenshot) -> None:
     expect(console.locator('[data-testid="slide-item"][aria-current="step"]')).to_have_attribute(
         "data-index", str(target))
     expect(console.get_by_test_id("poll-question")).to_have_text(WARMUP["question"])
-    expect(console.get_by_test_id("poll-status")).to_have_text("Closed")
+    # Never opened yet: not "closed" on any screen, and no count of answers on the projector.
+    expect(console.get_by_test_id("poll-status")).to_have_text("Not open yet")
+    expect(presenter.get_by_test_id("poll-status")).to_have_text("Not open yet")
+    expect(presenter.get_by_test_id("answered-count")).to_be_hidden()
 
     for phone in phones:
         expect(phone.get_by_test_id("waiting")).to_be_hidden()
         expect(phone.get_by_test_id("poll-question")).to_have_text(WARMUP["question"])
         expect(phone.get_by_test_id("option")).to_have_count(len(WARMUP["options"]))
-        expect(phone.locator("#poll-hint")).to_have_text("This poll is closed")
+        expect(phone.locator("#poll-hint")).to_have_text(re.compile(r"^Not open yet"))
         expect(option(phone, 0)).to_be_disabled()
 
     console.get_by_test_id("open-poll").click()
@@ -411,7 +414,7 @@ def test_console_keyboard_shortcuts(browser_server, contexts) -> None:
         console.keyboard.press("ArrowRight")
         expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(index))
         expect(phone.get_by_test_id("slide-title")).to_have_text(slide_title(index))
-    expect(console.get_by_test_id("poll-status")).to_have_text("Closed")
+    expect(console.get_by_test_id("poll-status")).to_have_text("Not open yet")
     expect(option(phone, 0)).to_be_disabled()
 
     console.keyboard.press("o")

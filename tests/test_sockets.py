@@ -332,3 +332,13 @@ def test_a_download_during_a_live_poll_does_not_keep_its_snapshot_from_the_scree
     broadcaster.mark_poll(started["id"], poll["id"], audience_changed=False)  # as another answer's would
     broadcaster.flush()
     assert received(presenter, "results_updated") == [], "a snapshot goes out once"
+
+
+def test_a_poll_not_opened_yet_is_told_apart_from_a_closed_one(sockets) -> None:
+    facilitator = sockets("facilitator")
+    poll = poll_on(received(facilitator, "session_state")[0], HABITS_SLIDE)
+    assert poll["status"] == "closed" and poll["opened"] is False
+    opened = facilitator.emit("open_poll", {"poll": poll["id"]}, callback=True)["poll"]
+    assert opened["status"] == "open" and opened["opened"] is True
+    closed = facilitator.emit("close_poll", {"poll": poll["id"]}, callback=True)["poll"]
+    assert closed["status"] == "closed" and closed["opened"] is True

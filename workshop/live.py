@@ -394,6 +394,8 @@ class Workshop:
         payload: PollPayload = {
             "id": poll.id, "type": poll.type, "question": poll.question,
             "status": "open" if meta.get("status") == "open" else "closed",
+            # Closed but never opened reads "Not open yet" on every screen, not "closed".
+            "opened": meta.get("status") == "open" or meta.get("opened") == "1",
             # Only the released total: the live one would tell when each person answers.
             "results_visible": self._revealed(poll, meta), "total": int(meta.get("released_total", 0)),
         }
@@ -521,6 +523,8 @@ class Workshop:
         """Open or close a poll; returns the poll."""
         poll = self._poll_of(self._require_facilitator(client), poll_id)
         status = "open" if is_open else "closed"
+        if is_open:
+            _guard(lambda: self.store.set_poll_field(client.session_id, poll.id, "opened", "1"))
         _guard(lambda: self.store.set_poll_field(client.session_id, poll.id, "status", status))
         return self.poll_payload(client.session_id, poll)
 

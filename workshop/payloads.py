@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
-# A `poll` payload: id, type, question, status, results_visible, total, view (types with views), plus the
+# A `poll` payload: id, type, question, status, opened, results_visible, total, view (types with views), plus the
 # fields its poll type adds (`Poll.public`). A `results_updated` payload: poll, total, min_responses,
 # suppressed, needed, plus the type's results (`Poll.results`). Their extra keys depend on the poll type,
 # so they stay plain dictionaries.

@@ -1,4 +1,5 @@
 // Facilitator console: step through slides, run polls, moderate text answers, end the session.
+import { pollState } from './poll-status.js';
 import { $$, element, h, setText, show, setSlideHtml } from './dom.js';
 import { request, ackMessage } from './socket.js';
 import { followSession } from './follower.js';
@@ -284,9 +285,9 @@ function renderPoll() {
   const type = pollType(poll.type);
   setText(els.pollType, type.label);
   setText(els.question, poll.question);
-  const open = poll.status === 'open';
-  setText(els.pollStatus, open ? 'Open' : 'Closed');
-  els.pollStatus.dataset.status = open ? 'open' : 'closed';
+  const { key, label } = pollState(poll);
+  setText(els.pollStatus, label);
+  els.pollStatus.dataset.status = key;
   setText(els.toggleResults, poll.results_visible ? 'Hide results' : 'Show results');
   els.toggleResults.dataset.visible = poll.results_visible ? 'true' : 'false';
   setText(

@@ -1,4 +1,5 @@
 // Presenter (projector) screen: the current slide, the join QR code and live results.
+import { pollState } from './poll-status.js';
 import { element, h, setText, show, setSlideHtml, plural } from './dom.js';
 import { request, ackMessage } from './socket.js';
 import { followSession } from './follower.js';
@@ -27,7 +28,6 @@ const els = {
   participantLabel: element('#participant-label', HTMLElement),
   joinPanel: element('#join-panel', HTMLElement),
   qrClose: element('#qr-close', HTMLButtonElement),
-  help: element('#help-button', HTMLButtonElement),
 };
 
 /**
@@ -124,9 +124,9 @@ function renderPoll(/** @type {boolean} */ isNewSlide) {
   if (!poll) return;
   show(els.poll, true);
   setText(els.question, poll.question);
-  const open = poll.status === 'open';
-  setText(els.pollStatus, open ? 'Open' : 'Closed');
-  els.pollStatus.dataset.status = open ? 'open' : 'closed';
+  const { key, label } = pollState(poll);
+  setText(els.pollStatus, label);
+  els.pollStatus.dataset.status = key;
   renderResults();
   if (!isNewSlide) fit();
 }
@@ -137,7 +137,10 @@ function renderResults() {
   if (!poll) return;
   const r = state.results[poll.id];
   const key = view.key;
-  if (!poll.results_visible) {
+  if (pollState(poll).key === 'pending') {
+    // Nothing to count before the poll opens: no "answers needed" yet.
+    view.showMessage('Not open yet');
+  } else if (!poll.results_visible) {
     // Only released answers are counted; before the first snapshot, no number at all.
     view.showMessage(heldBack(r) ? 'Results hidden' : `Results hidden — ${plural(releasedTotal(poll, r), 'answer')} so far`);
   } else if (!r) {
@@ -159,7 +162,7 @@ function renderCounts() {
   const poll = state.slide && state.slide.poll;
   const r = poll ? state.results[poll.id] : undefined;
   // The released total only, and none while results are held back (the results area says why).
-  show(els.answered, Boolean(poll) && !heldBack(r));
+  show(els.answered, Boolean(poll) && !heldBack(r) && (!poll || pollState(poll).key !== 'pending'));
   if (poll) setText(els.answered, answeredLine(releasedTotal(poll, r), state.participants));
 }
 
@@ -264,5 +267,5 @@ if (canControl) {
     },
   });
 }
-const shortcuts = installShortcuts(actions);
-els.help.addEventListener('click', () => shortcuts.openHelp());
+// No help button on the projector (the audience sees it): the ? key still lists the shortcuts.
+installShortcuts(actions);

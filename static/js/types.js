@@ -23,6 +23,7 @@
  * @property {PollTypeName} type
  * @property {string} question
  * @property {'open' | 'closed'} status
+ * @property {boolean} [opened]  whether it was ever opened: closed and never opened is "Not open yet"
  * @property {boolean} results_visible
  * @property {number} [total]  answers released so far (0 until the first snapshot of at least k)
  * @property {string[]} [options]  choice types

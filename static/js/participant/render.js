@@ -1,5 +1,6 @@
 // The phone's screen: the slide title or "look at the screen", the poll with its type's answer
 // control, the hint and status lines, and the results when the facilitator shows them.
+import { pollState } from '../poll-status.js';
 import { element, setText, show } from '../dom.js';
 import { ResultsView, suppressedMessage } from '../results-view.js';
 import { pollType, definitionKey } from '../polls/index.js';
@@ -79,7 +80,9 @@ export function createPhoneView(state, contextFor) {
   function renderHint() {
     const poll = currentPoll();
     if (!poll) return;
-    setText(els.hint, poll.status === 'open' ? pollType(poll.type).hint : 'This poll is closed');
+    const { key } = pollState(poll);
+    setText(els.hint, key === 'open' ? pollType(poll.type).hint
+      : key === 'pending' ? 'Not open yet: you can answer once the facilitator opens it' : 'This poll is closed');
     els.hint.classList.toggle('is-closed', poll.status !== 'open');
   }
 
@@ -90,7 +93,10 @@ export function createPhoneView(state, contextFor) {
     const saved = state.myAnswers[poll.id];
     let text = '';
     let kind = '';
-    if (poll.status !== 'open') {
+    if (pollState(poll).key === 'pending') {
+      text = '';
+      kind = 'closed';
+    } else if (poll.status !== 'open') {
       text = hasAnswer(saved) ? `Your answer: ${pollType(poll.type).describe(poll, saved)}` : 'You did not answer this one.';
       kind = 'closed';
     } else if (state.notice && state.notice.poll === poll.id) {
