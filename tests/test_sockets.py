@@ -336,7 +336,9 @@ def test_a_download_during_a_live_poll_does_not_keep_its_snapshot_from_the_scree
 
 def test_a_poll_not_opened_yet_is_told_apart_from_a_closed_one(sockets) -> None:
     facilitator = sockets("facilitator")
-    poll = poll_on(received(facilitator, "session_state")[0], HABITS_SLIDE)
+    received(facilitator, "session_state")
+    facilitator.emit("go_to_slide", {"index": HABITS_SLIDE}, callback=True)
+    poll = wait_for(facilitator, "slide_changed")["poll"]
     assert poll["status"] == "closed" and poll["opened"] is False
     opened = facilitator.emit("open_poll", {"poll": poll["id"]}, callback=True)["poll"]
     assert opened["status"] == "open" and opened["opened"] is True
