@@ -43,7 +43,7 @@ def test_moderated_texts_are_left_out_and_formulas_neutralised_in_csv() -> None:
     assert text.startswith("\ufeff"), "a byte-order mark, so spreadsheets read UTF-8"
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert rows[0] == ["poll", "question", "type", "option", "count", "percent"]
-    assert rows[1:] == [["t", "'=Q", "text", "'=hyperlink(x)", "1", "16.7"], ["t", "'=Q", "text", "trust", "3", "50.0"]]
+    assert rows[1:] == [["t", "'=Q", "text", "'=hyperlink(x)", "1", "17"], ["t", "'=Q", "text", "trust", "3", "50"]]
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_exports_field_by_field_and_no_trace_of_any_participant(strict_app) -> N
     assert csv_response.mimetype == "text/csv" and "attachment" in csv_response.headers["Content-Disposition"]
     text = csv_response.data.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert {"poll": run["polls"]["text"], "option": "friends", "count": "2", "percent": "50.0"}.items() <= next(
+    assert {"poll": run["polls"]["text"], "option": "friends", "count": "2", "percent": "50"}.items() <= next(
         row for row in rows if row["option"] == "friends").items()
     assert not any(row["option"] == "rude word" for row in rows)
     assert [row["option"] for row in rows if row["poll"] == run["polls"]["multiple"]] == [
@@ -175,13 +175,17 @@ def test_a_report_of_an_unknown_session_is_a_page_not_json(strict_app) -> None:
     assert b"No such session." in response.data
 
 
-def test_the_report_rounds_percentages_half_up_like_the_csv_reads() -> None:
+def test_one_number_everywhere_the_screens_the_report_and_the_csv() -> None:
     source = "title: T\nslides:\n  - title: A\n    poll: {id: s, type: single, question: Q, options: [a, b]}\n"
     deck = parse_deck(source, "d", "d.yaml")
     document = results_document({"id": "s1", "deck": "d", "title": "T", "created": "2026-11-25", "ended": None,
                                  "participants": 8}, deck, {"s": PollTally({"0": 1, "1": 7}, 8)}, min_responses=3)
     rows = report_sections(document)[0]["view"]["rows"]
-    assert [(row["label"], row["count"], row["percent"]) for row in rows] == [("a", 1, 13), ("b", 7, 88)]
+    # 1 of 8 is 13 %, and one choice each adds up to 100: 87 %, not 88 %.
+    assert [(row["label"], row["count"], row["percent"]) for row in rows] == [("a", 1, 13), ("b", 7, 87)]
+    assert document["polls"][0]["percents"] == [13, 87], "what the projector and the phones show"
+    csv_rows = list(csv.reader(io.StringIO(to_csv(document)[1:])))[1:]
+    assert [(row[3], row[4], row[5]) for row in csv_rows] == [("a", "1", "13"), ("b", "7", "87")]
     assert rows[1]["share"] == 1.0 and rows[0]["share"] == round(1 / 7, 3)
 
 

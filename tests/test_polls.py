@@ -50,12 +50,13 @@ def test_text_is_trimmed_and_normalised_so_equal_words_count_together() -> None:
 
 
 def test_choice_results_are_aligned_with_options() -> None:
-    assert SINGLE.results({"0": 2, "2": 5}, 7) == {"counts": [2, 0, 5]}
-    assert MULTIPLE.results({"1": 3}, 3) == {"counts": [0, 3, 0]}
+    assert SINGLE.results({"0": 2, "2": 5}, 7) == {"counts": [2, 0, 5], "percents": [29, 0, 71]}
+    assert MULTIPLE.results({"1": 3}, 3) == {"counts": [0, 3, 0], "percents": [0, 100, 0]}
 
 
 def test_scale_results_run_from_min_to_max_with_the_mean() -> None:
-    assert SCALE.results({"1": 1, "4": 2, "5": 1}, 4) == {"counts": [1, 0, 0, 2, 1], "mean": 3.5}
+    assert SCALE.results({"1": 1, "4": 2, "5": 1}, 4) == {"counts": [1, 0, 0, 2, 1], "percents": [25, 0, 0, 50, 25],
+                                                          "mean": 3.5}
     assert SCALE.results({}, 0)["mean"] is None
 
 
@@ -117,3 +118,20 @@ def test_a_ranking_exports_and_reports_best_first() -> None:
     view = RankingPoll.report_view(exported)
     assert [row["label"] for row in view["rows"]] == ["c", "a", "b"]
     assert view["rows"][0]["figure"] == "mean rank 1.33" and view["rows"][0]["share"] > view["rows"][2]["share"]
+
+
+@pytest.mark.parametrize(("counts", "total", "whole", "expected"), [
+    ([1, 7], 8, True, [13, 87]),         # half up would make 101 %
+    ([1, 1, 1], 3, True, [34, 33, 33]),  # the leftover point to the first of equal remainders
+    ([2, 1, 0], 3, True, [67, 33, 0]),
+    ([1, 1], 3, False, [33, 33]),        # multiple choice: shares of the people who answered, each half up
+    ([1, 3], 8, False, [13, 38]),
+    ([0, 0], 0, True, [0, 0]),
+])
+def test_percentages_round_half_up_and_add_up_to_100_when_each_answer_counts_once(
+        counts: list[int], total: int, whole: bool, expected: list[int]) -> None:
+    from workshop.polls import percentages
+
+    assert percentages(counts, total, whole) == expected
+    if whole and total:
+        assert sum(percentages(counts, total, whole)) == 100

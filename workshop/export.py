@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import TypedDict
 
 from .decks import Deck
-from .polls import Poll, PollTally, ReportView, poll_class
+from .polls import Poll, PollTally, ReportView, percentages, poll_class
 
 # One exported poll: id, question, type, total, suppressed, the type's `public` fields and, unless
 # suppressed, its results; the keys beyond the first five depend on the poll type.
@@ -66,18 +66,17 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def _percent(count: int, total: int) -> str:
-    return f"{100 * count / total:.1f}" if total else "0.0"
-
-
 def csv_rows(poll: ExportedPoll) -> list[tuple[object, ...]]:
     """The CSV rows of one exported poll: one per option, scale step or distinct text."""
     head = (poll["id"], poll["question"], poll["type"])
     if poll["suppressed"]:
         return [(*head, "suppressed: too few answers to show", "", "")]
-    pairs = poll_class(poll).export_pairs(poll)
+    kind = poll_class(poll)
+    pairs = kind.export_pairs(poll)
     total = poll["total"]
-    return [(*head, option, count, _percent(count, total if isinstance(total, int) else 0)) for option, count in pairs]
+    # The screens' and the report's whole percentages; `count` keeps the exact figure.
+    percents = percentages([count for _, count in pairs], total if isinstance(total, int) else 0, kind.whole)
+    return [(*head, option, count, percent) for (option, count), percent in zip(pairs, percents, strict=True)]
 
 
 class ReportSection(TypedDict):

@@ -142,15 +142,30 @@ def _ints(values: object) -> list[int]:
     return [int(value) for value in values] if isinstance(values, list) else []
 
 
-def _report_rows(pairs: Sequence[tuple[str, int]], total: int) -> list[ReportRow]:
+def percentages(counts: Sequence[int], total: int, whole: bool) -> list[int]:
+    """Whole percentages of `total`, the one rounding rule of every screen, the report and the CSV.
+
+    Half up, as people round (Python's round() would print 1 of 8 as 12 %). When the counts split the
+    total between them (`whole`: one choice each), the largest remainders get the leftover points instead,
+    so the percentages add up to exactly 100 (1 of 8 and 7 of 8: 13 % and 87 %).
+    """
+    if total <= 0:
+        return [0 for _ in counts]
+    exact = [100 * count / total for count in counts]
+    if not whole or sum(counts) != total:
+        return [int(value + 0.5) for value in exact]
+    shares = [int(value) for value in exact]
+    by_remainder = sorted(range(len(exact)), key=lambda index: (-(exact[index] - shares[index]), index))
+    for index in by_remainder[:100 - sum(shares)]:
+        shares[index] += 1
+    return shares
+
+
+def _report_rows(pairs: Sequence[tuple[str, int]], total: int, whole: bool) -> list[ReportRow]:
     top = max([count for _, count in pairs] + [1])
-    # Half up, as people round (Python's round() would print 1 of 8 as 12 %).
-    rows = []
-    for label, count in pairs:
-        percent = int(100 * count / total + 0.5) if total else 0
-        rows.append(ReportRow(label=label, count=count, percent=percent, share=round(count / top, 3),
-                              figure=f"{count} ({percent}%)"))
-    return rows
+    percents = percentages([count for _, count in pairs], total, whole)
+    return [ReportRow(label=label, count=count, percent=percent, share=round(count / top, 3),
+                      figure=f"{count} ({percent}%)") for (label, count), percent in zip(pairs, percents, strict=True)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,6 +177,7 @@ class Poll:
     deck_keys: ClassVar[frozenset[str]] = frozenset()
     views: ClassVar[tuple[str, ...]] = ()  # ways screens can show results, first = default; switchable if 2+
     moderated: ClassVar[bool] = False  # whether the facilitator may hide single answers from the screens
+    whole: ClassVar[bool] = False  # whether each answer counts once, so the shares add up to 100 %
 
     id: str
     question: str
@@ -197,8 +213,8 @@ class Poll:
     def report_view(cls, exported: Mapping[str, object]) -> ReportView:
         """How the printable report draws an exported, unsuppressed poll."""
         total = exported.get("total")
-        return ReportView(layout="bars", note="",
-                          rows=_report_rows(cls.export_pairs(exported), total if isinstance(total, int) else 0))
+        return ReportView(layout="bars", note="", rows=_report_rows(
+            cls.export_pairs(exported), total if isinstance(total, int) else 0, cls.whole))
 
 
 POLL_TYPES: dict[str, type[Poll]] = {}
@@ -246,7 +262,8 @@ class _ChoicePoll(Poll):
         return {"options": list(self.options)}
 
     def results(self, counts: Mapping[str, int], total: int) -> TypeFields:
-        return {"counts": [int(counts.get(str(index), 0)) for index in range(len(self.options))]}
+        values = [int(counts.get(str(index), 0)) for index in range(len(self.options))]
+        return {"counts": values, "percents": percentages(values, total, self.whole)}
 
     @classmethod
     def export_pairs(cls, exported: Mapping[str, object]) -> list[tuple[str, int]]:
@@ -267,6 +284,7 @@ class SinglePoll(_ChoicePoll):
 
     type: ClassVar[str] = "single"
     label: ClassVar[str] = "one choice"
+    whole: ClassVar[bool] = True
 
     def answer(self, value: object) -> Answer:
         index = self._index(value)
@@ -295,6 +313,7 @@ class ScalePoll(Poll):
 
     type: ClassVar[str] = "scale"
     label: ClassVar[str] = "scale"
+    whole: ClassVar[bool] = True
     deck_keys: ClassVar[frozenset[str]] = frozenset({"scale"})
     scale_min: int = 1
     scale_max: int = 5
@@ -342,7 +361,8 @@ class ScalePoll(Poll):
         values = [int(counts.get(str(step), 0)) for step in steps]
         answered = sum(values)
         mean = sum(step * count for step, count in zip(steps, values, strict=True)) / answered if answered else None
-        return {"counts": values, "mean": round(mean, 2) if mean is not None else None}
+        return {"counts": values, "percents": percentages(values, answered, self.whole),
+                "mean": round(mean, 2) if mean is not None else None}
 
     @classmethod
     def export_pairs(cls, exported: Mapping[str, object]) -> list[tuple[str, int]]:

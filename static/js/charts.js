@@ -6,6 +6,8 @@ import { h, setText, setAttr } from './dom.js';
 /** @import { Poll, Results, Scale } from './types.js' */
 /** @import { Chart } from './polls/registry.js' */
 
+// The server rounds (workshop/polls.py `percentages`: half up, adding up to 100 where each answer counts
+// once), so every screen, the report and the CSV show one number; this is only for results without them.
 const pct = (/** @type {number} */ count, /** @type {number} */ total) =>
   total > 0 ? Math.round((count / total) * 100) : 0;
 
@@ -38,13 +40,14 @@ export class BarChart {
     const total = results.total || 0;
     const max = Math.max(1, ...counts.map((c) => c || 0));
     const top = Math.max(...counts.map((c) => c || 0), 0);
+    const percents = results.percents || [];
     this.rows.forEach((r, i) => {
       const c = counts[i] || 0;
       setAttr(r.row, 'data-count', c);
       r.row.classList.toggle('is-top', top > 0 && c === top);
       r.fill.style.width = `${(c / max) * 100}%`;
       setText(r.count, c);
-      setText(r.percent, `${pct(c, total)}%`);
+      setText(r.percent, `${percents[i] ?? pct(c, total)}%`);
     });
   }
 

@@ -74,6 +74,7 @@
  * @property {number} [min_responses]  k
  * @property {boolean} [suppressed]
  * @property {number[]} [counts]  single, multiple: per option; scale: per step from min to max
+ * @property {number[]} [percents]  aligned with counts, rounded by the server's one rule (workshop/polls.py)
  * @property {number | null} [mean]  scale
  * @property {TextAnswer[]} [answers]  text
  */

@@ -1,0 +1,39 @@
+"""Browser: the projector and the phones show the server's percentages, which add up to 100."""
+# The fixtures are imported from tests/browser.py and requested by name, which pyflakes calls a redefinition.
+# ruff: noqa: F811
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import (  # noqa: F401  (fixtures are requested by name)
+    bar,
+    browser_server,
+    chromium,
+    contexts,
+    socket_clients,
+    wait_connected,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def test_three_answers_in_three_options_read_34_33_33_on_every_screen(browser_server, contexts,
+                                                                     socket_clients) -> None:
+    server = browser_server
+    session = server.start_session()
+    facilitator = socket_clients.facilitator(session)
+    facilitator.go_to_poll("warmup_word")
+    facilitator.reveal("warmup_word")
+    presenter = contexts.presenter(session["presenter_url"])
+    wait_connected(presenter)
+    phones = [socket_clients.participant(session) for _ in range(2)]
+    viewer = contexts.phone(session["join_url"])
+    wait_connected(viewer)
+    for index, phone in enumerate(phones):
+        phone.call("submit_answer", {"poll": "warmup_word", "value": index})
+    viewer.get_by_test_id("option").nth(2).click()
+    for page in (presenter, viewer):
+        for index, percent in ((0, "34%"), (1, "33%"), (2, "33%")):
+            # Rounded alone each would read 33 %, adding up to 99.
+            expect(bar(page, index).locator(".bar-pct")).to_have_text(percent)
