@@ -114,3 +114,13 @@ def test_a_second_browser_with_the_facilitator_link_gets_back_into_the_console(b
         "open-presenter").click()
     expect(presenter).to_have_url(f"{server.url}/s/{session_id}/present")
     wait_connected(presenter)
+
+
+def test_the_organiser_page_fits_a_phone(browser_server, contexts, screenshot) -> None:
+    server = browser_server
+    server.api("POST", "/api/sessions", {"deck": "interdependence", "name": "A rather long session name, Leeds"})
+    phone = contexts.phone(organiser_home(server))
+    expect(phone.get_by_test_id("session-name").first).to_be_visible()
+    widths = phone.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], f"sideways scrolling: content {widths[0]} px wide on a {widths[1]} px screen"
+    screenshot(phone, "organiser on a phone")
