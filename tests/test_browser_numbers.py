@@ -37,3 +37,26 @@ def test_three_answers_in_three_options_read_34_33_33_on_every_screen(browser_se
         for index, percent in ((0, "34%"), (1, "33%"), (2, "33%")):
             # Rounded alone each would read 33 %, adding up to 99.
             expect(bar(page, index).locator(".bar-pct")).to_have_text(percent)
+
+
+def test_an_offline_phone_says_its_answer_is_kept_and_the_banner_leaves_the_header_alone(
+        browser_server, contexts, socket_clients) -> None:
+    server = browser_server
+    session = server.start_session()
+    facilitator = socket_clients.facilitator(session)
+    facilitator.go_to_poll("warmup_word")
+    phone = contexts.phone(session["join_url"])
+    wait_connected(phone)
+    phone.get_by_test_id("option").nth(1).click()
+    expect(phone.locator("#poll-hint")).to_have_text("Tap one answer.")
+    phone.context.set_offline(True)
+    expect(phone.locator("#poll-hint")).to_have_text("Reconnecting, your answer is kept")
+    expect(phone.get_by_test_id("option").first).to_be_disabled()
+    banner = phone.get_by_test_id("connection")
+    expect(banner).to_be_visible()
+    header = phone.locator("header").first.bounding_box()
+    box = banner.bounding_box()
+    assert header and box and box["y"] >= header["y"] + header["height"], (box, header)
+    phone.context.set_offline(False)
+    expect(phone.locator("#poll-hint")).to_have_text("Tap one answer.", timeout=20_000)
+    expect(phone.get_by_test_id("option").nth(1)).to_be_enabled()

@@ -81,7 +81,9 @@ export function createPhoneView(state, contextFor) {
     const poll = currentPoll();
     if (!poll) return;
     const { key } = pollState(poll);
-    setText(els.hint, key === 'open' ? pollType(poll.type).hint
+    // Offline the controls are disabled: the hint says why, and that nothing given is lost.
+    setText(els.hint, key === 'open' && !state.online ? 'Reconnecting, your answer is kept'
+      : key === 'open' ? pollType(poll.type).hint
       : key === 'pending' ? 'Not open yet: you can answer once the facilitator opens it' : 'This poll is closed');
     els.hint.classList.toggle('is-closed', poll.status !== 'open');
   }
@@ -137,6 +139,7 @@ export function createPhoneView(state, contextFor) {
     setConnected(/** @type {boolean} */ online) {
       state.online = online;
       if (controls) controls.setConnected(online);
+      renderHint();
     },
     /** Show a value in the current poll's control. */
     showValue(/** @type {AnswerValue | undefined} */ value) {
