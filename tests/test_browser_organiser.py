@@ -124,3 +124,25 @@ def test_the_organiser_page_fits_a_phone(browser_server, contexts, screenshot) -
     widths = phone.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], f"sideways scrolling: content {widths[0]} px wide on a {widths[1]} px screen"
     screenshot(phone, "organiser on a phone")
+
+
+def test_b_blanks_the_projector_from_the_console_and_back(browser_server, contexts) -> None:
+    server = browser_server
+    session = server.start_session()
+    console = contexts.page(session["facilitator_url"], **PRESENTER)
+    wait_connected(console)
+    presenter = contexts.presenter(session["presenter_url"])
+    wait_connected(presenter)
+    phone = contexts.phone(session["join_url"])
+    wait_connected(phone)
+    console.keyboard.press("b")
+    expect(presenter.locator("body")).to_have_class(re.compile(r"\bis-blank\b"))
+    expect(console.get_by_test_id("blank-toggle")).to_have_attribute("aria-pressed", "true")
+    expect(phone.locator("body")).not_to_have_class(re.compile(r"\bis-blank\b"))
+    # A projector that reloads (or a second one) stays blank: the state is the session's.
+    reloaded = contexts.presenter(session["presenter_url"])
+    wait_connected(reloaded)
+    expect(reloaded.locator("body")).to_have_class(re.compile(r"\bis-blank\b"))
+    console.get_by_test_id("blank-toggle").click()
+    expect(presenter.locator("body")).not_to_have_class(re.compile(r"\bis-blank\b"))
+    expect(console.get_by_test_id("blank-toggle")).to_have_text("Blank the screen")

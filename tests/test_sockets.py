@@ -344,3 +344,14 @@ def test_a_poll_not_opened_yet_is_told_apart_from_a_closed_one(sockets) -> None:
     assert opened["status"] == "open" and opened["opened"] is True
     closed = facilitator.emit("close_poll", {"poll": poll["id"]}, callback=True)["poll"]
     assert closed["status"] == "closed" and closed["opened"] is True
+
+
+def test_only_the_facilitator_blanks_the_projector_and_phones_never_hear_of_it(sockets) -> None:
+    facilitator, presenter, phone = sockets("facilitator"), sockets("presenter"), sockets("participant")
+    assert phone.emit("set_blank", {"blank": True}, callback=True)["error"] == "forbidden"
+    assert facilitator.emit("set_blank", {"blank": "yes"}, callback=True)["error"] == "invalid_payload"
+    assert facilitator.emit("set_blank", {"blank": True}, callback=True) == {"ok": True, "blank": True}
+    assert wait_for(presenter, "blank") == {"blank": True}
+    assert received(phone, "blank") == []
+    again = sockets("presenter")
+    assert received(again, "session_state")[0]["blank"] is True

@@ -354,7 +354,8 @@ class Workshop:
             session={"id": session.get("id", ""), "code": session.get("code", ""),
                      "title": session.get("title", ""), "status": session.get("status", "")},
             join_url=self.join_url(session["code"]), slide=slide, results=results,
-            qr_overlay=session.get("qr_overlay") == "1", min_responses=self.min_responses,
+            qr_overlay=session.get("qr_overlay") == "1", blank=session.get("blank") == "1",
+            min_responses=self.min_responses,
         )
         if client.role == "participant":
             answers = self.store.answers_of(client.session_id, client.who, [p.id for p in deck.polls()])
@@ -570,6 +571,14 @@ class Workshop:
             raise LiveError("invalid_payload", "visible must be true or false")
         _guard(lambda: self.store.set_qr_overlay(client.session_id, visible))
         return visible
+
+    def set_blank(self, client: Client, blank: object) -> bool:
+        """Blank the projector (a pause, a personal moment), or show it again."""
+        self._require_facilitator(client)
+        if not isinstance(blank, bool):
+            raise LiveError("invalid_payload", "blank must be true or false")
+        _guard(lambda: self.store.set_blank(client.session_id, blank))
+        return blank
 
     def end_session(self, client: Client) -> None:
         """End the session: no more answers; only aggregates are kept, until the retention time."""

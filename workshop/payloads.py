@@ -24,6 +24,7 @@ class Ack(TypedDict, total=False):
     value: object
     index: int
     visible: bool
+    blank: bool
     room: RoomState
 
 
@@ -86,6 +87,7 @@ class SessionState(TypedDict):
     slide: SlidePayload
     results: ResultsPayload | None
     qr_overlay: bool
+    blank: bool  # the projector shows nothing (the facilitator's `b`)
     min_responses: int
     participant: NotRequired[str | None]
     my_answers: NotRequired[dict[str, object]]

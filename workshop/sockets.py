@@ -319,6 +319,18 @@ class WorkshopNamespace(Namespace):
 
         return self._handle(sid, data, overlay)
 
+    def on_set_blank(self, sid: str, data: object = None) -> Ack:
+        """Blank the projector, or show it again (the console's and presenter's `b`)."""
+
+        def blank(client: Client, payload: Payload) -> Ack:
+            shown = self.live.set_blank(client, payload.get("blank"))
+            # To the staff screens only: phones have nothing to blank.
+            for audience in ("presenter", "facilitator"):
+                self.socketio.emit("blank", {"blank": shown}, to=room(client.session_id, audience))
+            return {"blank": shown}
+
+        return self._handle(sid, data, blank)
+
     def on_end_session(self, sid: str, data: object = None) -> Ack:
         """End the session for everyone."""
 

@@ -11,6 +11,7 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         participants (joined so far; kept after the token set expires)
                                         locked (0|1) cap (0: none) refused_joins (too fast, counted)
                                         name (the facilitator's), started_at ended_at (ISO 8601 times)
+                                        blank (0|1: the projector shows nothing)
     ws:{S}:joins:{W}             STRING new participants in time window W (10 s), for the join limit
     ws:{S}:joins:{A}:{W}         STRING the same from one address; A is a keyed hash, never the address
     ws:{S}:participants          SET    sha256 of each issued participant token (never the token itself)
@@ -54,7 +55,7 @@ SESSIONS_INDEX = "ws:sessions"
 LIVE_INDEX = "ws:live"
 SESSION_FIELDS = ("id", "code", "deck", "title", "status", "created", "ended", "slide", "facilitator_key",
                   "presenter_key", "qr_overlay", "participants", "auto_end_at", "locked", "cap", "refused_joins",
-                  "name", "started_at", "ended_at")
+                  "name", "started_at", "ended_at", "blank")
 
 # Stores one participant's answer and moves the counts from the old answer to the new one, atomically; a
 # participant who counts toward the release threshold joins the poll's current batch.
@@ -316,6 +317,10 @@ class Store:
     def set_qr_overlay(self, sid: str, visible: bool) -> None:
         """Show or hide the QR overlay on the presenter screen."""
         self._set_live_field(sid, "qr_overlay", "1" if visible else "0")
+
+    def set_blank(self, sid: str, blank: bool) -> None:
+        """Blank the presenter screen, or show it again."""
+        self._set_live_field(sid, "blank", "1" if blank else "0")
 
     def _set_live_field(self, sid: str, name: str, value: str) -> None:
         # The same script serves the session hash: KEYS[2] may equal KEYS[1].

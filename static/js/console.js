@@ -28,6 +28,7 @@ const els = {
   connText: element('#conn-text', HTMLElement),
   openPresenter: element('#open-presenter', HTMLButtonElement),
   qrToggle: element('#qr-toggle', HTMLButtonElement),
+  blankToggle: element('#blank-toggle', HTMLButtonElement),
   help: element('#help-button', HTMLButtonElement),
   end: element('#end-session', HTMLButtonElement),
   slideList: element('#slide-list', HTMLElement),
@@ -67,6 +68,7 @@ const VIEW_BUTTONS = { cloud: els.viewCloud, list: els.viewList };
  * @property {RoomState} room  joined so far, lock, cap, refused joins (its count is `participants`)
  * @property {boolean} capEdited  the cap field holds a value not yet set, so server news leave it alone
  * @property {boolean} qr  the big QR code is on the presenter screen
+ * @property {boolean} blank  the presenter screen is blanked
  * @property {number} minResponses  k: results are released in snapshots of at least this many people
  * @property {boolean} connected
  * @property {Set<string>} busy  ids of buttons waiting for an acknowledgement
@@ -80,6 +82,7 @@ const state = {
   room: { count: 0, joined: 0, locked: false, cap: 0, refused_joins: 0 },
   capEdited: false,
   qr: false,
+  blank: false,
   minResponses: 1,
   connected: false,
   ended: false,
@@ -141,6 +144,7 @@ const follower = followSession(state, {
     if (typeof s.participants === 'number') state.participants = s.participants;
     if (s.room) setRoom(s.room);
     state.qr = Boolean(s.qr_overlay);
+    state.blank = Boolean(s.blank);
     if (typeof s.min_responses === 'number') state.minResponses = s.min_responses;
   },
   showSlide,
@@ -159,6 +163,10 @@ socket.on('room_changed', (room) => {
 });
 socket.on('qr_overlay', (msg) => {
   state.qr = Boolean(msg && msg.visible);
+  renderControls();
+});
+socket.on('blank', (msg) => {
+  state.blank = Boolean(msg && msg.blank);
   renderControls();
 });
 
@@ -356,6 +364,8 @@ function renderControls() {
   }
   setText(els.qrToggle, state.qr ? 'Hide QR on screen' : 'Show QR on screen');
   els.qrToggle.setAttribute('aria-pressed', state.qr ? 'true' : 'false');
+  setText(els.blankToggle, state.blank ? 'Show the screen again' : 'Blank the screen');
+  els.blankToggle.setAttribute('aria-pressed', state.blank ? 'true' : 'false');
 }
 
 // ---- actions -----------------------------------------------------------------------------
@@ -473,6 +483,15 @@ function toggleQr() {
   });
 }
 
+/** Blank the projector (`b`), or show it again. */
+function toggleBlank() {
+  if (!state.connected) return;
+  const blank = !state.blank;
+  act(els.blankToggle, 'set_blank', { blank }, () => {
+    state.blank = blank;
+  });
+}
+
 /** Hide a text answer from the room, or show it again. */
 async function moderate(/** @type {string} */ pollId, /** @type {string} */ text, /** @type {boolean} */ hidden) {
   const res = await act(null, 'hide_answer', { poll: pollId, text, hidden });
@@ -501,6 +520,7 @@ els.toggleResults.addEventListener('click', toggleResults);
 els.viewCloud.addEventListener('click', () => setView('cloud'));
 els.viewList.addEventListener('click', () => setView('list'));
 els.qrToggle.addEventListener('click', toggleQr);
+els.blankToggle.addEventListener('click', toggleBlank);
 els.roomLock.addEventListener('click', toggleLock);
 els.capForm.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -536,6 +556,7 @@ const shortcuts = installShortcuts({
   togglePoll,
   toggleResults,
   toggleQr,
+  toggleBlank,
   toggleLock,
   fullscreen: toggleFullscreen,
 });

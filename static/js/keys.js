@@ -9,6 +9,7 @@ import { h, isTyping } from './dom.js';
  * @property {() => void} [togglePoll]
  * @property {() => void} [toggleResults]
  * @property {() => void} [toggleQr]
+ * @property {() => void} [toggleBlank]
  * @property {() => void} [toggleLock]
  * @property {() => void} [fullscreen]
  */
@@ -22,6 +23,7 @@ const HELP = [
   ['togglePoll', ['O'], 'Open or close the poll'],
   ['toggleResults', ['R'], 'Show or hide results'],
   ['toggleQr', ['Q'], 'Show or hide the join QR code'],
+  ['toggleBlank', ['B'], 'Blank the projector, or show it again'],
   ['toggleLock', ['L'], 'Lock or unlock the room to new participants'],
   ['fullscreen', ['F'], 'Full screen on or off'],
   ['help', ['?'], 'Show this help'],
@@ -68,6 +70,10 @@ export function installShortcuts(actions) {
       case 'q':
       case 'Q':
         name = 'toggleQr';
+        break;
+      case 'b':
+      case 'B':
+        name = 'toggleBlank';
         break;
       case 'l':
       case 'L':

@@ -35,6 +35,7 @@ const els = {
  * @property {number} participants
  * @property {boolean} serverQr  the facilitator put the big QR code on screen
  * @property {boolean | null} localQr  a local override of it (null: follow the facilitator)
+ * @property {boolean} blank  the facilitator blanked the screen
  */
 /** @type {FollowedState & PresenterOwnState} */
 const state = {
@@ -43,6 +44,7 @@ const state = {
   participants: 0,
   serverQr: false,
   localQr: null,
+  blank: false,
   ended: false,
 };
 const view = new ResultsView(els.results, { variant: 'presenter', announceEvery: 15000 });
@@ -80,6 +82,7 @@ const follower = followSession(state, {
     if (typeof s.participants === 'number') state.participants = s.participants;
     state.serverQr = Boolean(s.qr_overlay);
     state.localQr = null;
+    setBlank(Boolean(s.blank));
   },
   showSlide,
   renderPoll: () => renderPoll(false),
@@ -91,6 +94,7 @@ socket.on('participant_count', (msg) => {
   state.participants = msg.count;
   renderCounts();
 });
+socket.on('blank', (msg) => setBlank(Boolean(msg && msg.blank)));
 socket.on('qr_overlay', (msg) => {
   state.serverQr = Boolean(msg && msg.visible);
   state.localQr = null;
@@ -251,12 +255,19 @@ document.addEventListener('keydown', (event) => {
   }
 });
 
+/** The projector shows nothing (a pause, a personal moment); the facilitator's `b` on either screen. */
+function setBlank(/** @type {boolean} */ blank) {
+  document.body.classList.toggle('is-blank', blank);
+  state.blank = blank;
+}
+
 /** @type {ShortcutActions} */
 const actions = { toggleQr, fullscreen: toggleFullscreen };
 if (canControl) {
   Object.assign(actions, {
     next: () => follower.step(1).then(complain),
     prev: () => follower.step(-1).then(complain),
+    toggleBlank: () => control('set_blank', { blank: !state.blank }),
     togglePoll() {
       const poll = state.slide && state.slide.poll;
       if (poll) control(poll.status === 'open' ? 'close_poll' : 'open_poll', { poll: poll.id });

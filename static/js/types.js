@@ -102,6 +102,7 @@
  * @property {Slide | null} slide
  * @property {Results | null} [results]
  * @property {boolean} [qr_overlay]
+ * @property {boolean} [blank]  the projector shows nothing
  * @property {number} [min_responses]
  * @property {number} [participants]  facilitator and presenter
  * @property {SlideOutline[]} [slides]  facilitator
@@ -166,6 +167,7 @@
  * @property {(message: ParticipantCount) => void} participant_count
  * @property {(room: RoomState) => void} room_changed  facilitator: the room was locked, opened or capped
  * @property {(message: {visible: boolean}) => void} qr_overlay
+ * @property {(message: {blank: boolean}) => void} blank
  * @property {() => void} session_ended
  */
 
