@@ -146,3 +146,16 @@ def test_b_blanks_the_projector_from_the_console_and_back(browser_server, contex
     console.get_by_test_id("blank-toggle").click()
     expect(presenter.locator("body")).not_to_have_class(re.compile(r"\bis-blank\b"))
     expect(console.get_by_test_id("blank-toggle")).to_have_text("Blank the screen")
+
+
+@pytest.mark.parametrize("size", [{"width": 1440, "height": 900}, {"width": 1280, "height": 720}])
+def test_the_console_header_stays_in_view_on_a_long_slide(browser_server, contexts, size) -> None:
+    server = browser_server
+    session = server.start_session()
+    console = contexts.page(session["facilitator_url"], viewport=size)
+    wait_connected(console)
+    console.mouse.wheel(0, 4000)
+    console.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    for testid in ("participant-count", "end-session"):
+        box = console.get_by_test_id(testid).bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (testid, box)
