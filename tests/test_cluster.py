@@ -8,6 +8,7 @@ process it landed on, and a process killed mid-poll must lose nothing that was a
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -320,3 +321,23 @@ def test_processes_share_the_private_redis_and_stop_with_it(tmp_path: Path) -> N
         server.process.send_signal(signal.SIGTERM)
         server.process.wait(timeout=15)
     wait_for(lambda: not running(redis_server), what="the private Redis to stop")
+
+
+def test_the_balancer_speaks_http1_only_and_refuses_oversized_bodies_with_json(redis_url: str,
+                                                                              tmp_path: Path) -> None:
+    import socket
+
+    with cluster(redis_url, tmp_path) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        # HTTP/2 with prior knowledge: each stream would be a connection to a process, past the cap per address.
+        with socket.create_connection((host, int(port)), timeout=5) as connection:
+            connection.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+            answer = connection.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 400"), answer[:40]
+        big = b"x" * (16 * 1024 + 1)
+        request = urllib.request.Request(f"{server.url}/socket.io/?EIO=4&transport=polling&sid=nope", data=big,
+                                         method="POST", headers={"Content-Type": "text/plain"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 413
+        assert json.loads(refused.value.read())["error"] == "too_large"

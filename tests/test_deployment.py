@@ -140,7 +140,7 @@ def test_compose_balancer_runs_the_generated_haproxy_config() -> None:
     assert "./deploy/haproxy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro" in service["volumes"]
     config = (PROJECT_ROOT / "deploy" / "haproxy" / "haproxy.cfg").read_text()
     port = _dockerfile_port()
-    assert f"bind *:{port}\n" in config
+    assert f"bind *:{port} proto h1\n" in config
     assert re.search(rf"server-template \w+ 1-\d+ {RENDER.SERVICE}:{port} ", config)
     assert RENDER.SERVICE in COMPOSE["services"] and f"cookie {balancer.COOKIE} " in config
 

@@ -18,6 +18,7 @@ Why these choices:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -57,6 +58,10 @@ def haproxy_config(settings: Settings, bind: str, servers: Sequence[Backend] | D
     """HAProxy's configuration for these settings: `bind` is where clients connect (host:port); `maxconn`
     the connections it takes in all (default: one process's WORKSHOP_MAX_CONNECTIONS)."""
     maxconn = maxconn or settings.max_connections
+    loopback = " ".join(LOOPBACK)
+    reserve = min(64, maxconn // 4)
+    too_large = json.dumps({"error": "too_large",
+                            "message": f"the body is larger than {settings.max_message_bytes} bytes"})
     lines = [
         "# Generated from the workshop's settings (workshop/balancer.py): edit the settings, not this file.",
         "global",
@@ -75,12 +80,20 @@ def haproxy_config(settings: Settings, bind: str, servers: Sequence[Backend] | D
         f"    timeout http-keep-alive {settings.request_timeout_seconds}s",
         "",
         "frontend workshop",
-        f"    bind {bind}",
+        # HTTP/1 only: HTTP/2 streams would each become a connection to a process while the cap per address
+        # below counts TCP connections (one client held 100 long-polls per connection).
+        f"    bind {bind} proto h1",
         f"    maxconn {maxconn}",
         "    stick-table type ipv6 size 1m expire 10m store conn_cur",
         "    tcp-request connection track-sc0 src",
         f"    tcp-request connection reject if {{ sc_conn_cur(0) gt {settings.connections_per_address} }} "
-        f"!{{ src {' '.join(LOOPBACK)} }}",
+        f"!{{ src {loopback} }}",
+        # The last slots are this machine's: the facilitator's laptop always gets in.
+        f"    tcp-request connection reject if {{ fe_conn gt {maxconn - reserve} }} !{{ src {loopback} }}",
+        # An oversized body is refused here, whole, with the app's JSON error (the app would answer before
+        # reading it, and the reset could lose the answer on the way back).
+        f"    http-request return status 413 content-type application/json string '{too_large}' "
+        f"if {{ req.hdr_val(content-length) gt {settings.max_message_bytes} }}",
         # A client's own X-Forwarded-For is dropped, unless trusted proxies stand in front of HAProxy.
         *(["    http-request del-header X-Forwarded-For"] if not settings.proxy_hops else []),
         "    option forwardfor",
@@ -104,8 +117,8 @@ def haproxy_config(settings: Settings, bind: str, servers: Sequence[Backend] | D
         lines[-1] += " dynamic"
         lines.append("    dynamic-cookie-key workshop")
         lines.append(f"    server-template app 1-{servers.slots} {servers.service}:{servers.port} {check} "
-                     "resolvers dns init-addr none")
+                     f"maxconn {settings.max_connections} resolvers dns init-addr none")
     else:
-        lines.extend(f"    server {backend.name} {backend.address} cookie {backend.name} {check}"
-                     for backend in servers)
+        lines.extend(f"    server {backend.name} {backend.address} cookie {backend.name} {check} "
+                     f"maxconn {settings.max_connections}" for backend in servers)
     return "\n".join(lines) + "\n"
