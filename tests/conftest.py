@@ -73,6 +73,10 @@ def app(redis_url: str, tmp_path: Path):
     app = create_app(app_config(redis_url, tmp_path))
     yield app
     app.extensions["workshop_broadcaster"].stop()
+    # The join-code throttle counts in Redis, under the tests' shared secret: each test starts afresh.
+    throttle = app.extensions["workshop_join_throttle"]
+    for key in throttle.tracked():
+        throttle.client.delete(key)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from socketio.exceptions import ConnectionRefusedError
 from .broadcast import ResultsBroadcaster, room
 from .live import Client, LiveError, Refused, Workshop
 from .payloads import Ack, PollPayload
-from .throttle import FailureThrottle
+from .throttle import SharedFailureThrottle
 
 log = logging.getLogger(__name__)
 Payload = dict[str, object]
@@ -95,9 +95,9 @@ def _sid() -> str:
     return str(request.sid)  # type: ignore[attr-defined]  # Flask-SocketIO adds `sid` to the request
 
 
-def _join_throttle() -> FailureThrottle | None:
+def _join_throttle() -> SharedFailureThrottle | None:
     """The app's throttle of failed join-code lookups (shared with the phone page)."""
-    return cast(FailureThrottle | None, current_app.extensions.get("workshop_join_throttle"))
+    return cast(SharedFailureThrottle | None, current_app.extensions.get("workshop_join_throttle"))
 
 
 def _is_code(auth: object) -> bool:

@@ -6,6 +6,8 @@ share a slot and its Lua scripts stay legal on a cluster):
     ws:sessions                  ZSET   session id -> created (epoch seconds); the organisers' index
     ws:live                      ZSET   live session id -> auto_end_at; the sweep ends what is past it
     ws:code:CODE                 STRING session id, for joining by code; expires at the session's auto_end_at
+    ws:throttle:{H}              STRING failed join-code lookups of an address (H: keyed hash), for a minute;
+                                        kept by throttle.py, the one key this module does not write
     ws:{S}:session               HASH   id code deck title deck_source status created ended slide
                                         facilitator_key presenter_key qr_overlay auto_end_at
                                         participants (joined so far; kept after the token set expires)
@@ -18,9 +20,9 @@ share a slot and its Lua scripts stay legal on a cluster):
     ws:{S}:instances             SET    ids of the server processes that hold phones of the session
     ws:{S}:online:{I}            HASH   sha256 of a token -> open connections on process I (the live count);
                                         expires unless process I's heartbeat keeps it, so a crash clears it
-    ws:{S}:poll:{P}              HASH   status (open|closed) visible (0|1) total released_total, view (types
-                                        with views), releases (snapshots so far), sent (the last one sent to
-                                        the screens); only released_total is ever shown
+    ws:{S}:poll:{P}              HASH   status (open|closed) opened (1 once ever opened) visible (0|1) total
+                                        released_total, view (types with views), releases (snapshots so far),
+                                        sent (the last one sent to the screens); only released_total is shown
     ws:{S}:poll:{P}:counts       HASH   counter member (option index, scale step, normalised text) -> count;
                                         live, never shown; deleted when the session ends
     ws:{S}:poll:{P}:released     HASH   the counts as last released: what screens and exports show

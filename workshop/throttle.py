@@ -3,54 +3,55 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+
+import redis
 
 
-class FailureThrottle:
-    """Failed lookups per client address, in this process's memory only.
+class SharedFailureThrottle:
+    """Failed lookups per client address, counted in Redis so every server process sees the same count.
 
-    An address is kept only as a keyed hash (the key is random per process), never as itself, and only
-    while it has recent failures; at most `max_clients` addresses are tracked, the stalest dropped first.
+    Per-process counts let a guesser try N times as often behind N processes, and worse: the process that
+    refuses an address's new phones holds the fewest connections, so the balancer sent most of a venue's
+    phones to it (measured: 30 wrong codes to one process of three refused 22 of 24 phones behind the same
+    address). An address is kept only as a keyed hash (the key derives from the server's secret), for one
+    window: the same as the join limits' windows in `store.py`.
     """
 
-    def __init__(self, limit: int = 30, window: float = 60.0, max_clients: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic):
-        self.limit, self.window, self.max_clients, self.clock = limit, window, max_clients, clock
-        self._salt = secrets.token_bytes(16)
-        self._failures: OrderedDict[bytes, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
+    PREFIX = "ws:throttle:"
 
-    def _key(self, address: str) -> bytes:
-        return hashlib.blake2b(address.encode(errors="replace"), key=self._salt, digest_size=16).digest()
+    def __init__(self, client: redis.Redis, secret: str, limit: int = 30, window: int = 60):
+        self.client, self.limit, self.window = client, limit, window
+        self._key_of = hashlib.blake2b(secret.encode(), person=b"join-throttle", digest_size=32).digest()
+
+    def _key(self, address: str) -> str:
+        digest = hashlib.blake2b(address.encode(errors="replace"), key=self._key_of, digest_size=16).hexdigest()
+        return self.PREFIX + digest
 
     def retry_after(self, address: str) -> float:
-        """Seconds until this address may try again; 0 while it is under the limit."""
-        with self._lock:
-            failures = self._failures.get(self._key(address))
-            if failures is None or len(failures) < self.limit:
-                return 0.0
-            return max(0.0, failures[0] + self.window - self.clock())
+        """Seconds until this address may try again; 0 while it is under the limit (or Redis is away)."""
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.get(self._key(address))
+            pipe.pttl(self._key(address))
+            count, milliseconds = pipe.execute()
+        except redis.RedisError:
+            return 0.0  # joining fails on its own then; the throttle must not add a second reason
+        if count is None or int(count) < self.limit:
+            return 0.0
+        return max(0.0, int(milliseconds) / 1000)
 
     def failed(self, address: str) -> None:
-        """Count one failed lookup of this address."""
-        key, now = self._key(address), self.clock()
-        with self._lock:
-            failures = self._failures.pop(key, None) or deque(maxlen=self.limit)
-            failures.append(now)
-            self._failures[key] = failures  # now the most recent
-            while len(self._failures) > self.max_clients:
-                self._failures.popitem(last=False)
-            while self._failures:  # forget addresses whose last failure is out of the window
-                oldest = next(iter(self._failures.values()))
-                if oldest[-1] + self.window > now:
-                    break
-                self._failures.popitem(last=False)
+        """Count one failed lookup of this address (the window starts with its first failure)."""
+        key = self._key(address)
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.incr(key)
+            pipe.expire(key, self.window, nx=True)
+            pipe.execute()
+        except redis.RedisError:
+            pass
 
-    def tracked(self) -> Iterator[bytes]:
+    def tracked(self) -> Iterator[str]:
         """The hashed addresses tracked now (for tests)."""
-        with self._lock:
-            return iter(list(self._failures))
+        return iter(list(self.client.scan_iter(match=self.PREFIX + "*", count=1000)))

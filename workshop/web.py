@@ -32,7 +32,7 @@ from .export import ResultsDocument, report_sections, to_csv, to_json
 from .live import LiveError, SessionPage, Workshop, keys_equal, normalise_code
 from .logins import LOGIN_TTL, Login, Logins
 from .qr import qr_svg
-from .throttle import FailureThrottle
+from .throttle import SharedFailureThrottle
 
 bp = Blueprint("web", __name__)
 
@@ -45,15 +45,18 @@ def _per_app_state(state: BlueprintSetupState) -> None:
     granted, not pushed on by each request), and it is sent only over HTTPS when the public URL is HTTPS.
     """
     app = state.app
-    app.extensions["workshop_join_throttle"] = FailureThrottle()
+    settings_ = cast(Settings, app.extensions["workshop_settings"])
+    # In Redis, so every process behind the balancer counts the same failures.
+    app.extensions["workshop_join_throttle"] = SharedFailureThrottle(
+        app.extensions["workshop"].store.redis, settings_.secret("secret_key"))
     public_url = cast(Settings, app.extensions["workshop_settings"]).public_url or ""
     app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(seconds=LOGIN_TTL), SESSION_REFRESH_EACH_REQUEST=False,
                       SESSION_COOKIE_SECURE=public_url.lower().startswith("https://"))
 
 
-def join_throttle() -> FailureThrottle:
+def join_throttle() -> SharedFailureThrottle:
     """The app's throttle of failed join-code lookups."""
-    return cast(FailureThrottle, current_app.extensions["workshop_join_throttle"])
+    return cast(SharedFailureThrottle, current_app.extensions["workshop_join_throttle"])
 
 ERROR_CODES = {400: "invalid_payload", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 413: "too_large", 429: "rate_limited", 503: "unavailable"}
