@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -22,6 +21,7 @@ from urllib.parse import parse_qs, urlparse
 import redis
 
 from bench.procs import command_name, tree
+from tests.servers import call_api
 
 FACILITATOR_TOKEN = "facilitator-token-for-bench"
 ORGANISER_TOKEN = "organiser-token-for-bench"
@@ -98,11 +98,7 @@ class Target:
 
     def api(self, method: str, path: str, token: str = FACILITATOR_TOKEN, body: object = None) -> Any:
         """Call the JSON API."""
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
+        return call_api(self.url, method, path, body, token, timeout=30)
 
     def start_session(self) -> Session | None:
         """A live session on the bundled deck (None for bare, which has no sessions)."""

@@ -25,6 +25,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def call_api(url: str, method: str, path: str, body: Any = None, token: str = FACILITATOR_TOKEN,
+             timeout: float = 10) -> Any:
+    """Call a server's JSON API with a bearer token; the decoded answer."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url + path, data=data, method=method, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
 @dataclass
 class RunningServer:
     """A server subprocess and how to reach it."""
@@ -34,11 +44,7 @@ class RunningServer:
 
     def api(self, method: str, path: str, body: Any = None, token: str = FACILITATOR_TOKEN) -> Any:
         """Call the JSON API."""
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
+        return call_api(self.url, method, path, body, token)
 
     def start_session(self, deck: str = "interdependence") -> dict[str, Any]:
         """Start a session and return the API's answer."""

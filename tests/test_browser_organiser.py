@@ -25,14 +25,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 NAME = "Tuesday group, Leeds"
 
 
-def test_a_named_session_is_ended_then_deleted_by_the_organiser(browser_server, contexts, screenshot) -> None:
-    server = browser_server
+def start_from_home(contexts, server, name: str):
+    """Name and start a session from the facilitator's home; its console page (connected) and id."""
     console = contexts.page(facilitator_home(server), **PRESENTER)
-    console.get_by_test_id("session-name").fill(f"  {NAME} ")
+    console.get_by_test_id("session-name").fill(name)
     console.get_by_test_id("start-session").first.click()
     expect(console).to_have_url(re.compile(r"/s/[^/?]+/console$"))
     wait_connected(console)
-    session_id = console.url.split("/s/")[1].split("/")[0]
+    return console, console.url.split("/s/")[1].split("/")[0]
+
+
+def test_a_named_session_is_ended_then_deleted_by_the_organiser(browser_server, contexts, screenshot) -> None:
+    server = browser_server
+    console, session_id = start_from_home(contexts, server, f"  {NAME} ")
 
     organiser = contexts.page(organiser_home(server), **PRESENTER)
     row = organiser.locator(f'[data-testid="session-row"][data-session="{session_id}"]')
@@ -89,12 +94,7 @@ def test_a_code_typed_with_a_dash_on_the_join_form_joins(browser_server, context
 def test_a_second_browser_with_the_facilitator_link_gets_back_into_the_console(browser_server, contexts,
                                                                                screenshot) -> None:
     server = browser_server
-    laptop = contexts.page(facilitator_home(server), **PRESENTER)
-    laptop.get_by_test_id("session-name").fill("Back in")
-    laptop.get_by_test_id("start-session").first.click()
-    expect(laptop).to_have_url(re.compile(r"/s/[^/?]+/console$"))
-    wait_connected(laptop)
-    session_id = laptop.url.split("/s/")[1].split("/")[0]
+    laptop, session_id = start_from_home(contexts, server, "Back in")
 
     # Another browser (a tablet, or the laptop after its tab was closed): only the facilitator link.
     tablet = contexts.page(facilitator_home(server), **PRESENTER)

@@ -566,19 +566,19 @@ class Workshop:
 
     def set_qr_overlay(self, client: Client, visible: object) -> bool:
         """Show or hide the big QR code on the presenter screen."""
-        self._require_facilitator(client)
-        if not isinstance(visible, bool):
-            raise LiveError("invalid_payload", "visible must be true or false")
-        _guard(lambda: self.store.set_qr_overlay(client.session_id, visible))
-        return visible
+        return self._set_screen_flag(client, "visible", visible, self.store.set_qr_overlay)
 
     def set_blank(self, client: Client, blank: object) -> bool:
         """Blank the projector (a pause, a personal moment), or show it again."""
+        return self._set_screen_flag(client, "blank", blank, self.store.set_blank)
+
+    def _set_screen_flag(self, client: Client, name: str, value: object,
+                         store: Callable[[str, bool], None]) -> bool:
         self._require_facilitator(client)
-        if not isinstance(blank, bool):
-            raise LiveError("invalid_payload", "blank must be true or false")
-        _guard(lambda: self.store.set_blank(client.session_id, blank))
-        return blank
+        if not isinstance(value, bool):
+            raise LiveError("invalid_payload", f"{name} must be true or false")
+        _guard(lambda: store(client.session_id, value))
+        return value
 
     def end_session(self, client: Client) -> None:
         """End the session: no more answers; only aggregates are kept, until the retention time."""
