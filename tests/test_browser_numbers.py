@@ -11,6 +11,7 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     browser_server,
     chromium,
     contexts,
+    screenshot,
     socket_clients,
     wait_connected,
 )
@@ -60,3 +61,31 @@ def test_an_offline_phone_says_its_answer_is_kept_and_the_banner_leaves_the_head
     phone.context.set_offline(False)
     expect(phone.locator("#poll-hint")).to_have_text("Tap one answer.", timeout=20_000)
     expect(phone.get_by_test_id("option").nth(1)).to_be_enabled()
+
+
+def test_a_dark_mode_phone_is_dark_and_passes_axe(browser_server, contexts, socket_clients, screenshot) -> None:
+    from tests.browser import PHONE, axe_violations, describe_violations
+
+    server = browser_server
+    session = server.start_session()
+    facilitator = socket_clients.facilitator(session)
+    phone = contexts.page(session["join_url"], **{**PHONE, "color_scheme": "dark"})
+    wait_connected(phone)
+    background = phone.evaluate("getComputedStyle(document.body).backgroundColor")
+    channels = [int(part) for part in background[background.index("(") + 1:-1].split(",")[:3]]
+    assert sum(channels) / 3 < 60, f"a dark page, not {background}"
+    failures = []
+    for state in ("waiting", "poll open", "results shown"):
+        if state == "poll open":
+            facilitator.go_to_poll("warmup_word")
+            expect(phone.get_by_test_id("option").first).to_be_enabled()
+            phone.get_by_test_id("option").nth(1).click()
+        if state == "results shown":
+            socket_clients.participant(session).call("submit_answer", {"poll": "warmup_word", "value": 3})
+            facilitator.reveal("warmup_word")
+            expect(bar(phone, 1)).to_have_attribute("data-count", "1")
+        screenshot(phone, f"dark, {state}")
+        violations = axe_violations(phone)
+        if violations:
+            failures.append(f"{state}:\n{describe_violations(violations)}")
+    assert not failures, "\n".join(failures)
