@@ -159,3 +159,24 @@ def test_the_console_header_stays_in_view_on_a_long_slide(browser_server, contex
     for testid in ("participant-count", "end-session"):
         box = console.get_by_test_id(testid).bounding_box()
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (testid, box)
+
+
+def test_the_console_shows_what_comes_next(browser_server, contexts) -> None:
+    from tests.browser import POLL_SLIDE, SLIDES
+
+    question = SLIDES[POLL_SLIDE["warmup_word"]]["poll"]["question"]
+
+    server = browser_server
+    session = server.start_session()
+    console = contexts.page(session["facilitator_url"], **PRESENTER)
+    wait_connected(console)
+    expect(console.get_by_test_id("next-up")).to_have_text(f"Next: {slide_title(1)}")
+    before_poll = POLL_SLIDE["warmup_word"] - 1
+    for _ in range(before_poll):
+        console.get_by_test_id("next").click()
+    expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(before_poll))
+    expect(console.get_by_test_id("next-up")).to_have_text(
+        f"Next: {slide_title(before_poll + 1)} · poll: {question}")
+    console.get_by_test_id("slide-item").last.click()
+    expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(len(SLIDES) - 1))
+    expect(console.get_by_test_id("next-up")).to_have_text("Last slide")

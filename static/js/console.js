@@ -34,6 +34,7 @@ const els = {
   slideList: element('#slide-list', HTMLElement),
   pos: element('#slide-pos', HTMLElement),
   title: element('#slide-title', HTMLElement),
+  nextUp: element('#next-up', HTMLElement),
   prev: element('#prev', HTMLButtonElement),
   next: element('#next', HTMLButtonElement),
   message: element('#control-message', HTMLElement),
@@ -248,10 +249,18 @@ function setSlides(/** @type {SlideOutline[]} */ slides) {
 }
 
 /** The current slide: position, title, notes, text, and its poll panel. */
+/** What comes after this slide, so the facilitator can lead into it. */
+function nextUpText(/** @type {SlideOutline | undefined} */ next) {
+  if (!next) return 'Last slide';
+  const title = next.title || (next.kind === 'join' ? 'Join screen' : 'Untitled');
+  return next.poll ? `Next: ${title} · poll: ${next.poll.question}` : `Next: ${title}`;
+}
+
 function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChanged) {
   setText(els.pos, `Slide ${slide.index + 1} of ${slide.count}`);
   setText(els.title, slide.title || (slide.kind === 'join' ? 'Join screen' : 'Untitled'));
   const listed = state.slides.find((s, i) => (typeof s.index === 'number' ? s.index : i) === slide.index);
+  setText(els.nextUp, nextUpText(state.slides[slide.index + 1]));
   const notes = slide.notes !== undefined && slide.notes !== null ? slide.notes : listed ? listed.notes : '';
   if (notes && String(notes).trim()) {
     setText(els.notes, String(notes).trim());
