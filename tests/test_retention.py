@@ -129,7 +129,7 @@ def test_a_poll_field_changes_only_while_the_session_is_live_whatever_python_che
 
 def test_a_poll_whose_flush_lock_is_taken_is_sent_on_a_later_tick(app, started, sockets, redis) -> None:
     broadcaster = app.extensions["workshop_broadcaster"]
-    broadcaster.stop()  # drive the ticks by hand
+    broadcaster.stop(wait_seconds=2)  # drive the ticks by hand, once the background task has finished
     facilitator = sockets("facilitator")
     phone = sockets("participant")
     assert facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)["ok"]
