@@ -6,7 +6,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,19 +20,12 @@ from urllib.parse import parse_qs, urlparse
 import redis
 
 from bench.procs import command_name, tree
-from tests.servers import call_api
+from tests.servers import call_api, free_port, stop_process
 
 FACILITATOR_TOKEN = "facilitator-token-for-bench"
 ORGANISER_TOKEN = "organiser-token-for-bench"
 POLL = "warmup_word"  # the bundled deck's first poll (single choice, results visible); naive serves the same id
 SERVERS = ("bare", "naive", "ours1", "ours2", "ours4")
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -197,12 +189,7 @@ def launched(name: str, work: Path) -> Iterator[Target]:
             started = {pid: command_name(pid) for pid in tree(process.pid) if pid != process.pid}
             yield target
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
             for pid, name_then in started.items():  # whatever of the tree outlived its supervisor
                 if command_name(pid) == name_then:
                     with contextlib.suppress(ProcessLookupError):

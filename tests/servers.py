@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,13 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN
+from workshop.supervisor import free_loopback_port
+
+free_port = free_loopback_port
 
 
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def stop_process(process: subprocess.Popen[Any], timeout: float = 15) -> None:
+    """SIGTERM, then SIGKILL if it has not gone within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def call_api(url: str, method: str, path: str, body: Any = None, token: str = FACILITATOR_TOKEN,
@@ -84,9 +89,4 @@ def running_server(redis_url: str | None, data_dir: Path, async_mode: str = "eve
                 time.sleep(0.1)
         yield RunningServer(url, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)

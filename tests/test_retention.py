@@ -119,11 +119,11 @@ def test_a_poll_field_changes_only_while_the_session_is_live_whatever_python_che
     store = Store(redis_lib.Redis.from_url(redis_url, decode_responses=True))
     sid = "luacheck01"
     redis.hset(session_key(sid), mapping={"id": sid, "status": "live"})
-    store.set_poll_field(sid, "p", "status", "open")
+    store.set_poll_fields(sid, "p", status="open")
     assert redis.hget(session_key(sid, "poll:p"), "status") == "open"
     redis.hset(session_key(sid), "status", "ended")  # ended by another process after Python's own check
     with pytest.raises(SessionEnded):
-        store.set_poll_field(sid, "p", "status", "closed")
+        store.set_poll_fields(sid, "p", status="closed")
     assert redis.hget(session_key(sid, "poll:p"), "status") == "open", "the script refused the change"
 
 

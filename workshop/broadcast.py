@@ -123,7 +123,11 @@ class ResultsBroadcaster:
         if ended:
             log.info("ended %d session(s) nobody ended within the auto-end time", len(ended))
         for session_id in ended:
-            self.socketio.emit("session_ended", {}, to=room(session_id, "all"))
+            self.tell_ended(session_id)
+
+    def tell_ended(self, session_id: str) -> None:
+        """Every screen and phone of a session that just ended hears it (through every process)."""
+        self.socketio.emit("session_ended", {}, to=room(session_id, "all"))
 
     def flush(self) -> None:
         """Send what is dirty now."""

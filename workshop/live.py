@@ -524,9 +524,9 @@ class Workshop:
         """Open or close a poll; returns the poll."""
         poll = self._poll_of(self._require_facilitator(client), poll_id)
         status = "open" if is_open else "closed"
-        if is_open:
-            _guard(lambda: self.store.set_poll_field(client.session_id, poll.id, "opened", "1"))
-        _guard(lambda: self.store.set_poll_field(client.session_id, poll.id, "status", status))
+        # "opened" stays once set: a closed poll that never opened reads "Not open yet".
+        fields = {"status": status, "opened": "1"} if is_open else {"status": status}
+        _guard(lambda: self.store.set_poll_fields(client.session_id, poll.id, **fields))
         return self.poll_payload(client.session_id, poll)
 
     def set_results_visible(self, client: Client, poll_id: object, visible: object) -> PollPayload:
@@ -534,7 +534,7 @@ class Workshop:
         poll = self._poll_of(self._require_facilitator(client), poll_id)
         if not isinstance(visible, bool):
             raise LiveError("invalid_payload", "visible must be true or false")
-        _guard(lambda: self.store.set_poll_field(client.session_id, poll.id, "visible", str(int(visible))))
+        _guard(lambda: self.store.set_poll_fields(client.session_id, poll.id, visible=str(int(visible))))
         return self.poll_payload(client.session_id, poll)
 
     def set_results_view(self, client: Client, poll_id: object, view: object) -> PollPayload:
@@ -543,7 +543,7 @@ class Workshop:
         if not isinstance(view, str) or view not in poll.views:
             choices = " or ".join(f"'{choice}'" for choice in poll.views) or "nothing (this poll has one view)"
             raise LiveError("invalid_payload", f"view must be {choices}")
-        _guard(lambda: self.store.set_poll_field(client.session_id, poll.id, "view", view))
+        _guard(lambda: self.store.set_poll_fields(client.session_id, poll.id, view=view))
         return self.poll_payload(client.session_id, poll)
 
     def hide_answer(self, client: Client, poll_id: object, text: object, hidden: object) -> Poll:

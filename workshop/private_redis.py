@@ -19,8 +19,8 @@ INSTALL_HINT = (
 )
 
 
-def _die_with_parent() -> None:
-    """In the child: ask Linux to stop this Redis if the server dies without cleaning up (kill -9)."""
+def die_with_parent() -> None:
+    """In a child process: ask Linux to stop it if its parent dies without cleaning up (kill -9)."""
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -94,7 +94,7 @@ class PrivateRedis:
         try:
             self.process = subprocess.Popen([self.binary, str(config)], stdin=subprocess.DEVNULL,
                                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                            preexec_fn=_die_with_parent)
+                                            preexec_fn=die_with_parent)
         except OSError as problem:
             raise RedisUnavailable(f"cannot start {self.binary}: {problem.strerror or problem}") from problem
         deadline = time.monotonic() + timeout

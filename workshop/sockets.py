@@ -336,7 +336,7 @@ class WorkshopNamespace(Namespace):
 
         def end(client: Client, payload: Payload) -> Ack:
             self.live.end_session(client)
-            self.socketio.emit("session_ended", {}, to=room(client.session_id, "all"))
+            self.broadcaster.tell_ended(client.session_id)
             return {}
 
         return self._handle(sid, data, end)

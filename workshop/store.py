@@ -121,10 +121,10 @@ redis.call('HSET', KEYS[1], 'sent', releases)
 return 1
 """
 
-# Changes a poll field only while the session is live. KEYS: session, poll meta. ARGV: field, value.
+# Changes poll fields only while the session is live. KEYS: session, poll meta. ARGV: field, value, ...
 _SET_POLL_FIELD = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], unpack(ARGV))
 return 1
 """
 
@@ -333,9 +333,10 @@ class Store:
         """A poll's status, visibility, view and total."""
         return cast(dict[str, str], self.redis.hgetall(self._poll(sid, pid)))
 
-    def set_poll_field(self, sid: str, pid: str, name: str, value: str) -> None:
-        """Change a poll's status, visibility or view while the session is live."""
-        if not self._set_poll_field(keys=[self._session(sid), self._poll(sid, pid)], args=[name, value]):
+    def set_poll_fields(self, sid: str, pid: str, **fields: str) -> None:
+        """Change a poll's status, visibility or view (together, in one step) while the session is live."""
+        args = [item for pair in fields.items() for item in pair]
+        if not self._set_poll_field(keys=[self._session(sid), self._poll(sid, pid)], args=args):
             raise SessionEnded(sid)
 
     def submit_answer(self, sid: str, pid: str, who: str, stored: str, members: Iterable[str],

@@ -21,22 +21,13 @@ from dataclasses import dataclass, field
 
 from .balancer import Backend, haproxy_config
 from .config import ConfigError, Settings, env_name_of
-from .private_redis import PrivateRedis
+from .private_redis import PrivateRedis, die_with_parent
 
 HAPROXY_HINT = ("--processes {n} puts HAProxy in front of the app processes, and no `haproxy` is on the PATH: "
                 "install Debian's package `haproxy` (apt-get install haproxy), or use --processes 1")
 SBIN = "/usr/local/sbin:/usr/sbin"  # where Debian puts HAProxy; an ordinary user's PATH may lack it
 START_SECONDS = 30.0
 STOP_SECONDS = 5.0
-
-
-def _die_with_parent() -> None:
-    """In a child: ask Linux to stop it if the supervisor dies without cleaning up (kill -9)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def raise_file_limit() -> int:
@@ -84,7 +75,7 @@ class Child:
     def start(self) -> None:
         """Start (or start again) the process; its output goes to ours."""
         self.process = subprocess.Popen(self.command, env=self.env, stdin=subprocess.DEVNULL,
-                                        preexec_fn=_die_with_parent)
+                                        preexec_fn=die_with_parent)
         self.started = time.monotonic()
         self.restart_at = None
 

@@ -425,11 +425,8 @@ def list_sessions() -> Response:
 
 
 def _tell_ended(session_id: str) -> None:
-    """Every screen and phone of a session that just ended hears it (through every process)."""
-    from .broadcast import room
-
-    socketio = current_app.extensions["workshop_socketio"]
-    socketio.emit("session_ended", {}, to=room(session_id, "all"))
+    """Every screen and phone of a session that just ended hears it."""
+    current_app.extensions["workshop_broadcaster"].tell_ended(session_id)
 
 
 @bp.post("/api/sessions/<session_id>/end")
