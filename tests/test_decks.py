@@ -113,3 +113,33 @@ def test_check_deck_command(tmp_path: Path) -> None:
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 1
     assert bad.stdout.strip() == f"{broken}:4: slide 'kind' must be one of content, join"
+
+
+@pytest.mark.parametrize(("written", "seconds"), [("5m", 300), ("90s", 90), ("1m30s", 90), (" 2M ", 120),
+                                                  ("60m", 3600), ("5s", 5)])
+def test_a_slide_timer_is_a_duration(written: str, seconds: int) -> None:
+    deck = parse_deck(f"title: T\nslides:\n  - title: Pairs\n    timer: '{written}'\n", "t", "t.yaml")
+    assert deck.slides[0].timer == seconds
+
+
+@pytest.mark.parametrize(("written", "message"), [
+    ("5", "is not a duration such as 5m, 90s or 1m30s"),
+    ("2h", "is not a duration such as 5m, 90s or 1m30s"),
+    ("61m", "a timer runs from 5 seconds to 60 minutes"),
+    ("4s", "a timer runs from 5 seconds to 60 minutes"),
+    ("m", "is not a duration"),
+])
+def test_a_bad_slide_timer_names_its_line(written: str, message: str) -> None:
+    problems = problems_of(f"title: T\nslides:\n  - title: Pairs\n    timer: '{written}'\n")
+    assert len(problems) == 1 and problems[0].startswith("broken.yaml:4: ") and message in problems[0]
+
+
+def test_a_timer_given_as_a_bare_number_is_refused_with_the_way_to_write_it() -> None:
+    problems = problems_of("title: T\nslides:\n  - title: Pairs\n    timer: 5\n")
+    assert problems == ["broken.yaml:4: timer must be a duration such as 5m, 90s or 1m30s"]
+
+
+def test_slides_without_a_timer_have_none_and_the_bundled_reflection_has_one() -> None:
+    deck = load_deck(BUNDLED)
+    assert deck.slides[0].timer == 0
+    assert [slide.timer for slide in deck.slides if slide.timer] == [120]

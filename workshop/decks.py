@@ -9,12 +9,13 @@ from pathlib import Path
 import yaml
 
 from .polls import POLL_TYPES, Common, DefinitionError, Poll
+from .timers import DurationError, parse_duration
 
 MAX_DECK_BYTES = 512 * 1024
 MAX_SLIDES = 200
 POLL_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 DECK_KEYS = {"title", "description", "slides"}
-SLIDE_KEYS = {"title", "kind", "body", "notes", "poll"}
+SLIDE_KEYS = {"title", "kind", "body", "notes", "poll", "timer"}
 SLIDE_KINDS = ("content", "join")
 _PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
@@ -28,6 +29,7 @@ class Slide:
     body: str = ""
     notes: str = ""
     poll: Poll | None = None
+    timer: int = 0  # seconds the console offers to count down on this slide (`timer: 5m`); 0 for none
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,13 @@ def _slide(raw: object, line: int, problems: _Problems, poll_ids: dict[str, int]
             poll_ids[poll.id] = lines["poll"]
         if kind == "join":
             problems.add(lines["poll"], "a join slide cannot hold a poll")
-    return Slide(title=title, kind=kind, body=body, notes=notes, poll=poll)
+    timer = 0
+    if "timer" in raw:
+        try:
+            timer = parse_duration(raw["timer"])
+        except DurationError as error:
+            problems.add(lines["timer"], str(error))
+    return Slide(title=title, kind=kind, body=body, notes=notes, poll=poll, timer=timer)
 
 
 def parse_deck(text: str, deck_id: str, filename: str) -> Deck:

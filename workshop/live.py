@@ -25,11 +25,13 @@ from .payloads import (
     SessionState,
     SessionSummary,
     SlidePayload,
+    TimerPayload,
     View,
 )
 from .polls import AnswerError, Poll
 from .render import markdown_to_html
 from .store import JoinLimits, PollClosed, RoomClosed, SessionEnded, Store, participant_hash
+from .timers import DurationError, checked_seconds, timer_state
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read off a projector
 CODE_LENGTH = 6
@@ -355,6 +357,7 @@ class Workshop:
                      "title": session.get("title", ""), "status": session.get("status", "")},
             join_url=self.join_url(session["code"]), slide=slide, results=results,
             qr_overlay=session.get("qr_overlay") == "1", blank=session.get("blank") == "1",
+            timer=self.timer_of(session),
             min_responses=self.min_responses,
         )
         if client.role == "participant":
@@ -377,7 +380,8 @@ class Workshop:
     def _outline(index: int, slide: Slide) -> OutlineSlide:
         poll = slide.poll
         return {"index": index, "title": slide.title, "kind": slide.kind, "notes": slide.notes,
-                "poll": {"id": poll.id, "type": poll.type, "question": poll.question} if poll else None}
+                "poll": {"id": poll.id, "type": poll.type, "question": poll.question} if poll else None,
+                "timer": slide.timer}
 
     def slide_payload(self, session_id: str, deck: Deck, index: int) -> SlidePayload:
         """A slide as phones and screens get it."""
@@ -387,6 +391,7 @@ class Workshop:
             "index": index, "count": len(deck.slides), "title": slide.title, "kind": slide.kind,
             "html": markdown_to_html(slide.body),
             "poll": self.poll_payload(session_id, slide.poll) if slide.poll else None,
+            "timer": slide.timer,
         }
 
     def poll_payload(self, session_id: str, poll: Poll) -> PollPayload:
@@ -580,6 +585,35 @@ class Workshop:
         _guard(lambda: store(client.session_id, value))
         return value
 
+    def reset_poll(self, client: Client, poll_id: object) -> PollPayload:
+        """Clear every answer to a poll (the console asks for a confirmation first); returns the poll."""
+        poll = self._poll_of(self._require_facilitator(client), poll_id)
+        _guard(lambda: self.store.reset_poll(client.session_id, poll.id))
+        return self.poll_payload(client.session_id, poll)
+
+    @staticmethod
+    def timer_of(session: Mapping[str, str]) -> TimerPayload:
+        """The countdown as screens are told it now."""
+        ends = session.get("timer_ends")
+        return timer_state(int(ends) if ends else None, int(session.get("timer_seconds") or 0), _now_ms())
+
+    def start_timer(self, client: Client, seconds: object) -> TimerPayload:
+        """Start (or restart) the countdown everyone sees."""
+        self._require_facilitator(client)
+        try:
+            length = checked_seconds(seconds)
+        except DurationError as error:
+            raise LiveError("invalid_payload", str(error)) from error
+        ends = _now_ms() + length * 1000
+        _guard(lambda: self.store.set_timer(client.session_id, ends, length))
+        return timer_state(ends, length, _now_ms())
+
+    def stop_timer(self, client: Client) -> TimerPayload:
+        """Stop the countdown and take it off every screen."""
+        self._require_facilitator(client)
+        _guard(lambda: self.store.set_timer(client.session_id, 0, 0))
+        return timer_state(None, 0, 0)
+
     def end_session(self, client: Client) -> None:
         """End the session: no more answers; only aggregates are kept, until the retention time."""
         self._end(client.session_id, [poll.id for poll in self._require_facilitator(client).polls()])
@@ -652,6 +686,10 @@ class Workshop:
         except SessionEnded as error:
             raise LiveError("poll_closed", "the session has ended") from error
         return {"poll": poll.id, "value": answer.value, "total": total}
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def _guard(action: Callable[[], None]) -> None:

@@ -26,6 +26,7 @@ class Ack(TypedDict, total=False):
     visible: bool
     blank: bool
     room: RoomState
+    timer: TimerPayload
 
 
 class SessionInfo(TypedDict):
@@ -46,6 +47,7 @@ class SlidePayload(TypedDict):
     kind: str
     html: str
     poll: PollPayload | None
+    timer: int  # the slide's own countdown in seconds (the deck's `timer:`), 0 for none
     notes: NotRequired[str]  # the facilitator's console only
 
 
@@ -65,6 +67,15 @@ class OutlineSlide(TypedDict):
     kind: str
     notes: str
     poll: OutlinePoll | None
+    timer: int
+
+
+class TimerPayload(TypedDict):
+    """The countdown (`timer`, `session_state.timer`): screens count down from their own clock on receipt."""
+
+    running: bool
+    seconds: int  # its full length
+    remaining_ms: int  # 0 once it has run out ("Time's up")
 
 
 class RoomState(TypedDict):
@@ -88,6 +99,7 @@ class SessionState(TypedDict):
     results: ResultsPayload | None
     qr_overlay: bool
     blank: bool  # the projector shows nothing (the facilitator's `b`)
+    timer: TimerPayload
     min_responses: int
     participant: NotRequired[str | None]
     my_answers: NotRequired[dict[str, object]]

@@ -14,7 +14,7 @@ from socketio.exceptions import ConnectionRefusedError
 
 from .broadcast import ResultsBroadcaster, room
 from .live import Client, LiveError, Refused, Workshop
-from .payloads import Ack, PollPayload
+from .payloads import Ack, PollPayload, TimerPayload
 from .throttle import SharedFailureThrottle
 
 log = logging.getLogger(__name__)
@@ -330,6 +330,33 @@ class WorkshopNamespace(Namespace):
             return {"blank": shown}
 
         return self._handle(sid, data, blank)
+
+    def on_reset_poll(self, sid: str, data: object = None) -> Ack:
+        """Clear every answer to a poll; phones may answer it again, every screen starts from nothing."""
+
+        def reset(client: Client, payload: Payload) -> Ack:
+            poll = self.live.reset_poll(client, payload.get("poll"))
+            self.socketio.emit("poll_reset", {"poll": poll}, to=room(client.session_id, "all"))
+            self.broadcaster.mark_poll(client.session_id, str(poll["id"]))
+            return {"poll": poll}
+
+        return self._handle(sid, data, reset)
+
+    def on_start_timer(self, sid: str, data: object = None) -> Ack:
+        """Start the countdown on the presenter screen and the phones (`{"seconds": N}`)."""
+        return self._timer_event(sid, data, lambda client, p: self.live.start_timer(client, p.get("seconds")))
+
+    def on_stop_timer(self, sid: str, data: object = None) -> Ack:
+        """Stop the countdown and take it off every screen."""
+        return self._timer_event(sid, data, lambda client, p: self.live.stop_timer(client))
+
+    def _timer_event(self, sid: str, data: object, change: Callable[[Client, Payload], TimerPayload]) -> Ack:
+        def apply(client: Client, payload: Payload) -> Ack:
+            timer = change(client, payload)
+            self.socketio.emit("timer", timer, to=room(client.session_id, "all"))
+            return {"timer": timer}
+
+        return self._handle(sid, data, apply)
 
     def on_end_session(self, sid: str, data: object = None) -> Ack:
         """End the session for everyone."""

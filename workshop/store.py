@@ -14,6 +14,7 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         locked (0|1) cap (0: none) refused_joins (too fast, counted)
                                         name (the facilitator's), started_at ended_at (ISO 8601 times)
                                         blank (0|1: the projector shows nothing)
+                                        timer_ends (epoch ms) timer_seconds: the running countdown
     ws:{S}:joins:{W}             STRING new participants in time window W (10 s), for the join limit
     ws:{S}:joins:{A}:{W}         STRING the same from one address; A is a keyed hash, never the address
     ws:{S}:participants          SET    sha256 of each issued participant token (never the token itself)
@@ -22,7 +23,8 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         expires unless process I's heartbeat keeps it, so a crash clears it
     ws:{S}:poll:{P}              HASH   status (open|closed) opened (1 once ever opened) visible (0|1) total
                                         released_total, view (types with views), releases (snapshots so far),
-                                        sent (the last one sent to the screens); only released_total is shown
+                                        sent (the last one sent to the screens), resets (answers cleared by
+                                        the facilitator, so many times); only released_total is shown
     ws:{S}:poll:{P}:counts       HASH   counter member (option index, scale step, normalised text) -> count;
                                         live, never shown; deleted when the session ends
     ws:{S}:poll:{P}:released     HASH   the counts as last released: what screens and exports show
@@ -57,7 +59,7 @@ SESSIONS_INDEX = "ws:sessions"
 LIVE_INDEX = "ws:live"
 SESSION_FIELDS = ("id", "code", "deck", "title", "status", "created", "ended", "slide", "facilitator_key",
                   "presenter_key", "qr_overlay", "participants", "auto_end_at", "locked", "cap", "refused_joins",
-                  "name", "started_at", "ended_at", "blank")
+                  "name", "started_at", "ended_at", "blank", "timer_ends", "timer_seconds")
 
 # Stores one participant's answer and moves the counts from the old answer to the new one, atomically; a
 # participant who counts toward the release threshold joins the poll's current batch.
@@ -118,6 +120,18 @@ if ARGV[2] ~= '1' then return fresh end
 local releases = redis.call('HGET', KEYS[1], 'releases') or '0'
 if releases == (redis.call('HGET', KEYS[1], 'sent') or '0') then return 0 end
 redis.call('HSET', KEYS[1], 'sent', releases)
+return 1
+"""
+
+# Clears a poll's answers (the facilitator's reset): counts, snapshot, batch, the phones' answers and the
+# moderation go; a new, empty release makes every screen show no answers. Only while the session is live.
+# KEYS: session, poll meta, counts, released, batch, answers, hidden.
+_RESET_POLL = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
+redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
+redis.call('HSET', KEYS[2], 'total', 0, 'released_total', 0)
+redis.call('HINCRBY', KEYS[2], 'releases', 1)
+redis.call('HINCRBY', KEYS[2], 'resets', 1)
 return 1
 """
 
@@ -258,6 +272,7 @@ class Store:
         self._batch = ScriptBatcher(client)
         self._release = client.register_script(_RELEASE)
         self._set_poll_field = client.register_script(_SET_POLL_FIELD)
+        self._reset_poll = client.register_script(_RESET_POLL)
         self._online_change = client.register_script(_ONLINE_CHANGE)
         self._online_count = client.register_script(_ONLINE_COUNT)
         self._end_session = client.register_script(_END_SESSION)
@@ -324,9 +339,13 @@ class Store:
         """Blank the presenter screen, or show it again."""
         self._set_live_field(sid, "blank", "1" if blank else "0")
 
-    def _set_live_field(self, sid: str, name: str, value: str) -> None:
+    def set_timer(self, sid: str, ends_ms: int, seconds: int) -> None:
+        """Start the countdown (both fields in one step), or stop it (seconds 0)."""
+        self._set_live_field(sid, "timer_ends", str(ends_ms), "timer_seconds", str(seconds))
+
+    def _set_live_field(self, sid: str, *pairs: str) -> None:
         # The same script serves the session hash: KEYS[2] may equal KEYS[1].
-        if not self._set_poll_field(keys=[self._session(sid), self._session(sid)], args=[name, value]):
+        if not self._set_poll_field(keys=[self._session(sid), self._session(sid)], args=list(pairs)):
             raise SessionEnded(sid)
 
     def poll_meta(self, sid: str, pid: str) -> dict[str, str]:
@@ -337,6 +356,13 @@ class Store:
         """Change a poll's status, visibility or view (together, in one step) while the session is live."""
         args = [item for pair in fields.items() for item in pair]
         if not self._set_poll_field(keys=[self._session(sid), self._poll(sid, pid)], args=args):
+            raise SessionEnded(sid)
+
+    def reset_poll(self, sid: str, pid: str) -> None:
+        """Clear every answer to a poll (the facilitator asked, after a confirmation)."""
+        keys = [self._session(sid)] + [self._poll(sid, pid, suffix) for suffix in
+                                       ("", ":counts", ":released", ":batch", ":answers", ":hidden")]
+        if not self._reset_poll(keys=keys):
             raise SessionEnded(sid)
 
     def submit_answer(self, sid: str, pid: str, who: str, stored: str, members: Iterable[str],

@@ -7,8 +7,9 @@ import { ModerationList } from './charts.js';
 import { ResultsView, answeredLine, heldBack, releaseHint, releasedTotal, suppressedMessage } from './results-view.js';
 import { pollType } from './polls/index.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
+import { Countdown, clock } from './countdown.js';
 
-/** @import { Ack, ParticipantCount, RoomState, Slide, SlideOutline } from './types.js' */
+/** @import { Ack, ParticipantCount, RoomState, Slide, SlideOutline, Timer } from './types.js' */
 /** @import { FollowedState } from './follower.js' */
 
 const cfg = document.body.dataset;
@@ -41,6 +42,7 @@ const els = {
   notes: element('#notes', HTMLElement),
   slideHtml: element('#slide-html', HTMLElement),
   noPoll: element('#no-poll', HTMLElement),
+  pollMeta: element('#poll-meta', HTMLElement),
   pollBox: element('#poll-box', HTMLElement),
   pollType: element('#poll-type', HTMLElement),
   pollStatus: element('#poll-status', HTMLElement),
@@ -57,6 +59,13 @@ const els = {
   results: element('#results', HTMLElement),
   moderation: element('#moderation', HTMLElement),
   moderationList: element('#moderation-list', HTMLElement),
+  resetPoll: element('#reset-poll', HTMLButtonElement),
+  timerLength: element('#timer-length', HTMLInputElement),
+  timerStart: element('#timer-start', HTMLButtonElement),
+  timerStop: element('#timer-stop', HTMLButtonElement),
+  timerError: element('#timer-error', HTMLElement),
+  header: element('.console-header', HTMLElement),
+  nav: element('.slide-nav', HTMLElement),
 };
 
 /** The view switch's buttons by the view they choose (the template has cloud and list). */
@@ -73,6 +82,8 @@ const VIEW_BUTTONS = { cloud: els.viewCloud, list: els.viewList };
  * @property {number} minResponses  k: results are released in snapshots of at least this many people
  * @property {boolean} connected
  * @property {Set<string>} busy  ids of buttons waiting for an acknowledgement
+ * @property {Timer | null} timer  the countdown as last told (running includes "Time's up")
+ * @property {boolean} timerEdited  the length field holds the facilitator's own value, so slides leave it alone
  */
 /** @type {FollowedState & ConsoleOwnState} */
 const state = {
@@ -88,9 +99,13 @@ const state = {
   connected: false,
   ended: false,
   busy: new Set(),
+  timer: null,
+  timerEdited: false,
 };
 const preview = new ResultsView(els.results, { variant: 'console', announceEvery: 20000 });
 const moderation = new ModerationList(els.moderationList, moderate);
+const countdown = new Countdown({ label: 'Time left' });
+element('#console-timer', HTMLElement).append(...countdown.parts());
 /** @type {HTMLButtonElement[]} */
 let slideButtons = [];
 /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -151,6 +166,7 @@ const follower = followSession(state, {
   showSlide,
   renderPoll: () => renderPoll(),
   renderResults: () => renderResults(),
+  countdown: { set: setTimer },
 });
 const socket = follower.socket;
 socket.on('participant_count', (msg) => {
@@ -257,6 +273,11 @@ function nextUpText(/** @type {SlideOutline | undefined} */ next) {
 }
 
 function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChanged) {
+  // A slide with its own timer (the deck's `timer: 5m`) offers that length, unless the facilitator typed one.
+  if (slide.timer && !state.timerEdited && document.activeElement !== els.timerLength) {
+    els.timerLength.value = minutesText(slide.timer);
+    readTimerLength();
+  }
   setText(els.pos, `Slide ${slide.index + 1} of ${slide.count}`);
   setText(els.title, slide.title || (slide.kind === 'join' ? 'Join screen' : 'Untitled'));
   const listed = state.slides.find((s, i) => (typeof s.index === 'number' ? s.index : i) === slide.index);
@@ -275,12 +296,13 @@ function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChange
     const current = Number(button.dataset.index) === slide.index;
     if (current) button.setAttribute('aria-current', 'step');
     else button.removeAttribute('aria-current');
-    if (current) button.scrollIntoView({ block: 'nearest' });
+    if (current) keepInView(button);
   }
 
   if (!slide.poll) {
     show(els.noPoll, true);
     show(els.pollBox, false);
+    show(els.pollMeta, false);
     preview.reset();
     moderation.reset();
   } else {
@@ -290,6 +312,7 @@ function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChange
     }
     show(els.noPoll, false);
     show(els.pollBox, true);
+    show(els.pollMeta, true);
     renderPoll();
   }
   renderControls();
@@ -307,14 +330,12 @@ function renderPoll() {
   els.pollStatus.dataset.status = key;
   setText(els.toggleResults, poll.results_visible ? 'Hide results' : 'Show results');
   els.toggleResults.dataset.visible = poll.results_visible ? 'true' : 'false';
-  setText(
-    els.visibility,
-    poll.results_visible ? '· Results are on the screen and phones' : '· Results are hidden from the room',
-  );
+  setText(els.visibility, poll.results_visible ? 'Results shown to the room' : 'Results hidden from the room');
   // Types whose results can be shown more than one way get the view switch; moderated ones the list.
   const views = type.views || [];
   show(els.viewControls, views.length > 0);
-  show(els.moderation, Boolean(type.moderated));
+  show(els.moderation, Boolean(type.moderated) || views.length > 0);
+  show(els.moderationList, Boolean(type.moderated));
   if (views.length) {
     const current = poll.view || views[0];
     for (const [view, button] of Object.entries(VIEW_BUTTONS)) {
@@ -331,14 +352,17 @@ function renderResults() {
   const poll = state.slide && state.slide.poll;
   if (!poll) return;
   const r = state.results[poll.id];
+  const moderated = Boolean(pollType(poll.type).moderated);
   if (r && r.suppressed) {
     preview.showMessage(suppressedMessage(r));
   } else if (!r || !r.total) {
     preview.showMessage('No answers yet', null);
-  } else {
+  } else if (!moderated) {
     preview.showChart(poll, r);
   }
-  if (pollType(poll.type).moderated) moderation.update(poll, r && !r.suppressed ? r : null);
+  // A moderated type's answers are the moderation list itself, high in the panel (no second copy as a chart).
+  show(els.results, !moderated || !r || Boolean(r.suppressed) || !r.total);
+  if (moderated) moderation.update(poll, r && !r.suppressed ? r : null);
   renderCounts();
 }
 
@@ -369,8 +393,13 @@ function renderControls() {
     if (poll) {
       if (poll.status === 'open') els.openPoll.disabled = true;
       else els.closePoll.disabled = true;
+      if (!poll.opened) els.resetPoll.disabled = true; // nothing to clear before it ever opened
     }
   }
+  const timerOn = Boolean(state.timer && state.timer.running);
+  show(els.timerStop, timerOn);
+  const length = readTimerLength(false);
+  setText(els.timerStart, `${timerOn ? 'Restart' : 'Start'}${length ? ` ${clock(length * 1000)}` : ' timer'}`);
   setText(els.qrToggle, state.qr ? 'Hide QR on screen' : 'Show QR on screen');
   els.qrToggle.setAttribute('aria-pressed', state.qr ? 'true' : 'false');
   setText(els.blankToggle, state.blank ? 'Show the screen again' : 'Blank the screen');
@@ -514,6 +543,70 @@ async function moderate(/** @type {string} */ pollId, /** @type {string} */ text
   }
 }
 
+/** Clear every answer to the poll on screen, after a confirmation that says what goes. */
+function resetPoll() {
+  const poll = state.slide && state.slide.poll;
+  if (!poll || !state.connected || state.ended) return;
+  const r = state.results[poll.id];
+  const how = r && r.total ? `all ${r.total} answers` : 'all answers';
+  // eslint-disable-next-line no-alert
+  if (!window.confirm(`Clear ${how} to “${poll.question}”?\n\nThey are deleted for good, from the screens, the phones and the results. Phones can then answer again.`)) return;
+  act(els.resetPoll, 'reset_poll', { poll: poll.id }, () => note('Answers cleared: phones can answer again.'));
+}
+
+/** The countdown as the server tells it: the clock, and which timer buttons make sense now. */
+function setTimer(/** @type {Timer | null | undefined} */ timer) {
+  state.timer = timer && timer.running ? timer : null;
+  countdown.set(timer);
+  renderControls();
+}
+
+/** "5" for 300 seconds, "1.5" for 90: the length field's way of writing a length. */
+function minutesText(/** @type {number} */ seconds) {
+  return String(Math.round((seconds / 60) * 100) / 100);
+}
+
+/** The length field in seconds ("5", "1.5", "2:30"), or 0 with the reason shown under it when `report`. */
+function readTimerLength(report = true) {
+  const raw = els.timerLength.value.trim();
+  const clockForm = /^(\d{1,2}):([0-5]\d)$/.exec(raw);
+  const seconds = clockForm
+    ? Number(clockForm[1]) * 60 + Number(clockForm[2])
+    : /^\d{1,2}([.,]\d{1,2})?$/.test(raw) ? Math.round(Number(raw.replace(',', '.')) * 60) : NaN;
+  const problem = seconds >= 5 && seconds <= 3600 ? '' : 'Enter minutes, from 0.1 to 60 (e.g. 5, 1.5 or 2:30).';
+  if (report) {
+    setText(els.timerError, problem);
+    show(els.timerError, Boolean(problem));
+    if (problem) els.timerLength.setAttribute('aria-invalid', 'true');
+    else els.timerLength.removeAttribute('aria-invalid');
+  }
+  return problem ? 0 : seconds;
+}
+
+function startTimer() {
+  if (!state.connected || state.ended) return;
+  const seconds = readTimerLength();
+  if (!seconds) {
+    els.timerLength.focus();
+    return;
+  }
+  act(els.timerStart, 'start_timer', { seconds }, (res) => {
+    state.timerEdited = false; // the next slide with its own timer offers its length again
+    setTimer(res.timer);
+  });
+}
+
+function stopTimer() {
+  if (!state.connected || state.ended) return;
+  act(els.timerStop, 'stop_timer', {}, (res) => setTimer(res.timer));
+}
+
+/** `t`: stop a timer that is counting down, else start one. */
+function toggleTimer() {
+  if (state.timer && state.timer.running && countdown.remaining() > 0) stopTimer();
+  else startTimer();
+}
+
 function endSession() {
   if (!state.connected || state.ended) return;
   // eslint-disable-next-line no-alert
@@ -545,6 +638,30 @@ els.cap.addEventListener('blur', () => {
   if (els.cap.value.trim() === (r.cap > 0 ? String(r.cap) : '')) state.capEdited = false;
 });
 els.end.addEventListener('click', endSession);
+els.resetPoll.addEventListener('click', resetPoll);
+els.timerStart.addEventListener('click', startTimer);
+els.timerStop.addEventListener('click', stopTimer);
+els.timerLength.addEventListener('input', () => {
+  state.timerEdited = true;
+  if (!els.timerError.hidden) readTimerLength(); // clear the message as soon as the value is good
+  renderControls();
+});
+els.timerLength.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter') startTimer();
+});
+
+/** Scroll the slide list (not the page) so the current slide is in it. */
+function keepInView(/** @type {HTMLElement} */ item) {
+  const nav = els.nav.getBoundingClientRect();
+  const box = item.getBoundingClientRect();
+  if (box.top < nav.top) els.nav.scrollTop -= nav.top - box.top + 8;
+  else if (box.bottom > nav.bottom) els.nav.scrollTop += box.bottom - nav.bottom + 8;
+}
+
+// The header stays in view; the slide list sits below it and scrolls on its own, as tall as what is left.
+new ResizeObserver(() => {
+  document.documentElement.style.setProperty('--console-header', `${els.header.offsetHeight}px`);
+}).observe(els.header);
 els.openPresenter.addEventListener('click', () => {
   const w = window.open(cfg.presenterUrl, 'workshop-presenter', 'popup,width=1280,height=720');
   if (w) {
@@ -567,6 +684,7 @@ const shortcuts = installShortcuts({
   toggleQr,
   toggleBlank,
   toggleLock,
+  toggleTimer,
   fullscreen: toggleFullscreen,
 });
 els.help.addEventListener('click', () => shortcuts.openHelp());

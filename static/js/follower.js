@@ -5,7 +5,7 @@ import { connect, isRoomRefusal, request } from './socket.js';
 import { fullScreenMessage } from './full-screen-message.js';
 import { waitingRoom } from './waiting-room.js';
 
-/** @import { Ack, FatalReason, LiveSocket, Results, RoomRefusal, SessionState, Slide } from './types.js' */
+/** @import { Ack, FatalReason, LiveSocket, Results, RoomRefusal, SessionState, Slide, Timer } from './types.js' */
 /** @import { MessageScreen } from './full-screen-message.js' */
 
 /**
@@ -34,6 +34,10 @@ import { waitingRoom } from './waiting-room.js';
  *   when it brings another poll (or none), so charts and controls start afresh
  * @property {() => void} renderPoll  the current poll's status or visibility changed
  * @property {() => void} renderResults  new results for the current poll
+ * @property {(pollId: string) => void} [onPollReset]  the facilitator cleared a poll's answers (the page
+ *   forgets its own; the slide is then shown afresh if the poll is on it)
+ * @property {{set: (timer: Timer | null | undefined) => void}} [countdown]  where the page shows the
+ *   timer (a `Countdown`, or the page's own wrapper of one)
  */
 
 /**
@@ -80,6 +84,7 @@ export function followSession(state, options) {
     if (state.ended) return;
     state.ended = true;
     stop();
+    if (options.countdown) options.countdown.set(null);
     fullScreenMessage(options.screens.session_ended);
   }
 
@@ -103,6 +108,20 @@ export function followSession(state, options) {
     if (s.results && s.results.poll) state.results[s.results.poll] = s.results;
     if (options.onState) options.onState(s);
     setSlide(s.slide);
+    if (options.countdown) options.countdown.set(s.timer);
+  });
+  socket.on('timer', (timer) => {
+    if (options.countdown && !state.ended) options.countdown.set(timer);
+  });
+  socket.on('poll_reset', (message) => {
+    const poll = message && message.poll;
+    if (!poll || !poll.id) return;
+    delete state.results[poll.id];
+    if (options.onPollReset) options.onPollReset(poll.id);
+    if (state.slide && isCurrent(poll.id)) {
+      state.slide.poll = { ...state.slide.poll, ...poll };
+      options.showSlide(state.slide, true); // charts and answer controls start afresh
+    }
   });
   socket.on('slide_changed', (slide) => setSlide(slide));
   socket.on('poll_changed', (poll) => {

@@ -11,6 +11,7 @@ import { h, isTyping } from './dom.js';
  * @property {() => void} [toggleQr]
  * @property {() => void} [toggleBlank]
  * @property {() => void} [toggleLock]
+ * @property {() => void} [toggleTimer]
  * @property {() => void} [fullscreen]
  */
 
@@ -25,6 +26,7 @@ const HELP = [
   ['toggleQr', ['Q'], 'Show or hide the join QR code'],
   ['toggleBlank', ['B'], 'Blank the projector, or show it again'],
   ['toggleLock', ['L'], 'Lock or unlock the room to new participants'],
+  ['toggleTimer', ['T'], 'Start the timer, or stop it'],
   ['fullscreen', ['F'], 'Full screen on or off'],
   ['help', ['?'], 'Show this help'],
 ];
@@ -78,6 +80,10 @@ export function installShortcuts(actions) {
       case 'l':
       case 'L':
         name = 'toggleLock';
+        break;
+      case 't':
+      case 'T':
+        name = 'toggleTimer';
         break;
       case 'f':
       case 'F':

@@ -6,6 +6,8 @@ import { newPhoneState } from './participant/state.js';
 import { joinSession } from './participant/connection.js';
 import { createPhoneView } from './participant/render.js';
 import { createAnswering } from './participant/answers.js';
+import { Countdown } from './countdown.js';
+import { element } from './dom.js';
 
 const state = newPhoneState();
 const answering = createAnswering(state, (payload) => request(follower.socket, 'submit_answer', payload), {
@@ -13,9 +15,12 @@ const answering = createAnswering(state, (payload) => request(follower.socket, '
   showValue: (value) => view.showValue(value),
 });
 const view = createPhoneView(state, answering.contextFor);
+const countdown = new Countdown({ label: 'Time left' });
+element('#phone-timer', HTMLElement).append(...countdown.parts());
 const follower = joinSession((document.body.dataset.code || '').trim(), state, {
   onStatus: view.setConnected,
   showSlide: view.showSlide,
   renderPoll: view.renderPoll,
   renderResults: view.renderResults,
+  countdown,
 });

@@ -5,6 +5,7 @@ import { request, ackMessage } from './socket.js';
 import { followSession } from './follower.js';
 import { ResultsView, answeredLine, heldBack, releasedTotal, suppressedMessage } from './results-view.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
+import { Countdown } from './countdown.js';
 
 /** @import { Ack, Slide } from './types.js' */
 /** @import { FollowedState } from './follower.js' */
@@ -48,6 +49,8 @@ const state = {
   ended: false,
 };
 const view = new ResultsView(els.results, { variant: 'presenter', announceEvery: 15000 });
+const countdown = new Countdown({ label: 'Time left' });
+element('#stage-timer', HTMLElement).append(...countdown.parts());
 const toast = h('p', { class: 'stage-toast', role: 'status', 'data-testid': 'toast', hidden: true });
 els.stage.append(toast);
 /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -87,6 +90,7 @@ const follower = followSession(state, {
   showSlide,
   renderPoll: () => renderPoll(false),
   renderResults: () => renderResults(),
+  countdown,
 });
 const socket = follower.socket;
 socket.on('participant_count', (msg) => {

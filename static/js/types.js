@@ -41,7 +41,17 @@
  * @property {string} kind  'content' or 'join'
  * @property {string} html  server-rendered Markdown (raw HTML off)
  * @property {Poll | null} poll
+ * @property {number} [timer]  the slide's own countdown in seconds (the deck's `timer:`), 0 for none
  * @property {string | null} [notes]  facilitator only
+ */
+
+/**
+ * The countdown (`timer`, `session_state.timer`, the acknowledgement of `start_timer`/`stop_timer`).
+ * Screens count down from their own clock on receipt (phones' clocks differ from the server's).
+ * @typedef {object} Timer
+ * @property {boolean} running  false: no timer on screen
+ * @property {number} seconds  its full length
+ * @property {number} remaining_ms  0 once it has run out ("Time's up")
  */
 
 /**
@@ -52,6 +62,7 @@
  * @property {string} kind
  * @property {string | null} [notes]
  * @property {{id: string, type: PollTypeName, question: string} | null} poll
+ * @property {number} [timer]  the slide's own countdown in seconds, 0 for none
  */
 
 /**
@@ -103,6 +114,7 @@
  * @property {Results | null} [results]
  * @property {boolean} [qr_overlay]
  * @property {boolean} [blank]  the projector shows nothing
+ * @property {Timer} [timer]  the countdown, if one is on screen
  * @property {number} [min_responses]
  * @property {number} [participants]  facilitator and presenter
  * @property {SlideOutline[]} [slides]  facilitator
@@ -136,6 +148,8 @@
  * @property {string} [error]
  * @property {AnswerValue} [value]
  * @property {RoomState} [room]  `set_room`: the room as it is now
+ * @property {Poll} [poll]  poll events: the poll as it is now
+ * @property {Timer} [timer]  `start_timer`, `stop_timer`: the countdown as it is now
  */
 
 /**
@@ -168,6 +182,8 @@
  * @property {(room: RoomState) => void} room_changed  facilitator: the room was locked, opened or capped
  * @property {(message: {visible: boolean}) => void} qr_overlay
  * @property {(message: {blank: boolean}) => void} blank
+ * @property {(timer: Timer) => void} timer  the countdown started, restarted or stopped
+ * @property {(message: {poll: Poll}) => void} poll_reset  the facilitator cleared every answer to a poll
  * @property {() => void} session_ended
  */
 

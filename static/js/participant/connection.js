@@ -10,7 +10,7 @@ import { tokenStore } from './token.js';
  * Join the session with this code and follow it.
  * @param {string} code  as in the join link
  * @param {PhoneState} state
- * @param {Pick<FollowOptions, 'onStatus' | 'showSlide' | 'renderPoll' | 'renderResults'>} view
+ * @param {Pick<FollowOptions, 'onStatus' | 'showSlide' | 'renderPoll' | 'renderResults' | 'countdown'>} view
  * @returns {Follower}
  */
 export function joinSession(code, state, view) {
@@ -85,6 +85,12 @@ export function joinSession(code, state, view) {
       token = null;
       tokens.save(null);
       return true;
+    },
+    onPollReset(pollId) {
+      // The facilitator cleared this poll's answers: nothing of ours is stored any more; we may answer again.
+      delete state.myAnswers[pollId];
+      delete state.drafts[pollId];
+      state.notice = { poll: pollId, kind: 'info', text: 'The facilitator cleared the answers: you can answer again' };
     },
     onState(s) {
       if (s.participant && s.participant !== token) {

@@ -47,7 +47,12 @@ export function createPhoneView(state, contextFor) {
       resultsView.reset();
       return;
     }
-    if (pollChanged) resultsView.reset();
+    if (pollChanged) {
+      // Another poll, or this one's answers cleared by the facilitator: its control starts empty.
+      resultsView.reset();
+      controls = null;
+      controlsKey = null;
+    }
     renderPoll();
   }
 

@@ -4,8 +4,8 @@
 /** @import { FollowedState } from '../follower.js' */
 
 /**
- * A message about the current answer: being saved, or why it was not.
- * @typedef {{poll: string, kind: 'saving' | 'error', text: string}} Notice
+ * A message about the current answer: being saved, why it was not, or that the answers were cleared.
+ * @typedef {{poll: string, kind: 'saving' | 'error' | 'info', text: string}} Notice
  */
 
 /**
