@@ -25,6 +25,7 @@ ARABIC = "\u0627\u0644\u062b\u0642\u0629 \u0627\u0644\u0645\u062a\u0628\u0627\u0
 HEBREW = "\u05d0\u05de\u05d5\u05df \u05d4\u05d3\u05d3\u05d9"  # "mutual trust"
 RUNNER = "\U0001F3C3\u200d\u2640\ufe0f"  # woman running: runner, ZWJ, female sign, VS16
 ANSWERS = (ARABIC, HEBREW, RUNNER)
+SAVED = "Answer saved — you can change it while the poll is open"
 
 
 def texts(locator: Locator) -> list[str]:
@@ -52,7 +53,7 @@ def answer_on_phone(phone: Page, text: str) -> None:
     expect(phone.get_by_test_id("text-counter")).to_have_text(
         f"{len(text)} / {POLLS['keep_self']['max_length']} characters")
     phone.get_by_test_id("submit").tap()
-    expect(phone.get_by_test_id("answer-status")).to_have_text("Answer saved — you can change it while the poll is open")
+    expect(phone.get_by_test_id("answer-status")).to_have_text(SAVED)
 
 
 def test_rtl_and_emoji_answers_stay_intact_in_the_cloud_the_list_and_the_report(
