@@ -267,7 +267,7 @@ def test_every_poll_type(browser_server, contexts, socket_clients, screenshot) -
     screenshot(presenter, "scale")
     screenshot(phones[0], "scale-phone")
 
-    # Text: "Friends" and "friends!" count as one word.
+    # Text: "Friends" and "friends!" count as one word, shown as someone wrote it (a tie: code point order).
     keep_self = POLLS["keep_self"]
     facilitator.go_to_poll("keep_self")
     for phone, text in zip(phones, ("Friends", "friends!"), strict=True):
@@ -285,7 +285,7 @@ def test_every_poll_type(browser_server, contexts, socket_clients, screenshot) -
     facilitator.reveal("keep_self")
     word = presenter.get_by_test_id("word")
     expect(word).to_have_count(1)
-    expect(word).to_have_text("friends")
+    expect(word).to_have_text("Friends")
     expect(word).to_have_attribute("data-count", "2")
     expect(presenter.locator(".cloud")).to_be_visible()
     screenshot(presenter, "word-cloud")
@@ -293,7 +293,7 @@ def test_every_poll_type(browser_server, contexts, socket_clients, screenshot) -
     facilitator.call("set_text_view", {"poll": "keep_self", "view": "list"})
     answer = presenter.get_by_test_id("answer")
     expect(answer).to_have_count(1)
-    expect(answer).to_contain_text("friends")
+    expect(answer).to_contain_text("Friends")
     expect(answer).to_have_attribute("data-count", "2")
     expect(presenter.get_by_test_id("word")).to_have_count(0)
     for phone in phones:
@@ -303,7 +303,7 @@ def test_every_poll_type(browser_server, contexts, socket_clients, screenshot) -
     facilitator.call("hide_answer", {"poll": "keep_self", "text": "friends", "hidden": True})
     expect(presenter.get_by_test_id("answer")).to_have_count(0)
     expect(presenter.get_by_test_id("results-message")).to_have_text("No answers to show yet.")
-    expect(presenter.locator("body")).not_to_contain_text("friends")
+    expect(presenter.locator("body")).not_to_contain_text("riends")
     for phone in phones:
         expect(phone.get_by_test_id("answer")).to_have_count(0)
 
@@ -572,7 +572,7 @@ def test_organiser_report_has_every_question(browser_server, contexts, socket_cl
     sections = page.get_by_test_id("report-poll")
     expect(sections).to_have_count(len(POLLS))
     expect(sections.filter(has_text=POLLS["own_time"]["question"])).to_contain_text("mean 3.5")
-    expect(sections.filter(has_text=POLLS["keep_self"]["question"])).to_contain_text("friends \u00d72")
+    expect(sections.filter(has_text=POLLS["keep_self"]["question"])).to_contain_text("Friends \u00d72")
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pdf_path = ARTIFACTS / f"{request.node.name}-report.pdf"

@@ -18,6 +18,7 @@ from workshop.store import participant_hash
 
 ORGANISER = {"Authorization": f"Bearer {ORGANISER_TOKEN}"}
 TEXT = TextPoll(id="t", question="One word?", max_length=40)
+RUNNER = "\U0001F3C3\u200d\u2640\ufe0f"  # woman running: runner, ZWJ, female sign, VS16
 
 
 @pytest.mark.parametrize("value", ["=SUM(A1)", "+1", "-1", "@cmd", "\tx", "\0x", "\rx"])
@@ -68,7 +69,7 @@ def drive_session(app) -> dict:
         assert facilitator.emit("open_poll", {"poll": poll_id}, callback=True)["ok"]
     phones = [socketio.test_client(app, auth={"code": started["code"]}) for _ in range(4)]
     tokens = [received(phone, "session_state")[0]["participant"] for phone in phones]
-    answers = {"single": [0, 0, 1, 1], "scale": [1, 5, 5, 4], "text": ["Friends", "friends!", "walks", "rude word"]}
+    answers = {"single": [0, 0, 1, 1], "scale": [1, 5, 5, 4], "text": ["Friends", "friends!", RUNNER, "rude word"]}
     for kind, values in answers.items():
         for phone, value in zip(phones, values, strict=True):
             assert phone.emit("submit_answer", {"poll": polls[kind], "value": value}, callback=True)["ok"]
@@ -91,15 +92,18 @@ def test_exports_field_by_field_and_no_trace_of_any_participant(strict_app) -> N
     single = by_type["single"]
     assert single["total"] == 4 and single["counts"][:2] == [2, 2] and sum(single["counts"]) == 4
     assert by_type["scale"]["counts"] == [1, 0, 0, 1, 2] and by_type["scale"]["mean"] == 3.75
-    assert by_type["text"]["answers"] == [{"text": "friends", "count": 2}, {"text": "walks", "count": 1}]
+    # Each text in a spelling someone wrote (a tie: the first in code point order), emoji sequences whole.
+    assert by_type["text"]["answers"] == [{"text": "Friends", "count": 2},
+                                          {"text": RUNNER, "count": 1}]
     assert by_type["multiple"] == {**{k: by_type["multiple"][k] for k in ("id", "question", "type", "options")},
                                    "total": 0, "suppressed": True}, "answers under the threshold are never released"
     csv_response = http.get(f"/api/sessions/{sid}/results.csv", headers=ORGANISER)
     assert csv_response.mimetype == "text/csv" and "attachment" in csv_response.headers["Content-Disposition"]
     text = csv_response.data.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert {"poll": run["polls"]["text"], "option": "friends", "count": "2", "percent": "50"}.items() <= next(
-        row for row in rows if row["option"] == "friends").items()
+    assert {"poll": run["polls"]["text"], "option": "Friends", "count": "2", "percent": "50"}.items() <= next(
+        row for row in rows if row["option"] == "Friends").items()
+    assert any(row["option"] == RUNNER and row["count"] == "1" for row in rows)
     assert not any(row["option"] == "rude word" for row in rows)
     assert [row["option"] for row in rows if row["poll"] == run["polls"]["multiple"]] == [
         "suppressed: too few answers to show"]

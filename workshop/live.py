@@ -556,7 +556,7 @@ class Workshop:
         poll = self._poll_of(self._require_facilitator(client), poll_id)
         if not poll.moderated or not isinstance(text, str) or not isinstance(hidden, bool):
             raise LiveError("invalid_payload", "hide_answer needs a moderated poll, its answer text and hidden")
-        _guard(lambda: self.store.set_hidden(client.session_id, poll.id, text, hidden))
+        _guard(lambda: self.store.set_hidden(client.session_id, poll.id, poll.moderation_key(text), hidden))
         return poll
 
     def set_room(self, client: Client, locked: object, cap: object) -> RoomState:

@@ -16,20 +16,30 @@ from typing import ClassVar, Literal, Self, TypedDict, TypeVar
 Report = Callable[[str, str], None]
 MAX_OPTIONS = 12
 MAX_TEXT_LENGTH = 280
-# Control characters, and the default-ignorable (invisible) code points: removed from free text, so that answers
-# that look the same count, and are moderated, as one ("idi\u2060ot" is "idiot").
-_CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f]")
-_INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
-    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0000-\U000e0fff]")
-# Joiners that emoji sequences and some scripts (Arabic, Indic, Myanmar, Khmer, Mongolian) need to display
-# right, and the emoji/text presentation selectors: kept only where they do that.
-_JOINERS = "\u200c\u200d"
-_PRESENTATION = "\ufe0e\ufe0f"
-_SHAPING_RANGES = ((0x0600, 0x08FF), (0x0900, 0x0DFF), (0x1000, 0x109F), (0x1780, 0x18AF), (0x2190, 0x2BFF),
-                   (0x1F000, 0x1FAFF))
+# Free text is kept as its writer spelled it (NFC), minus what is hostile or useless:
+# - control characters (Cc; tabs and line breaks become spaces first);
+# - every format character (Cf) except the joiners and emoji flag tags below: the bidi embeddings, overrides and
+#   isolates (U+202A-202E, U+2066-2069), so that one answer cannot reorder the text around it; the bidi marks
+#   (U+200E, U+200F, U+061C), since screens give each answer `dir="auto"` and its own letters set its direction;
+#   and the invisible ones that draw nothing: zero width space U+200B (browsers break Thai and Khmer lines
+#   without it), word joiner U+2060 and U+FEFF (they only stop line breaks), soft hyphen U+00AD (seen only at a
+#   break a short answer never has). All of them would let "idi<ZWSP>ot" look like one answer and count as another;
+# - the Hangul fillers and other letters that draw nothing (U+3164 etc.), which would pass as a "visible" answer.
+# Kept: ZWNJ and ZWJ (Persian, Indic and Arabic shaping; emoji sequences such as runner + ZWJ + female sign),
+# the Mongolian vowel separator (it changes the next vowel's shape), variation selectors (U+FE00-FE0F,
+# U+E0100-E01EF) and skin-tone modifiers (not Cf), and tag characters only inside an emoji flag
+# (black flag, tags, cancel tag): alone they are invisible ASCII, a known way to smuggle hidden text.
 _SPACES = re.compile(r"\s+")
+_KEPT_FORMAT = frozenset("\u200c\u200d\u180e")
+_BLANK_LETTERS = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0")
+_FLAG_TAGS = re.compile("(\U0001F3F4[\U000E0020-\U000E007E]+\U000E007F)")
+# The grouping key leaves out what only changes the drawing, not the word: joiners (so "idi<ZWJ>ot" is moderated
+# as "idiot", and Persian written with or without its ZWNJ counts once) and variation selectors ("❤" and "❤️").
+_KEY_IGNORED = re.compile("[\u200c\u200d\u180b-\u180f\ufe00-\ufe0f\U000E0100-\U000E01EF]")
+_EDGE_PUNCTUATION = " .,;:!?¡¿\u061f\u060c\u061b\u06d4\u3001\u3002"
+# A text poll's counter member: "KEY<US>SPELLING", or just KEY when the spelling is the key itself. U+001F is a
+# control character, so cleaning keeps it out of both halves.
+MEMBER_SEPARATOR = "\x1f"
 
 # What a poll type adds to a `poll` payload or to `results_updated`: plain JSON values.
 TypeFields = dict[str, object]
@@ -67,7 +77,7 @@ class PollTally:
     @property
     def shown(self) -> dict[str, int]:
         """The counts without the answers the facilitator hid: what screens and exports may show."""
-        return {key: count for key, count in self.counts.items() if key not in self.hidden}
+        return {key: count for key, count in self.counts.items() if member_group(key) not in self.hidden}
 
 
 class Common(TypedDict):
@@ -96,37 +106,39 @@ class ReportView(TypedDict):
     rows: list[ReportRow]
 
 
-def _shapes(char: str) -> bool:
-    """Whether a joiner or presentation selector next to this character changes how it is drawn."""
-    if not char:
-        return False
-    if char in _PRESENTATION:
-        return True
-    code = ord(char)
-    return any(low <= code <= high for low, high in _SHAPING_RANGES)
-
-
-def _drop_invisible(text: str) -> str:
-    kept: list[str] = []
-    for index, char in enumerate(text):
-        if _INVISIBLE.match(char):
-            before = kept[-1] if kept else ""
-            after = text[index + 1] if index + 1 < len(text) else ""
-            needed = (char in _JOINERS and _shapes(before) and _shapes(after)) or \
-                     (char in _PRESENTATION and _shapes(before) and before not in _PRESENTATION)
-            if not needed:
-                continue
-        kept.append(char)
+def _drop_format(text: str) -> str:
+    kept = (char for char in text if not ((unicodedata.category(char) in ("Cc", "Cf") and char not in _KEPT_FORMAT)
+                                          or char in _BLANK_LETTERS))
     return "".join(kept)
 
 
-def normalise_text(value: str) -> str:
-    """Trim and normalise a free-text answer so that answers that look the same count together."""
-    text = unicodedata.normalize("NFKC", value)
-    # Whitespace first (tabs and newlines become spaces), then the control and invisible characters.
-    text = _drop_invisible(_CONTROL.sub("", _SPACES.sub(" ", text)))
-    text = _SPACES.sub(" ", text).strip().strip(".,;:!?…").strip()
-    return text.casefold()
+def clean_text(value: str) -> str:
+    """A free-text answer as stored and shown: its own spelling in NFC, without hostile or invisible characters."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", value))
+    # Odd pieces are whole emoji flags, the only place their tag characters survive.
+    pieces = _FLAG_TAGS.split(text)
+    text = "".join(piece if index % 2 else _drop_format(piece) for index, piece in enumerate(pieces))
+    return _SPACES.sub(" ", text).strip()
+
+
+def text_key(text: str) -> str:
+    """The key a cleaned answer is counted and moderated by: answers that read the same share it."""
+    # NFKC (not only NFC) here, and only here: full-width letters, ligatures and Arabic presentation forms read
+    # as the plain letters, so they group with them (at the price of "x²" with "x2"); the shown text keeps the
+    # writer's own characters. Case-folded ("Straße", "STRASSE", "strasse"), edge punctuation dropped ("Trust!").
+    key = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return _SPACES.sub(" ", _KEY_IGNORED.sub("", key)).strip(_EDGE_PUNCTUATION)
+
+
+def text_member(text: str) -> str:
+    """The counter member of a cleaned answer: its key and, if it differs, its spelling."""
+    key = text_key(text)
+    return key if key == text else f"{key}{MEMBER_SEPARATOR}{text}"
+
+
+def member_group(member: str) -> str:
+    """What moderation hides a counter member by: a text's key; any other member is its own group."""
+    return member.split(MEMBER_SEPARATOR, 1)[0]
 
 
 def _visible(text: str) -> bool:
@@ -199,6 +211,10 @@ class Poll:
     def results(self, counts: Mapping[str, int], total: int) -> TypeFields:
         """The type's fields in a `results_updated` payload, from counts screens may show."""
         raise NotImplementedError
+
+    def moderation_key(self, text: str) -> str:
+        """What hiding the answer shown as `text` hides: the counter group it stands for."""
+        return text
 
     def staff_results(self, tally: PollTally) -> TypeFields:
         """The facilitator's results: like everyone's, plus what only moderation needs."""
@@ -416,12 +432,16 @@ class TextPoll(Poll):
     def answer(self, value: object) -> Answer:
         if not isinstance(value, str):
             raise AnswerError("text")
-        text = normalise_text(value)
+        text = clean_text(value)
         if not _visible(text):
             raise AnswerError("some text")
+        # Code points, as Python counts them: a long ZWJ chain costs every joiner and symbol in it.
         if len(text) > self.max_length:
             raise AnswerError(f"at most {self.max_length} characters")
-        return Answer(stored=json.dumps(text), members=(text,))
+        return Answer(stored=json.dumps(text), members=(text_member(text),))
+
+    def moderation_key(self, text: str) -> str:
+        return text_key(clean_text(text))
 
     def results(self, counts: Mapping[str, int], total: int) -> TypeFields:
         return {"answers": self._answers(counts)}
@@ -430,13 +450,21 @@ class TextPoll(Poll):
         # The facilitator sees hidden answers too, flagged, so a hide can be undone.
         answers = self._answers(tally.counts)
         for answer in answers:
-            answer["hidden"] = answer["text"] in tally.hidden
+            answer["hidden"] = text_key(answer["text"]) in tally.hidden
         return {"answers": answers}
 
     @staticmethod
     def _answers(counts: Mapping[str, int]) -> list[TextAnswer]:
-        # Sorted by text, not by arrival, so the order tells nothing about who wrote what.
-        return [TextAnswer(text=text, count=int(count)) for text, count in sorted(counts.items()) if int(count) > 0]
+        spellings: dict[str, list[tuple[int, str]]] = {}
+        for member, count in counts.items():
+            if int(count) > 0:
+                key, _, spelling = member.partition(MEMBER_SEPARATOR)
+                spellings.setdefault(key, []).append((-int(count), spelling or key))
+        # Each key shows its most common spelling; a tie goes to the first in code point order, not the first to
+        # arrive, which is not kept. Sorted by text, not by arrival, so the order tells nothing about who wrote what.
+        answers = [TextAnswer(text=min(group)[1], count=-sum(count for count, _ in group))
+                   for group in spellings.values()]
+        return sorted(answers, key=lambda answer: answer["text"])
 
     @classmethod
     def export_pairs(cls, exported: Mapping[str, object]) -> list[tuple[str, int]]:

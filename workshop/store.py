@@ -25,13 +25,15 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         released_total, view (types with views), releases (snapshots so far),
                                         sent (the last one sent to the screens), resets (answers cleared by
                                         the facilitator, so many times); only released_total is shown
-    ws:{S}:poll:{P}:counts       HASH   counter member (option index, scale step, normalised text) -> count;
-                                        live, never shown; deleted when the session ends
+    ws:{S}:poll:{P}:counts       HASH   counter member (option index, scale step, text key<US>spelling) -> count;
+                                        live, never shown; deleted when the session ends. A text answer counts
+                                        under its grouping key and its own spelling (polls.text_member), so screens
+                                        show each key's most common spelling; no phone is named in it
     ws:{S}:poll:{P}:released     HASH   the counts as last released: what screens and exports show
     ws:{S}:poll:{P}:batch        SET    sha256 of tokens that answered or changed since the last release
     ws:{S}:poll:{P}:answers      HASH   sha256 of a token -> JSON [stored answer, [members]]; only so a
                                         phone can change its answer; deleted when the session ends
-    ws:{S}:poll:{P}:hidden       SET    text members the facilitator hid from the screen
+    ws:{S}:poll:{P}:hidden       SET    text keys the facilitator hid from the screen (every spelling of one)
     ws:{S}:flush:{P}             STRING short lock: one server process sends a poll's results per tick
 
 Every per-person key (participants, answers, instances) and the code key carry a Redis expiry at the session's

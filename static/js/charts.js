@@ -167,7 +167,8 @@ const visibleAnswers = (/** @type {Results} */ results) => (results.answers || [
 function commonAnswers(/** @type {Results} */ results) {
   const answers = visibleAnswers(results).sort((a, b) => b.count - a.count);
   if (!answers.length) return '';
-  return `Most common: ${answers.slice(0, 3).map((a) => `${a.text} (${a.count})`).join(', ')}.`;
+  // Each answer in its own isolate (FSI ... PDI), so an Arabic or Hebrew one cannot pull its count across.
+  return `Most common: ${answers.slice(0, 3).map((a) => `\u2068${a.text}\u2069 (${a.count})`).join(', ')}.`;
 }
 
 /**
@@ -201,9 +202,10 @@ export class WordCloud {
       present.add(a.text);
       let w = this.words.get(a.text);
       if (!w) {
-        const count = h('span', { class: 'visually-hidden' });
+        const count = h('span', { class: 'visually-hidden count-isolate' });
         const word = h('span', { class: 'cloud-text', 'data-testid': 'word', dataset: { count: a.count } }, a.text);
-        const node = h('li', { class: `cloud-word tone-${tone(a.text)}` }, word, count);
+        // dir="auto": the answer's own first letter sets its direction (Arabic and Hebrew run right to left).
+        const node = h('li', { class: `cloud-word tone-${tone(a.text)}`, dir: 'auto' }, word, count);
         w = { node, word, count };
         this.words.set(a.text, w);
         this.el.append(node);
@@ -296,8 +298,9 @@ export class AnswerList {
     const count = h('span', { class: 'answer-count' });
     const node = h(
       'li',
-      { class: 'answer', 'data-testid': 'answer' },
-      h('span', { class: 'answer-text' }, text),
+      // dir="auto": a right-to-left answer aligns right and its count (a flex item) moves to the left.
+      { class: 'answer', 'data-testid': 'answer', dir: 'auto' },
+      h('span', { class: 'answer-text', 'data-testid': 'answer-text' }, text),
       h('span', { class: 'answer-count-wrap' }, count, h('span', { class: 'visually-hidden' }, ' answers')),
     );
     /** @type {AnswerItem} */

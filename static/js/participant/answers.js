@@ -29,7 +29,7 @@ export function createAnswering(state, send, display) {
     display.renderStatus();
     display.showValue(value);
     const res = await send({ poll: poll.id, value });
-    // The server acknowledges with the value as stored (text is trimmed and normalised).
+    // The server acknowledges with the value as stored (text is trimmed and cleaned, in the writer's spelling).
     const stored = res.ok && res.value !== undefined && res.value !== null ? res.value : value;
     if (seq !== submitSeq) {
       if (res.ok) state.myAnswers[poll.id] = stored; // a newer answer is on its way; keep this one as a fallback

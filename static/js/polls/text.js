@@ -23,7 +23,7 @@ function textField(poll, context) {
     id: 'text-answer',
     class: 'text-input',
     name: 'answer',
-    maxlength: max,
+    dir: 'auto',
     autocomplete: 'off',
     enterkeyhint: 'send',
     'data-testid': 'text-input',
@@ -33,13 +33,15 @@ function textField(poll, context) {
   const initial = context.current();
   field.value = typeof initial === 'string' ? initial : '';
   const counter = h('p', { id: 'text-counter', class: 'text-counter', 'data-testid': 'text-counter' });
+  // Code points, as the server counts them (not UTF-16 units: an emoji is one or two of those).
+  const length = () => [...field.value].length;
   const updateCounter = () => {
-    const used = field.value.length;
+    const used = length();
     setText(counter, `${used} / ${max} characters`);
     counter.classList.toggle('is-near', used >= max * 0.9);
   };
   field.addEventListener('input', () => {
-    if (field.value.length > max) field.value = field.value.slice(0, max);
+    if (length() > max) field.value = [...field.value].slice(0, max).join('');
     updateCounter();
   });
   updateCounter();
@@ -54,7 +56,7 @@ function textField(poll, context) {
       field.focus();
       return;
     }
-    context.submit(value.slice(0, max));
+    context.submit([...value].slice(0, max).join(''));
   };
   if (field instanceof HTMLTextAreaElement) {
     field.addEventListener('keydown', (event) => {
@@ -89,7 +91,8 @@ export default register({
   label: 'Text',
   hint: 'Type a short answer, then press Submit.',
   control: textField,
-  describe: (_poll, value) => `“${value}”`,
+  // First strong isolate ... pop: an Arabic answer keeps its own direction inside the English sentence.
+  describe: (_poll, value) => `“\u2068${value}\u2069”`,
   chart(poll, variant) {
     if (variant === 'phone') return new AnswerList({ limit: 10 });
     return (poll.view || VIEWS[0]) === 'list' ? new AnswerList({ limit: 40 }) : new WordCloud();
