@@ -65,6 +65,7 @@ def test_a_phone_reloading_while_the_server_is_down_gets_our_page_and_comes_back
     assert phone.url == session["join_url"], "still the page the phone was on, so it can reload it"
     expect(phone.get_by_test_id("offline-status")).to_have_text(STILL_TRYING)
     assert not axe_violations(phone), describe_violations(axe_violations(phone))
+    screenshot(phone, "offline")
     # As the phone page: dark with the system, and nothing to scroll sideways at 320 px.
     phone.emulate_media(color_scheme="dark")
     phone.set_viewport_size({"width": 320, "height": 640})
