@@ -57,10 +57,10 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(redis_url: str | None, data_dir: Path, async_mode: str = "eventlet",
+def running_server(redis_url: str | None, data_dir: Path, async_mode: str = "eventlet", port: int | None = None,
                    **env: str) -> Iterator[RunningServer]:
-    """`workshop serve` on a free loopback port; stopped (SIGTERM) afterwards."""
-    port = free_port()
+    """`workshop serve` on a free loopback port (or `port`, to restart one); stopped (SIGTERM) afterwards."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     environment = {
         **os.environ, "WORKSHOP_DATA_DIR": str(data_dir), "WORKSHOP_PUBLIC_URL": url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -214,3 +215,26 @@ def test_the_facilitator_link_opens_any_live_sessions_console_from_a_new_browser
     console = other.get(f"/s/{started['id']}/console")
     assert console.status_code == 200 and started["facilitator_key"] in console.get_data(as_text=True)
     assert other.get(f"/s/{started['id']}/present").status_code == 200
+
+
+def test_the_service_worker_is_served_fresh_and_precaches_only_the_offline_page(client, started) -> None:
+    """/sw.js: JavaScript, revalidated on every visit, caching nothing but the offline page and its files."""
+    worker = client.get("/sw.js")
+    assert worker.status_code == 200 and worker.mimetype == "text/javascript"
+    assert worker.headers["Cache-Control"] == "no-cache"
+    filled_in = re.search(r"^const OFFLINE = /\*\* @type .*? \*/ \((\{.*\})\);$", worker.text, re.MULTILINE)
+    assert filled_in, "the server fills in the worker's configuration"
+    config = json.loads(filled_in.group(1))
+    assert config["page"] == config["urls"][0] == "/offline"
+    assert re.fullmatch(r"workshop-offline-[0-9a-f]{16}", config["cache"])
+    for url in config["urls"]:
+        assert not re.search(r"/api/|/socket\.io|/j/|/s/|healthz|token|key", url), url
+        assert client.get(url).status_code == 200, url
+    assert "/api/" not in worker.text and "/socket.io" not in worker.text
+    assert client.get("/sw.js").get_data() == worker.get_data(), "the same bytes each time: no needless update"
+    offline = client.get("/offline")
+    assert started["code"] not in offline.text and "Set-Cookie" not in offline.headers
+    # The phone page registers it for the participant pages only; the policy allows this origin's workers.
+    phone = client.get(f"/j/{started['code']}")
+    assert 'data-service-worker="/sw.js" data-service-worker-scope="/j/"' in phone.text
+    assert "worker-src 'self'" in phone.headers["Content-Security-Policy"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import cast
 from urllib.parse import quote, urlencode
 
@@ -195,8 +198,8 @@ def same_site_location(path: str, query: str = "") -> str:
 
 # Pages load only their own scripts: slide HTML and text answers can never run script, even if escaping failed.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                           "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-                           "form-action 'self'")
+                           "img-src 'self' data:; connect-src 'self'; worker-src 'self'; frame-ancestors 'none'; "
+                           "base-uri 'none'; form-action 'self'")
 
 
 @bp.after_app_request
@@ -310,7 +313,45 @@ def participant(code: str) -> tuple[str, int, dict[str, str]] | str:
                                title="This workshop has ended, or the code is wrong",
                                message=f"There is no live workshop with the code {page.code}. If you are joining, "
                                        "check the code on the screen and try again.", status=404), 404, {}
-    return render_template("participant.html", page_title=page.title or "Workshop", code=page.code)
+    return render_template("participant.html", page_title=page.title or "Workshop", code=page.code,
+                           service_worker=url_for("web.service_worker"),
+                           service_worker_scope=url_for("web.join_by_code") + "/")
+
+
+# The offline page and the static files it loads: what the phones' service worker precaches. The one list,
+# built with url_for, so fingerprinted asset URLs reach the worker by themselves.
+OFFLINE_STATIC = ("css/app.css", "js/offline.js", "favicon.svg")
+# The literal in static/js/sw.js that `service_worker` replaces with the cache name and the URLs.
+SW_CONFIG_PLACEHOLDER = "({ cache: 'workshop-offline-dev', page: '', urls: [] })"
+
+
+@bp.get("/offline")
+def offline() -> str:
+    """What a phone's service worker shows while the server cannot be reached: no session data in it."""
+    return render_template("offline.html", page_title="Reconnecting · Workshop",
+                           health_url=url_for("web.healthz"), home_url=url_for("web.home"))
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The phones' service worker, with its precache list and a cache name that changes with any of their bytes.
+
+    Served from the root so its scope may be the participant pages (`/j/`); `no-cache` so a phone checks
+    for a new version on each visit.
+    """
+    static = Path(current_app.static_folder or "static")
+    source = (static / "js" / "sw.js").read_text(encoding="utf-8")
+    page = url_for("web.offline")
+    urls = [page, *(url_for("static", filename=name) for name in OFFLINE_STATIC)]
+    digest = hashlib.sha256("\n".join([source, *urls, offline()]).encode())
+    for name in OFFLINE_STATIC:
+        digest.update((static / name).read_bytes())
+    config = json.dumps({"cache": f"workshop-offline-{digest.hexdigest()[:16]}", "page": page, "urls": urls})
+    if SW_CONFIG_PLACEHOLDER not in source:
+        raise RuntimeError("static/js/sw.js lost its configuration placeholder")
+    response = Response(source.replace(SW_CONFIG_PLACEHOLDER, f"({config})", 1), mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def _session_page(session_id: str, *roles: str) -> SessionPage:

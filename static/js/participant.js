@@ -1,6 +1,7 @@
 // Participant phone page: wait for polls, answer them, see results when the facilitator shows them.
 // The parts: ./participant/connection.js (joining, token), ./participant/render.js (the screen),
-// ./participant/answers.js (sending answers); the answer controls are the poll types' (./polls/).
+// ./participant/answers.js (sending answers), ./participant/service-worker.js (the offline page); the
+// answer controls are the poll types' (./polls/).
 import { request } from './socket.js';
 import { newPhoneState } from './participant/state.js';
 import { joinSession } from './participant/connection.js';
@@ -8,6 +9,7 @@ import { createPhoneView } from './participant/render.js';
 import { createAnswering } from './participant/answers.js';
 import { Countdown } from './countdown.js';
 import { element } from './dom.js';
+import { registerOfflinePage } from './participant/service-worker.js';
 
 const state = newPhoneState();
 const answering = createAnswering(state, (payload) => request(follower.socket, 'submit_answer', payload), {
@@ -24,3 +26,4 @@ const follower = joinSession((document.body.dataset.code || '').trim(), state, {
   renderResults: view.renderResults,
   countdown,
 });
+registerOfflinePage();
