@@ -18,7 +18,8 @@ def ask(phone, text: str) -> dict:
 
 def test_only_phones_ask_and_vote_and_only_the_facilitator_moderates(sockets) -> None:
     facilitator, presenter, phone = sockets("facilitator"), sockets("presenter"), sockets("participant")
-    assert ask(phone, "Too early?") == {"ok": False, "error": "poll_closed", "message": "Questions are closed right now."}
+    assert ask(phone, "Too early?") == {"ok": False, "error": "poll_closed",
+                                        "message": "Questions are closed right now."}
     for client in (presenter, phone):
         assert client.emit("set_qa", {"open": True}, callback=True)["error"] == "forbidden"
     open_qa(facilitator)

@@ -37,7 +37,7 @@ def test_the_length_limit_counts_code_points() -> None:
         clean_question("x" * (MAX_LENGTH + 1))
 
 
-@pytest.mark.parametrize("value", ["0", "01", "-1", "1.0", "x", "", "1234567", "١", 1, None])
+@pytest.mark.parametrize("value", ["0", "01", "-1", "1.0", "x", "", "1234567", "\u0661", 1, None])
 def test_question_ids_are_small_positive_numbers_as_text(value: object) -> None:
     with pytest.raises(QuestionError):
         question_id(value)
