@@ -35,8 +35,18 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         phone can change its answer; deleted when the session ends
     ws:{S}:poll:{P}:hidden       SET    text keys the facilitator hid from the screen (every spelling of one)
     ws:{S}:flush:{P}             STRING short lock: one server process sends a poll's results per tick
+    ws:{S}:qa                    HASH   Q&A: open (0|1) moderation (none|approve) pinned (question id) next (last id)
+                                        sent:VIEW (digest of the list each audience was last sent) ended (1)
+    ws:{S}:qa:text               HASH   question id -> its cleaned text (no author is kept)
+    ws:{S}:qa:status             HASH   question id -> pending|shown|hidden
+    ws:{S}:qa:votes              HASH   question id -> votes
+    ws:{S}:qa:answered           SET    ids of questions marked answered
+    ws:{S}:qa:ballots            SET    "ID:sha256 of a token" per vote; per person, deleted when the session ends
+    ws:{S}:qa:asked              HASH   sha256 of a token -> its recent question times (the per-phone limit);
+                                        per person, deleted when the session ends
+    ws:{S}:qa:flush              STRING short lock: one server process sends a session's questions per tick
 
-Every per-person key (participants, answers, instances) and the code key carry a Redis expiry at the session's
+Every per-person key (participants, answers, instances, Q&A ballots and ask times) and the code key carry a Redis expiry at the session's
 `auto_end_at` (epoch seconds, start + WORKSHOP_AUTO_END_HOURS), set whenever they are written, so Redis
 deletes the phone-to-answer mapping on time even while no server runs. Past that time the session takes
 no answers. The online hashes live only seconds beyond their process's last heartbeat.
