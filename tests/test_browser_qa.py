@@ -119,7 +119,16 @@ def test_questions_from_phones_to_the_console_the_presenter_and_the_report(
     expect(phone_a.get_by_test_id("qa")).to_be_hidden()
     expect(presenter.get_by_test_id("stage-qa-pinned")).to_be_visible()
 
-    socket_clients.facilitator(session).end()
+    # Over a poll's results only the pinned question shows, as a strip that leaves the results their room.
+    facilitator = socket_clients.facilitator(session)
+    facilitator.go_to_poll("keep_self")
+    expect(presenter.locator("#main")).to_have_attribute("data-poll", "text")
+    expect(presenter.get_by_test_id("stage-qa-list")).to_be_hidden()
+    strip = presenter.get_by_test_id("stage-qa").bounding_box()
+    results = presenter.get_by_test_id("results").bounding_box()
+    assert strip and results and strip["y"] >= results["y"] + results["height"], (strip, results)
+    screenshot(presenter, "pinned-over-poll")
+    facilitator.end()
     report = contexts.page(organiser_home(browser_server))
     report.goto(f"{browser_server.url}/organiser/sessions/{session['id']}/report")
     expect(report.get_by_test_id("report-question-text")).to_have_text([HELP, JEALOUSY, BOUNDARY])

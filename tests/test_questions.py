@@ -7,6 +7,7 @@ import pytest
 from workshop.decks import DeckError, parse_deck
 from workshop.questions import (
     MAX_LENGTH,
+    SHOWN_TO_ROOM,
     QaState,
     Question,
     QuestionError,
@@ -86,3 +87,11 @@ def test_a_slide_may_open_qa_and_the_key_is_checked_with_its_line() -> None:
     with pytest.raises(DeckError) as error:
         parse_deck("title: T\nslides:\n  - title: Questions\n    qa: yes please\n", "d", "d.yaml")
     assert "d.yaml:4: slide 'qa' must be true or false" in str(error.value)
+
+
+def test_phones_get_the_most_voted_questions_and_the_pinned_one() -> None:
+    many = tuple(Question(str(n), f"q{n}", "shown", votes=1000 - n) for n in range(1, SHOWN_TO_ROOM + 11))
+    state = QaState(open=True, moderation="none", pinned=str(SHOWN_TO_ROOM + 10), questions=many)
+    ids = [item["id"] for item in questions_payload(state, "participant")["questions"]]
+    assert ids == [str(n) for n in range(1, SHOWN_TO_ROOM + 1)] + [str(SHOWN_TO_ROOM + 10)]
+    assert len(questions_payload(state, "facilitator")["questions"]) == SHOWN_TO_ROOM + 10

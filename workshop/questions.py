@@ -19,6 +19,7 @@ MAX_LENGTH = 200  # code points, as text answers count them
 PER_MINUTE = 3  # questions one phone may ask in any 60 seconds
 WINDOW_SECONDS = 60
 MAX_QUESTIONS = 300  # per session: bounds every payload and the memory one session can take
+SHOWN_TO_ROOM = 100  # the most-voted shown questions phones and the presenter get (plus the pinned one)
 MODERATIONS = ("none", "approve")
 ACTIONS = ("approve", "hide", "answered", "pin", "unpin")
 STATUSES = ("pending", "shown", "hidden")
@@ -121,6 +122,8 @@ def questions_payload(state: QaState, view: str) -> QuestionsPayload:
         if staff:
             item["status"] = question.status
         items.append(item)
+    if not staff and len(items) > SHOWN_TO_ROOM:  # a room's every phone gets this: keep it small
+        items = [item for index, item in enumerate(items) if index < SHOWN_TO_ROOM or item["pinned"]]
     payload: QuestionsPayload = {"open": state.open, "questions": items}
     if staff:
         payload["moderation"] = state.moderation
