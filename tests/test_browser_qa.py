@@ -10,9 +10,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import (  # noqa: F401  (fixtures are requested by name)
+    PHONE,
+    axe_violations,
     browser_server,
     chromium,
     contexts,
+    describe_violations,
     organiser_home,
     screenshot,
     socket_clients,
@@ -53,7 +56,9 @@ def test_questions_from_phones_to_the_console_the_presenter_and_the_report(
     console = contexts.page(session["facilitator_url"], viewport={"width": 1280, "height": 720})
     wait_connected(console)
     presenter = contexts.presenter(session["presenter_url"])
-    phone_a, phone_b = contexts.phone(session["join_url"]), contexts.phone(session["join_url"])
+    # The second phone is in dark mode: the Q&A box follows the phone's dark palette.
+    phone_a = contexts.phone(session["join_url"])
+    phone_b = contexts.page(session["join_url"], **PHONE, color_scheme="dark")
     for page in (presenter, phone_a, phone_b):
         wait_connected(page)
     expect(phone_a.get_by_test_id("qa")).to_be_hidden()
@@ -102,6 +107,10 @@ def test_questions_from_phones_to_the_console_the_presenter_and_the_report(
         expect(phone.get_by_test_id("qa-list").get_by_test_id("qa-text")).to_have_text([HELP, JEALOUSY, BOUNDARY])
     screenshot(presenter, "top-questions")
     screenshot(phone_a, "phone", full_page=True)
+    screenshot(phone_b, "phone-dark", full_page=True)
+    for page in (phone_a, phone_b, console, presenter):
+        violations = axe_violations(page)
+        assert not violations, describe_violations(violations)
 
     # Pin one; mark another answered: the pinned one is large, the answered one leaves the top list.
     item(console, "qa-console-item", JEALOUSY).get_by_test_id("qa-pin").click()
