@@ -46,10 +46,10 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         per person, deleted when the session ends
     ws:{S}:qa:flush              STRING short lock: one server process sends a session's questions per tick
 
-Every per-person key (participants, answers, instances, Q&A ballots and ask times) and the code key carry a Redis expiry at the session's
-`auto_end_at` (epoch seconds, start + WORKSHOP_AUTO_END_HOURS), set whenever they are written, so Redis
-deletes the phone-to-answer mapping on time even while no server runs. Past that time the session takes
-no answers. The online hashes live only seconds beyond their process's last heartbeat.
+Every per-person key (participants, answers, instances, Q&A ballots and ask times) and the code key carry a
+Redis expiry at the session's `auto_end_at` (epoch seconds, start + WORKSHOP_AUTO_END_HOURS), set whenever
+they are written, so Redis deletes the phone-to-answer mapping on time even while no server runs. Past that
+time the session takes no answers. The online hashes live only seconds beyond their process's last heartbeat.
 """
 
 from __future__ import annotations
