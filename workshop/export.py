@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
 from .decks import Deck
 from .polls import Poll, PollTally, ReportView, percentages, poll_class
+from .questions import ExportedQuestion
 
 # One exported poll: id, question, type, total, suppressed, the type's `public` fields and, unless
 # suppressed, its results; the keys beyond the first five depend on the poll type.
@@ -33,6 +34,7 @@ class ResultsDocument(TypedDict):
     session: ExportedSession
     min_responses: int
     polls: list[ExportedPoll]
+    questions: list[ExportedQuestion]  # the shown Q&A questions, most votes first; pending and hidden never
 
 
 CSV_COLUMNS = ("poll", "question", "type", "option", "count", "percent")
@@ -50,12 +52,13 @@ def poll_results(poll: Poll, tally: PollTally, min_responses: int) -> ExportedPo
 
 
 def results_document(session: ExportedSession, deck: Deck, tallies: Mapping[str, PollTally],
-                     min_responses: int) -> ResultsDocument:
+                     min_responses: int, questions: Sequence[ExportedQuestion] = ()) -> ResultsDocument:
     """The `results.json` document of the contract."""
     return {
         "session": session,
         "min_responses": min_responses,
         "polls": [poll_results(poll, tallies[poll.id], min_responses) for poll in deck.polls()],
+        "questions": list(questions),
     }
 
 
@@ -94,6 +97,13 @@ def report_sections(document: ResultsDocument) -> list[ReportSection]:
             for poll in document["polls"]]
 
 
+def question_rows(questions: Sequence[ExportedQuestion]) -> list[tuple[object, ...]]:
+    """The CSV rows of the shown Q&A questions, in the polls' columns: no poll id, the question's text, type
+    `question`, `answered` or `open` as the option, its votes as the count, no percent."""
+    return [("", question["text"], "question", "answered" if question["answered"] else "open", question["votes"], "")
+            for question in questions]
+
+
 def to_json(document: ResultsDocument) -> str:
     """`results.json`: indented UTF-8 text; the HTTP download and `workshop export` write these same bytes."""
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -109,4 +119,6 @@ def to_csv(document: ResultsDocument) -> str:
     for poll in document["polls"]:
         for row in csv_rows(poll):
             writer.writerow([safe_cell(cell) for cell in row])
+    for row in question_rows(document.get("questions", [])):
+        writer.writerow([safe_cell(cell) for cell in row])
     return buffer.getvalue()

@@ -6,6 +6,7 @@ import { followSession } from './follower.js';
 import { ResultsView, answeredLine, heldBack, releasedTotal, suppressedMessage } from './results-view.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
 import { Countdown } from './countdown.js';
+import { createStageQuestions } from './questions/presenter.js';
 
 /** @import { Ack, Slide } from './types.js' */
 /** @import { FollowedState } from './follower.js' */
@@ -93,6 +94,7 @@ const follower = followSession(state, {
   countdown,
 });
 const socket = follower.socket;
+createStageQuestions(socket, element('#stage-qa', HTMLElement));
 socket.on('participant_count', (msg) => {
   if (!msg || typeof msg.count !== 'number') return;
   state.participants = msg.count;

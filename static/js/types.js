@@ -122,6 +122,27 @@
  * @property {string} [participant]  participant: its token, to present when it reconnects
  * @property {Record<string, AnswerValue>} [my_answers]  participant: its stored answers by poll id
  * @property {AnswerValue | null} [my_answer]  participant: its answer to the current poll
+ * @property {QuestionsState} [qa]  the Q&A as this client's view sees it
+ * @property {string[]} [my_votes]  participant: the shown questions it voted for
+ */
+
+/**
+ * One question of the Q&A; `status` only in the facilitator's copy (the others get shown ones only).
+ * @typedef {object} Question
+ * @property {string} id
+ * @property {string} text  as the phone wrote it (cleaned): show with textContent and dir="auto" only
+ * @property {number} votes
+ * @property {boolean} answered
+ * @property {boolean} pinned  on the presenter screen, prominently
+ * @property {'pending' | 'shown' | 'hidden'} [status]
+ */
+
+/**
+ * `questions_updated` and `session_state.qa`: questions by votes, most first, then oldest first.
+ * @typedef {object} QuestionsState
+ * @property {boolean} open  phones may ask and vote
+ * @property {Question[]} questions
+ * @property {'none' | 'approve'} [moderation]  facilitator: show at once, or approve first
  */
 
 /**
@@ -150,6 +171,11 @@
  * @property {RoomState} [room]  `set_room`: the room as it is now
  * @property {Poll} [poll]  poll events: the poll as it is now
  * @property {Timer} [timer]  `start_timer`, `stop_timer`: the countdown as it is now
+ * @property {string} [question]  Q&A events: the question's id
+ * @property {'shown' | 'pending'} [status]  `ask_question`: on the list now, or awaiting approval
+ * @property {number} [votes]  `vote_question`: its votes now
+ * @property {QuestionsState} [qa]  `set_qa`: the Q&A as the facilitator sees it
+ * @property {string} [message]  why it was refused, in words
  */
 
 /**
@@ -185,6 +211,7 @@
  * @property {(timer: Timer) => void} timer  the countdown started, restarted or stopped
  * @property {(message: {poll: Poll}) => void} poll_reset  the facilitator cleared every answer to a poll
  * @property {() => void} session_ended
+ * @property {(qa: QuestionsState) => void} questions_updated  Q&A: coalesced, only when this view's list changed
  */
 
 /**
