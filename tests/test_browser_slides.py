@@ -72,6 +72,8 @@ def test_pictures_phone_slides_and_resources(browser_server, contexts, socket_cl
     assert presenter.evaluate("() => { const s = document.querySelector('#stage-slide'); "
                               "return s.scrollHeight <= s.clientHeight + 1; }"), "the slide overflows its stage"
     screenshot(presenter, "presenter-picture")
+    expect(console.locator("#slide-html img.slide-image")).to_have_attribute("alt", PICTURE_ALT)
+    screenshot(console, "console-picture")
 
     # Phones show the title only until the facilitator switches slide content on.
     for page in (phone, small):
