@@ -60,6 +60,8 @@ def test_a_picture_in_the_decks_folder_with_alt_text_is_fine(tmp_path: Path) -> 
      "5: image 'notes.txt' must be one of .gif, .jpeg, .jpg, .png, .svg, .webp"),
     ("![Script](s.svg)", {"s.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'},
      "5: image 's.svg' holds a <script> element"),
+    ("![Fake](fake.png)", {"fake.png": b"<html>not a picture</html>"},
+     "5: image 'fake.png' is not a PNG file (its first bytes say otherwise)"),
     ("![Big](big.png)", {"big.png": PNG + b"\0" * MAX_IMAGE_BYTES},
      f"5: image 'big.png' is {len(PNG) + MAX_IMAGE_BYTES} bytes; a picture may be at most {MAX_IMAGE_BYTES}"),
 ])
@@ -82,6 +84,8 @@ def test_each_picture_problem_names_the_line_of_the_body(tmp_path: Path, body: s
     (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>',
      "holds a DOCTYPE or entity declarations"),
     (b"<html><body/></html>", "is not an SVG document"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><a><set attributeName="href" to="javascript:alert(1)"/></a></svg>',
+     "animates 'href'"),
     (b"<svg", "is not well-formed XML"),
 ])
 def test_svgs_that_could_run_or_load_anything_are_refused(svg: bytes, message: str) -> None:

@@ -32,6 +32,14 @@ _CSS_OUTSIDE = re.compile(r"url\(\s*['\"]?\s*(?!#)|@import|expression\(", re.IGN
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 ImageUrl = Callable[[str], str | None]
+# How each bitmap type's files begin, so a renamed file of another kind is caught when the deck is checked.
+_MAGIC: dict[str, Callable[[bytes], bool]] = {
+    ".png": lambda head: head.startswith(b"\x89PNG\r\n\x1a\n"),
+    ".jpg": lambda head: head.startswith(b"\xff\xd8\xff"),
+    ".jpeg": lambda head: head.startswith(b"\xff\xd8\xff"),
+    ".gif": lambda head: head.startswith((b"GIF87a", b"GIF89a")),
+    ".webp": lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP",
+}
 
 
 def reference_problem(src: str) -> str | None:
@@ -72,6 +80,9 @@ def svg_problem(data: bytes) -> str | None:
                 return f"has an event handler attribute '{_local(attribute)}'"
             if local in _SVG_LINK_ATTRIBUTES and not value.strip().startswith("#"):
                 return f"refers to something outside the file ({_local(attribute)}=\"{value[:60]}\")"
+            target = value.strip().lower().rsplit(":", 1)[-1]
+            if local == "attributename" and (target.startswith("on") or target in _SVG_LINK_ATTRIBUTES):
+                return f"animates '{value}', which could make a link or a handler"
             if local == "style" and _CSS_OUTSIDE.search(value):
                 return "has a style that loads something from outside"
             if "url(" in value.lower() and _CSS_OUTSIDE.search(value):
@@ -92,8 +103,13 @@ def file_problem(path: Path) -> str | None:
         size = path.stat().st_size
         if size > MAX_IMAGE_BYTES:
             return f"is {size} bytes; a picture may be at most {MAX_IMAGE_BYTES}"
-        if path.suffix.lower() == ".svg":
+        suffix = path.suffix.lower()
+        if suffix == ".svg":
             return svg_problem(path.read_bytes())
+        with path.open("rb") as file:
+            head = file.read(16)
+        if not _MAGIC[suffix](head):
+            return f"is not a {IMAGE_TYPES[suffix].removeprefix('image/').upper()} file (its first bytes say otherwise)"
     except OSError as error:
         return f"cannot be read ({error.strerror})"
     return None

@@ -467,7 +467,7 @@ def deck_media(deck_id: str, name: str) -> Response:
     picture = live().media.picture(deck_id, name)
     if picture is None:
         abort(404, "There is no such picture.")
-    response = Response(picture.data, mimetype=picture.content_type)
+    response = Response(picture.data, content_type=picture.content_type)  # no charset: XML says its own
     response.set_etag(picture.digest)
     if request.args.get("v") == picture.digest:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
