@@ -27,6 +27,7 @@ from tests.browser import (  # noqa: F401  (fixtures)
 )
 
 LAST_SLIDE = len(SLIDES) - 1
+PICTURE_SLIDES = [index for index, slide in enumerate(SLIDES) if "![" in slide.get("body", "")]
 RESOURCES = DECK["resources"]
 PICTURE_URL = re.compile(r"^/decks/interdependence/media/[a-z-]+\.svg\?v=[0-9a-f]{16}$")
 
@@ -74,6 +75,18 @@ def test_pictures_phone_slides_and_resources(browser_server, contexts, socket_cl
     screenshot(presenter, "presenter-picture")
     expect(console.locator("#slide-html img.slide-image")).to_have_attribute("alt", PICTURE_ALT)
     screenshot(console, "console-picture")
+
+    # Every picture slide of the deck fits the stage once its picture has arrived.
+    for index in PICTURE_SLIDES:
+        facilitator.go_to(index)
+        expect(presenter.get_by_test_id("slide-title")).to_have_text(SLIDES[index]["title"])
+        loaded(presenter, "#slide-body img.slide-image")
+        presenter.wait_for_timeout(300)
+        assert fits_inside(presenter, "#slide-body img.slide-image", "#stage-slide"), SLIDES[index]["title"]
+        assert presenter.evaluate("() => { const s = document.querySelector('#stage-slide'); "
+                                  "return s.scrollHeight <= s.clientHeight + 1; }"), SLIDES[index]["title"]
+        screenshot(presenter, f"presenter-picture-{index}")
+    facilitator.go_to(PICTURE_SLIDE)
 
     # Phones show the title only until the facilitator switches slide content on.
     for page in (phone, small):
