@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hmac
 import json
@@ -153,6 +154,7 @@ class Workshop:
         self.min_responses = settings.min_responses
         self.retention_days = settings.retention_days
         self.auto_end_hours = settings.auto_end_hours
+        self.idle_end_hours = settings.idle_end_hours
         self._decks: OrderedDict[str, Deck] = OrderedDict()
         self.media = DeckMedia(settings.decks_dir)  # the decks' pictures, served by hash (media.py)
         self._compaction_due = False
@@ -183,6 +185,7 @@ class Workshop:
             "status": "live", "created": now.date().isoformat(), "ended": "", "slide": "0",
             "facilitator_key": started.facilitator_key, "presenter_key": started.presenter_key,
             "qr_overlay": "0", "auto_end_at": str(int(time.time()) + self.auto_end_hours * 3600),
+            "active_at": str(int(time.time())),
         }
         visible = {poll.id: poll.results_visible for poll in deck.polls()}
         for _ in range(20):
@@ -319,6 +322,9 @@ class Workshop:
         """Count an accepted connection for the live count; call only once it is fully set up."""
         if client.role == "participant":
             self.store.online_change(client.session_id, client.who, 1, self.instance, self.presence_seconds)
+        elif client.role == "facilitator":
+            with contextlib.suppress(SessionEnded):
+                self.store.mark_active(client.session_id)  # an open console is a session someone runs
 
     def disconnect(self, client: Client) -> None:
         """Forget a closed connection for the live count."""
@@ -671,9 +677,13 @@ class Workshop:
             self._compaction_due = False
 
     def end_forgotten_sessions(self, now: float) -> list[str]:
-        """End sessions past their own auto-end time, or `auto_end_hours` after they started (if that is sooner)."""
+        """End sessions past their own auto-end time, or `auto_end_hours` after they started (if that is sooner), and
+        sessions whose facilitator did nothing for `idle_end_hours` (a forgotten tab must not keep a room open)."""
         ended = []
-        for session_id in self.store.stale_sessions(now, now - self.auto_end_hours * 3600):
+        stale = self.store.stale_sessions(now, now - self.auto_end_hours * 3600)
+        if self.idle_end_hours:
+            stale += self.store.idle_sessions(now - self.idle_end_hours * 3600)
+        for session_id in dict.fromkeys(stale):
             session = self.store.session(session_id)
             if session is None:
                 self.store.forget_session(session_id)

@@ -15,6 +15,7 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         name (the facilitator's), started_at ended_at (ISO 8601 times)
                                         blank (0|1: the projector shows nothing)
                                         timer_ends (epoch ms) timer_seconds: the running countdown
+                                        active_at (epoch seconds of the facilitator's last action)
                                         phone_slides (0|1: phones show slide content; absent: the deck's)
     ws:{S}:joins:{W}             STRING new participants in time window W (10 s), for the join limit
     ws:{S}:joins:{A}:{W}         STRING the same from one address; A is a keyed hash, never the address
@@ -62,7 +63,7 @@ SESSIONS_INDEX = "ws:sessions"
 LIVE_INDEX = "ws:live"
 SESSION_FIELDS = ("id", "code", "deck", "title", "status", "created", "ended", "slide", "facilitator_key",
                   "presenter_key", "qr_overlay", "participants", "auto_end_at", "locked", "cap", "refused_joins",
-                  "name", "started_at", "ended_at", "blank", "timer_ends", "timer_seconds",
+                  "name", "started_at", "ended_at", "blank", "timer_ends", "timer_seconds", "active_at",
                   "phone_slides")  # phone_slides: 0|1 once the facilitator chose; absent: the deck's
 
 # Stores one participant's answer and moves the counts from the old answer to the new one, atomically; a
@@ -139,10 +140,13 @@ redis.call('HINCRBY', KEYS[2], 'resets', 1)
 return 1
 """
 
-# Changes poll fields only while the session is live. KEYS: session, poll meta. ARGV: field, value, ...
+# Changes poll or session fields only while the session is live; every such change is the facilitator's, so
+# it also marks the session active (the idle sweep ends sessions nobody runs). KEYS: session, poll meta (or the
+# session again). ARGV: field, value, ...
 _SET_POLL_FIELD = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
 redis.call('HSET', KEYS[2], unpack(ARGV))
+redis.call('HSET', KEYS[1], 'active_at', redis.call('TIME')[1])
 return 1
 """
 
@@ -504,6 +508,19 @@ class Store:
         pipe.zrem(LIVE_INDEX, sid)
         pipe.execute()
         return bool(keys)
+
+    def mark_active(self, sid: str) -> None:
+        """The facilitator is at work on a live session (a console connected)."""
+        self._set_live_field(sid, "active_at", str(int(time.time())))
+
+    def idle_sessions(self, active_before: float) -> list[str]:
+        """Live sessions whose facilitator last did something before a time (epoch seconds)."""
+        live = cast(list[str], self.redis.zrange(LIVE_INDEX, 0, -1))
+        pipe = self.redis.pipeline(transaction=False)
+        for sid in live:
+            pipe.hget(self._session(sid), "active_at")
+        marks = cast(list[str | None], pipe.execute())
+        return [sid for sid, mark in zip(live, marks, strict=True) if mark is not None and float(mark) < active_before]
 
     def stale_sessions(self, now: float, started_before: float) -> list[str]:
         """Sessions past their own auto-end time, or started before a time (epoch seconds); live or not."""
