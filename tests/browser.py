@@ -61,6 +61,11 @@ def slide_title(index: int) -> str:
     return SLIDES[index].get("title", "")
 
 
+def phone_title(index: int) -> str:
+    """The title a phone shows for a slide of the bundled deck: on the join slide it says it is in."""
+    return "You\u2019re in" if index == JOIN_SLIDE else slide_title(index)
+
+
 def safe_name(text: str) -> str:
     """A file-name-safe version of a test name."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")

@@ -40,6 +40,7 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     option,
     option_counts,
     organiser_home,
+    phone_title,
     scale_bar,
     screenshot,
     slide_title,
@@ -114,7 +115,7 @@ def test_first_live_workshop(browser_server, contexts, screenshot) -> None:
         expect(console.locator("#slide-pos")).to_have_text(f"Slide {index + 1} of {len(SLIDES)}")
         expect(presenter.get_by_test_id("slide-title")).to_have_text(slide_title(index))
         for phone in phones:
-            expect(phone.get_by_test_id("slide-title")).to_have_text(slide_title(index))
+            expect(phone.get_by_test_id("slide-title")).to_have_text(phone_title(index))
         if index == JOIN_SLIDE:
             expect(presenter.locator("#join-panel")).to_have_attribute("data-mode", "join")
     expect(console.locator('[data-testid="slide-item"][aria-current="step"]')).to_have_attribute(
@@ -414,7 +415,7 @@ def test_console_keyboard_shortcuts(browser_server, contexts) -> None:
     for index in range(1, POLL_SLIDE["warmup_word"] + 1):
         console.keyboard.press("ArrowRight")
         expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(index))
-        expect(phone.get_by_test_id("slide-title")).to_have_text(slide_title(index))
+        expect(phone.get_by_test_id("slide-title")).to_have_text(phone_title(index))
     expect(console.get_by_test_id("poll-status")).to_have_text("Not open yet")
     expect(option(phone, 0)).to_be_disabled()
 
@@ -429,7 +430,7 @@ def test_console_keyboard_shortcuts(browser_server, contexts) -> None:
 
     console.keyboard.press("ArrowLeft")
     expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(POLL_SLIDE["warmup_word"] - 1))
-    expect(phone.get_by_test_id("slide-title")).to_have_text(slide_title(POLL_SLIDE["warmup_word"] - 1))
+    expect(phone.get_by_test_id("slide-title")).to_have_text(phone_title(POLL_SLIDE["warmup_word"] - 1))
     expect(phone.get_by_test_id("waiting")).to_be_visible()
 
 
