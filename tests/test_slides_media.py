@@ -46,7 +46,7 @@ def test_a_picture_in_the_decks_folder_with_alt_text_is_fine(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(("body", "files", "expected"), [
     ("![](a.svg)", {"a.svg": SVG},
-     "5: image 'a.svg' needs alt text, what it shows: ![two overlapping circles](a.svg)"),
+     "5: image 'a.svg' needs alt text: ![what the picture shows](a.svg)"),
     ("Text\n\nMore ![Gone](gone.svg)", {}, "7: image 'gone.svg' not found in {folder}"),
     ("![Up](../secret.svg)", {}, "5: image '../secret.svg' must be a file name in the deck's folder, without a path"),
     ("![Abs](/etc/a.svg)", {}, "5: image '/etc/a.svg' must be a file name in the deck's folder, without a path"),
@@ -122,6 +122,7 @@ def test_a_deck_can_sit_in_its_own_folder_and_single_files_still_load(tmp_path: 
     (tmp_path / "folded" / "dot.svg").write_bytes(SVG)
     (tmp_path / "solo").mkdir()
     (tmp_path / "solo" / "deck.yaml").write_text("title: Twice\nslides:\n  - title: One\n")
+    assert load_deck(tmp_path / "folded").id == "folded", "check-deck takes a deck's folder too"
     decks, problems = load_decks(tmp_path)
     assert sorted(decks) == ["folded", "solo"] and decks["solo"].title == "Solo"
     assert problems == [f"{tmp_path / 'solo' / 'deck.yaml'}:1: deck id 'solo' is already used by "

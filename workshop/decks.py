@@ -262,7 +262,7 @@ def _images(raw: _Located, key: str, problems: _Problems, media: Path | None) ->
                 problems.add(line, problem)
                 continue
             if not alt.strip():
-                problems.add(line, f"image '{src}' needs alt text, what it shows: ![two overlapping circles]({src})")
+                problems.add(line, f"image '{src}' needs alt text: ![what the picture shows]({src})")
             elif len(alt) > MAX_ALT_LENGTH:
                 problems.add(line, f"image '{src}' has alt text longer than {MAX_ALT_LENGTH} characters")
             if media is not None:
@@ -378,7 +378,9 @@ def deck_id_and_folder(path: Path) -> tuple[str, Path]:
 
 
 def load_deck(path: Path) -> Deck:
-    """Read and validate one deck file."""
+    """Read and validate one deck file (a deck's own folder stands for its `deck.yaml`)."""
+    if path.is_dir():
+        path = path / FOLDER_DECK
     try:
         size = path.stat().st_size
         if size > MAX_DECK_BYTES:
