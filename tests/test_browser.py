@@ -40,6 +40,7 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     option,
     option_counts,
     organiser_home,
+    phone_title,
     scale_bar,
     screenshot,
     slide_title,
@@ -313,7 +314,8 @@ def test_every_poll_type(browser_server, contexts, socket_clients, screenshot) -
         expect(phone.get_by_test_id("answer")).to_have_count(0)
 
 
-TYPE_LABELS = {"single": "Single choice", "multiple": "Multiple choice", "scale": "Scale", "text": "Text"}
+TYPE_LABELS = {"single": "Single choice", "multiple": "Multiple choice", "scale": "Scale", "text": "Text",
+               "ranking": "Ranking"}
 
 
 def test_console_shows_each_poll_type(browser_server, contexts, socket_clients) -> None:

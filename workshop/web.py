@@ -34,6 +34,7 @@ from .decks import Deck, load_decks
 from .export import ResultsDocument, report_sections, to_csv, to_json
 from .live import LiveError, SessionPage, Workshop, keys_equal, normalise_code
 from .logins import LOGIN_TTL, Login, Logins
+from .media import SVG_POLICY
 from .qr import qr_svg
 from .throttle import SharedFailureThrottle
 
@@ -453,6 +454,30 @@ def qr_code(session_id: str) -> Response:
         raise ApiError(404, "not_found", "no such session") from error
     response = Response(qr_svg(join_url), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.get("/decks/<deck_id>/media/<name>")
+def deck_media(deck_id: str, name: str) -> Response:
+    """A picture of a deck's folder (`media.py`): only image types, checked SVGs, under a policy of their own.
+
+    With the `v` its slide's HTML carries (the picture's hash) it is cached for good; without it, or with an
+    older one (the file changed during a session), the current file is sent and revalidated each time.
+    """
+    picture = live().media.picture(deck_id, name)
+    if picture is None:
+        abort(404, "There is no such picture.")
+    response = Response(picture.data, content_type=picture.content_type)  # no charset: XML says its own
+    response.set_etag(picture.digest)
+    if request.args.get("v") == picture.digest:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    if picture.content_type == "image/svg+xml":
+        response.headers["Content-Security-Policy"] = SVG_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    response.make_conditional(request)
     return response
 
 
