@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.browser import PHONE, POLL_SLIDE, POLLS, SocketClient
+from tests.browser import PHONE, POLL_SLIDE, SocketClient
 from tests.conftest import key_of
 from tests.servers import RunningServer
 
@@ -26,7 +26,7 @@ class Profile:
     upload: float
 
 
-# Chrome DevTools' presets (front_end/core/sdk/NetworkManager.ts): kbit/s × 1000 / 8 × 0.8 ("packet overhead").
+# Chrome DevTools' presets (front_end/core/sdk/NetworkManager.ts): kbit/s * 1000 / 8 * 0.8 ("packet overhead").
 SLOW_3G = Profile("slow 3G", 2000, 500 * 1000 / 8 * 0.8, 500 * 1000 / 8 * 0.8)
 FAST_3G = Profile("fast 3G", 562.5, 1.6 * 1000 * 1000 / 8 * 0.9, 750 * 1000 / 8 * 0.9)
 NO_THROTTLING = Profile("no throttling", 0, 0, 0)

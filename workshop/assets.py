@@ -93,7 +93,8 @@ class CannotLink(Exception):
 
 _STATEMENT = re.compile(
     r"""^(?:import\s*(?P<side>['"])(?P<side_spec>[^'"]+)(?P=side)"""
-    r"""|import\s*\{(?P<names>[^}]*)\}\s*from\s*(?P<q1>['"])(?P<spec>[^'"]+)(?P=q1)"""
+    r"""|import\s*(?:\{(?P<names>[^}]*)\}|(?P<default_name>[\w$]+)|\*\s*as\s+(?P<namespace>[\w$]+))"""
+    r"""\s*from\s*(?P<q1>['"])(?P<spec>[^'"]+)(?P=q1)"""
     r"""|export\s*\{(?P<reexport>[^}]*)\}\s*from\s*(?P<q2>['"])(?P<re_spec>[^'"]+)(?P=q2)"""
     r"""|export\s*\{(?P<local>[^}]*)\}"""
     r"""|export\s+default\s+(?=(?P<default_decl>(?:async\s+)?function\b|class\b)?)"""
@@ -118,6 +119,42 @@ def _pairs(names: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def _link_module(path: str, source: str, module: Callable[[str], str]) -> str:
+    """One module as a function scope returning its exports; `module(specifier)` names an imported one."""
+    exports: list[str] = []
+
+    def rewrite(match: re.Match[str]) -> str:
+        if match["side_spec"]:
+            module(match["side_spec"])
+            return ""
+        if match["default_name"]:
+            return f"const {match['default_name']} = {module(match['spec'])}.default;"
+        if match["namespace"]:
+            return f"const {match['namespace']} = {module(match['spec'])};"
+        if match["spec"]:
+            names = ", ".join(here if there == here else f"{there}: {here}" for there, here in _pairs(match["names"]))
+            return f"const {{ {names} }} = {module(match['spec'])};"
+        if match["re_spec"]:
+            exporter = module(match["re_spec"])
+            exports.extend(f"{here}: {exporter}.{there}" for there, here in _pairs(match["reexport"]))
+            return ""
+        if match["local"] is not None:
+            exports.extend(here if there == here else f"{here}: {there}" for there, here in _pairs(match["local"]))
+            return ""
+        if match["declared"]:
+            exports.append(match["declared"])
+            return ""
+        if match["default_decl"]:
+            raise CannotLink(f"{path}: export default of a declaration")
+        exports.append("default: __default")
+        return "const __default = "
+
+    body = _STATEMENT.sub(rewrite, source)
+    if _ANY_MODULE_SYNTAX.search(rjsmin.jsmin(body)):
+        raise CannotLink(f"{path}: an import or export form the linker does not know")
+    return f"(() => {{\n{body}\nreturn {{ {', '.join(exports)} }};\n}})()"
+
+
 def link_modules(order: list[str], sources: dict[str, str]) -> str:
     """One script running `order`'s modules (dependencies first), each in its own function scope.
 
@@ -127,41 +164,13 @@ def link_modules(order: list[str], sources: dict[str, str]) -> str:
     index = {path: number for number, path in enumerate(order)}
     parts = []
     for path in order:
-        exports: list[str] = []
-
         def module(specifier: str, importer: str = path) -> str:
             target = resolve(importer, specifier) if specifier.startswith(".") else None
             if target not in index or index[target] >= index[importer]:
                 raise CannotLink(f"{importer} imports {specifier} out of order (a cycle?)")
             return f"__m{index[target]}"
 
-        def rewrite(match: re.Match[str]) -> str:
-            if match["side_spec"]:
-                module(match["side_spec"])
-                return ""
-            if match["spec"]:
-                names = ", ".join(here if there == here else f"{there}: {here}"
-                                  for there, here in _pairs(match["names"]))
-                return f"const {{ {names} }} = {module(match['spec'])};"
-            if match["re_spec"]:
-                source = module(match["re_spec"])
-                exports.extend(f"{here}: {source}.{there}" for there, here in _pairs(match["reexport"]))
-                return ""
-            if match["local"] is not None:
-                exports.extend(here if there == here else f"{here}: {there}" for there, here in _pairs(match["local"]))
-                return ""
-            if match["declared"]:
-                exports.append(match["declared"])
-                return ""
-            if match["default_decl"]:
-                raise CannotLink(f"{path}: export default of a declaration")
-            exports.append("default: __default")
-            return "const __default = "
-
-        body = _STATEMENT.sub(rewrite, sources[path])
-        if _ANY_MODULE_SYNTAX.search(rjsmin.jsmin(body)):
-            raise CannotLink(f"{path}: an import or export form the linker does not know")
-        parts.append(f"const __m{index[path]} = (() => {{\n{body}\nreturn {{ {', '.join(exports)} }};\n}})();\n")
+        parts.append(f"const __m{index[path]} = {_link_module(path, sources[path], module)};\n")
     return "".join(parts)
 
 
@@ -255,9 +264,9 @@ class Assets:
 
     def bundle(self, entry: str) -> Asset | None:
         """`entry` and the modules it imports as one minified script; None if the linker cannot join them."""
-        members = [(path, self.get(path)) for path in self.modules(entry)]
-        if not entry.endswith(".js") or any(asset is None for _, asset in members):
+        if not entry.endswith(".js") or self._safe_path(entry) is None:
             return None
+        members = [(path, self.get(path)) for path in self.modules(entry)]
         stamp = (hash(tuple((path, asset.digest) for path, asset in members if asset)), 0)
         cached = self._files.get(BUNDLES + entry)
         if cached is not None and cached.stamp == stamp:
