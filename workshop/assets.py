@@ -184,6 +184,7 @@ class Asset:
     stamp: tuple[int, int]  # (mtime_ns, size) when read: a change on disk means read it again
     digest: str = ""
     _encoded: dict[str, bytes] = field(default_factory=dict)
+    _imports: list[str] | None = None
 
     def __post_init__(self) -> None:
         self.digest = digest(self.body)
@@ -191,6 +192,13 @@ class Asset:
     @property
     def compressible(self) -> bool:
         return Path(self.path).suffix in COMPRESSIBLE
+
+    @property
+    def imports(self) -> list[str]:
+        """The relative specifiers this module imports (parsed once)."""
+        if self._imports is None:
+            self._imports = relative_imports(self.body.decode("utf-8", "replace"))
+        return self._imports
 
     def encoded(self, codings: set[str]) -> tuple[str | None, bytes]:
         """The smallest body this client accepts: (Content-Encoding or None, bytes)."""
@@ -229,12 +237,16 @@ class Assets:
         """The file at `path` (relative to the root, "/"-separated) as it is on disk now, or None."""
         if path.startswith(BUNDLES):
             return self.bundle(path.removeprefix(BUNDLES))
-        file = self._safe_path(path)
+        asset = self._files.get(path)
+        # A path served before was checked then: only see whether it changed (resolving costs a lstat a part).
+        file = self.root / path if asset is not None else self._safe_path(path)
         if file is None:
             return None
-        stat = file.stat()
+        try:
+            stat = file.stat()
+        except OSError:  # deleted since
+            return None
         stamp = (stat.st_mtime_ns, stat.st_size)
-        asset = self._files.get(path)
         if asset is None or asset.stamp != stamp:
             suffix = file.suffix.lower()
             mimetype = TYPES.get(suffix) or OTHER_TYPES.get(suffix) or "application/octet-stream"
@@ -253,7 +265,7 @@ class Assets:
             asset = self.get(path)
             if asset is None:
                 return
-            for specifier in relative_imports(asset.body.decode("utf-8", "replace")):
+            for specifier in asset.imports:
                 target = resolve(path, specifier)
                 if target is not None and target not in seen:
                     visit(target)
