@@ -12,7 +12,7 @@ import brotli
 import pytest
 from flask import Response, g
 
-from workshop.assets import Assets, accepted, link_modules, relative_imports, resolve
+from workshop.assets import Assets, accepted, csp_hash, link_modules, relative_imports, resolve
 from workshop.config import PROJECT_ROOT
 from workshop.statics import IMMUTABLE, module_script
 from workshop.web import security_headers
@@ -84,7 +84,12 @@ def test_pages_load_their_modules_as_one_linked_script(client, started) -> None:
     assert page.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in page.headers["Vary"]
     html = gzip.decompress(page.get_data()).decode()
     assert started["code"] in html and "importmap" not in html
-    assert "script-src 'self';" in page.headers["Content-Security-Policy"]
+    # Its one inline script (the early WebSocket) is allowed by its hash, and nothing else inline is.
+    inline = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
+    assert len(inline) == 1 and "WebSocket" in inline[0]
+    script_src = page.headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    assert script_src.split() == ["'self'", csp_hash(inline[0])]
+    assert "script-src 'self';" in client.get("/").headers["Content-Security-Policy"]
     url = fingerprinted(client, f"/j/{started['code']}", r"bundle/js/participant\.js")
     bundle = client.get(url).get_data(as_text=True)
     # Every module the page reaches is in it (a poll type's registration too), without its comments.

@@ -28,6 +28,8 @@ def test_a_phone_joins_on_slow_3g_with_under_40_kb_and_comes_back_from_its_cache
         assert assets and all("?v=" in url for url in assets), assets
         # One script for the page's modules, not one request per module.
         assert not any("/static/js/" in url for url in assets), assets
+        # The WebSocket the page opened before its scripts arrived is the one the client used.
+        assert first.websockets == 1
 
         repeat = load(context, session["join_url"], SLOW_3G)
         assert not [url for url in repeat.downloaded if "/static/" in url], repeat.downloaded

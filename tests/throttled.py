@@ -40,6 +40,7 @@ class Load:
 
     http_bytes: int = 0  # encodedDataLength of every finished HTTP response: headers and (compressed) bodies
     websocket_bytes: int = 0  # WebSocket frame payloads, both ways
+    websockets: int = 0  # WebSocket connections opened
     seconds_to_poll: float = 0.0
     downloaded: list[str] = field(default_factory=list)  # URLs fetched from the network (not the cache)
     cached: list[str] = field(default_factory=list)  # URLs the browser served from its cache
@@ -98,6 +99,7 @@ def load(context: BrowserContext, url: str, profile: Profile, timeout_ms: float 
     cdp.on("Network.requestServedFromCache", served_from_cache)
     cdp.on("Network.responseReceived", received)
     cdp.on("Network.loadingFinished", finished)
+    cdp.on("Network.webSocketCreated", lambda _: setattr(result, "websockets", result.websockets + 1))
     cdp.on("Network.webSocketFrameReceived", frame)
     cdp.on("Network.webSocketFrameSent", frame)
     cdp.send("Network.enable")

@@ -2,7 +2,7 @@
 
 `url_for('static', filename=F)` gives `/static/F?v=<fingerprint>`; that exact URL is cached for a year
 (`immutable`), any other (no or an old fingerprint) must be revalidated (`no-cache`, with an ETag).
-`{{ module_script('js/page.js') }}` writes a page's import map, its module preloads and its module script.
+`{{ module_script('js/page.js') }}` writes a page's module script (`{{ inline_script(F) }}`: a small script inline).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import gzip
 from pathlib import Path
 from typing import cast
 
+import rjsmin
 from flask import Flask, Response, abort, current_app, g, request, url_for
 from markupsafe import Markup
 
@@ -36,6 +37,7 @@ def install_static(app: Flask, root: Path) -> None:
     app.add_url_rule("/static/<path:filename>", endpoint="static", view_func=static_file)
     app.url_defaults(_fingerprint)
     app.jinja_env.globals["module_script"] = module_script
+    app.jinja_env.globals["inline_script"] = inline_script
     app.after_request(_compress_page)
 
 
@@ -87,6 +89,18 @@ def module_script(entry: str) -> Markup:
     lines += [Markup('<link rel="modulepreload" href="{}">').format(href) for href in urls]
     lines.append(Markup('<script type="module" src="{}"></script>').format(urls[-1]))
     return Markup("\n").join(lines)
+
+
+def inline_script(path: str) -> Markup:
+    """A small classic script inlined into the page (no request of its own), allowed by its hash in the CSP."""
+    asset = assets().get(path)
+    if asset is None:
+        raise FileNotFoundError(path)
+    script = rjsmin.jsmin(asset.body.decode())
+    if "</" in script:
+        raise ValueError(f"{path} cannot be inlined: it contains '</'")
+    g.setdefault("workshop_script_hashes", []).append(csp_hash(script))
+    return Markup("<script>{}</script>").format(Markup(script))
 
 
 def _compress_page(response: Response) -> Response:
