@@ -18,7 +18,13 @@ from playwright.sync_api import sync_playwright
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import start_redis
 from tests.servers import running_server
-from tests.throttled import FAST_3G, NO_THROTTLING, SLOW_3G, load, phone_context, session_with_open_poll
+from tests.throttled import FAST_3G, NO_THROTTLING, SLOW_3G, Load, load, phone_context, session_with_open_poll
+
+
+def seconds(loads: list[Load]) -> str:
+    """Median time to the poll, and the fastest and slowest."""
+    times = [load.seconds_to_poll for load in loads]
+    return f"{statistics.median(times):.2f} s ({min(times):.2f}-{max(times):.2f})"
 
 
 def main() -> None:
@@ -32,7 +38,7 @@ def main() -> None:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
                 session, facilitator = session_with_open_poll(server)
                 print(f"{'profile':<14} {'first load':>12} {'of it WS':>9} {'repeat load':>12} "
-                      f"{'to poll, first':>15} {'to poll, repeat':>16}")
+                      f"{'to poll, first (range)':>24} {'to poll, repeat (range)':>25}")
                 for profile in (SLOW_3G, FAST_3G, NO_THROTTLING):
                     firsts, repeats = [], []
                     for _ in range(args.runs):
@@ -43,8 +49,7 @@ def main() -> None:
                     first, repeat = firsts[-1], repeats[-1]
                     print(f"{profile.name:<14} {first.total_bytes:>10,} B {first.websocket_bytes:>7,} B "
                           f"{repeat.total_bytes:>10,} B "
-                          f"{statistics.median(r.seconds_to_poll for r in firsts):>13.2f} s "
-                          f"{statistics.median(r.seconds_to_poll for r in repeats):>14.2f} s")
+                          f"{seconds(firsts):>24} {seconds(repeats):>25}")
                 print("\nfirst load, fetched:", *sorted(first.downloaded), sep="\n  ")
                 print("repeat load, fetched:", *sorted(repeat.downloaded), "from the cache:", *sorted(repeat.cached),
                       sep="\n  ")
