@@ -83,6 +83,8 @@ def test_pages_load_their_modules_as_one_linked_script(client, started) -> None:
     page = client.get(f"/j/{started['code']}", headers={"Accept-Encoding": "gzip"})
     assert page.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in page.headers["Vary"]
     html = gzip.decompress(page.get_data()).decode()
+    plain = client.get(f"/j/{started['code']}")
+    assert "Content-Encoding" not in plain.headers and "Accept-Encoding" in plain.headers["Vary"]
     assert started["code"] in html and "importmap" not in html
     # Its one inline script (the early WebSocket) is allowed by its hash, and nothing else inline is.
     inline = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)

@@ -106,13 +106,13 @@ def inline_script(path: str) -> Markup:
 def _compress_page(response: Response) -> Response:
     """gzip an HTML page for clients that take it (pages are made per request, so this is too: a few KB)."""
     if (response.mimetype != "text/html" or response.status_code != 200 or response.direct_passthrough
-            or "Content-Encoding" in response.headers or "gzip" not in accepted(request.headers.get(
-                "Accept-Encoding", ""))):
+            or "Content-Encoding" in response.headers):
+        return response
+    response.vary.add("Accept-Encoding")
+    if "gzip" not in accepted(request.headers.get("Accept-Encoding", "")):
         return response
     body = response.get_data()
-    response.vary.add("Accept-Encoding")
-    if len(body) < MIN_PAGE_TO_COMPRESS:
-        return response
-    response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
-    response.headers["Content-Encoding"] = "gzip"
+    if len(body) >= MIN_PAGE_TO_COMPRESS:
+        response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
+        response.headers["Content-Encoding"] = "gzip"
     return response
