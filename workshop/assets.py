@@ -220,6 +220,7 @@ class Assets:
     def __init__(self, root: Path):
         self.root = root.resolve()
         self._files: dict[str, Asset] = {}
+        self._refused: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
 
     def _safe_path(self, path: str) -> Path | None:
@@ -279,14 +280,18 @@ class Assets:
         if not entry.endswith(".js") or self._safe_path(entry) is None:
             return None
         members = [(path, self.get(path)) for path in self.modules(entry)]
+        # Which versions of its modules a bundle was made from (compared within this process only).
         stamp = (hash(tuple((path, asset.digest) for path, asset in members if asset)), 0)
         cached = self._files.get(BUNDLES + entry)
         if cached is not None and cached.stamp == stamp:
             return cached
+        if self._refused.get(entry) == stamp:
+            return None
         try:
             script = link_modules([path for path, _ in members],
                                   {path: asset.body.decode() for path, asset in members if asset})
         except CannotLink:
+            self._refused[entry] = stamp  # not tried again on every page until a module changes
             return None
         asset = Asset(BUNDLES + entry, rjsmin.jsmin(script).encode(), TYPES[".js"], stamp)
         with self._lock:
