@@ -160,6 +160,8 @@ def keep_secret_from_query() -> Redirect | None:
     session's facilitator or presenter key. The cookie gets only the login's random id; what it proved
     goes to the login's Redis record (`logins.py`).
     """
+    if request.endpoint == "static":
+        return None  # no cookie read: a static response then needs no `Vary: Cookie`
     for name in _LEGACY_COOKIE_FIELDS:
         if name in session:  # (a pop of nothing would still rewrite the cookie)
             session.pop(name)
@@ -198,7 +200,8 @@ def same_site_location(path: str, query: str = "") -> str:
 
 
 # Pages load only their own scripts: slide HTML and text answers can never run script, even if escaping failed.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+# The one inline script a page may have is its import map, allowed by its hash (statics.module_script).
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
                            "img-src 'self' data:; connect-src 'self'; worker-src 'self'; frame-ancestors 'none'; "
                            "base-uri 'none'; form-action 'self'")
 
@@ -206,7 +209,8 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 @bp.after_app_request
 def security_headers(response: Response) -> Response:
     """Same-origin everything; no framing; no sniffing."""
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    hashes = "".join(" " + source for source in g.get("workshop_script_hashes", ()))
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(hashes=hashes))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
