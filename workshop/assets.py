@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import brotli
-import rjsmin
+
+from .jsmin import minify
 
 DIGEST_LENGTH = 12
 BUNDLES = "bundle/"  # the static path prefix of linked modules: bundle/js/page.js is js/page.js and its imports
@@ -150,7 +151,7 @@ def _link_module(path: str, source: str, module: Callable[[str], str]) -> str:
         return "const __default = "
 
     body = _STATEMENT.sub(rewrite, source)
-    if _ANY_MODULE_SYNTAX.search(rjsmin.jsmin(body)):
+    if _ANY_MODULE_SYNTAX.search(minify(body)):
         raise CannotLink(f"{path}: an import or export form the linker does not know")
     return f"(() => {{\n{body}\nreturn {{ {', '.join(exports)} }};\n}})()"
 
@@ -293,7 +294,7 @@ class Assets:
         except CannotLink:
             self._refused[entry] = stamp  # not tried again on every page until a module changes
             return None
-        asset = Asset(BUNDLES + entry, rjsmin.jsmin(script).encode(), TYPES[".js"], stamp)
+        asset = Asset(BUNDLES + entry, minify(script).encode(), TYPES[".js"], stamp)
         with self._lock:
             self._files[BUNDLES + entry] = asset
         return asset

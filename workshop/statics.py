@@ -11,11 +11,11 @@ import gzip
 from pathlib import Path
 from typing import cast
 
-import rjsmin
 from flask import Flask, Response, abort, current_app, g, request, url_for
 from markupsafe import Markup
 
 from .assets import BUNDLES, Assets, accepted, csp_hash
+from .jsmin import minify
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -95,7 +95,7 @@ def inline_script(path: str) -> Markup:
     asset = assets().get(path)
     if asset is None:
         raise FileNotFoundError(path)
-    script = rjsmin.jsmin(asset.body.decode())
+    script = minify(asset.body.decode())
     if "</" in script:
         raise ValueError(f"{path} cannot be inlined: it contains '</'")
     g.setdefault("workshop_script_hashes", []).append(csp_hash(script))

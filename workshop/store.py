@@ -151,6 +151,13 @@ redis.call('HINCRBY', KEYS[2], 'resets', 1)
 return 1
 """
 
+# A tick's short lock, taken only if the session still exists. KEYS: session, lock. ARGV: milliseconds.
+_LOCK_IF_SESSION = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return 1 end
+return 0
+"""
+
 # Changes poll or session fields only while the session is live; every such change is the facilitator's, so
 # it also marks the session active (the idle sweep ends sessions nobody runs). KEYS: session, poll meta (or the
 # session again). ARGV: field, value, ...
@@ -292,6 +299,7 @@ class Store:
         self._release = client.register_script(_RELEASE)
         self._set_poll_field = client.register_script(_SET_POLL_FIELD)
         self._reset_poll = client.register_script(_RESET_POLL)
+        self._lock_if_session = client.register_script(_LOCK_IF_SESSION)
         self._online_change = client.register_script(_ONLINE_CHANGE)
         self._online_count = client.register_script(_ONLINE_COUNT)
         self._end_session = client.register_script(_END_SESSION)
@@ -487,7 +495,11 @@ class Store:
 
     def try_flush_lock(self, sid: str, pid: str, milliseconds: int) -> bool:
         """True for the one process that may send this poll's results now."""
-        return bool(self.redis.set(f"ws:{{{sid}}}:flush:{pid}", "1", nx=True, px=milliseconds))
+        return self._tick_lock(sid, f"ws:{{{sid}}}:flush:{pid}", milliseconds)
+
+    def _tick_lock(self, sid: str, lock: str, milliseconds: int) -> bool:
+        # Only while the session exists, in one step: a tick racing a deletion must not leave a lock behind.
+        return bool(self._lock_if_session(keys=[self._session(sid), lock], args=[milliseconds]))
 
     def end_session(self, sid: str, poll_ids: list[str], ended: str, keep_seconds: int, k: int,
                     ended_at: str = "") -> bool:
@@ -647,7 +659,7 @@ class Store:
 
     def try_qa_lock(self, sid: str, milliseconds: int) -> bool:
         """True for the one process that may send the session's questions now."""
-        return bool(self.redis.set(self._qa(sid, ":flush"), "1", nx=True, px=milliseconds))
+        return self._tick_lock(sid, self._qa(sid, ":flush"), milliseconds)
 
     def qa_news(self, sid: str, digests: dict[str, str]) -> list[str]:
         """The audiences whose questions differ from what they were last sent (by digest), marked as sent now."""
