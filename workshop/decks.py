@@ -9,12 +9,13 @@ from pathlib import Path
 import yaml
 
 from .polls import POLL_TYPES, Common, DefinitionError, Poll
+from .reactions import DEFAULT_REACTIONS, set_problems
 from .timers import DurationError, parse_duration
 
 MAX_DECK_BYTES = 512 * 1024
 MAX_SLIDES = 200
 POLL_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-DECK_KEYS = {"title", "description", "slides"}
+DECK_KEYS = {"title", "description", "slides", "reactions"}
 SLIDE_KEYS = {"title", "kind", "body", "notes", "poll", "timer"}
 SLIDE_KINDS = ("content", "join")
 _PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
@@ -41,6 +42,10 @@ class Deck:
     description: str
     slides: tuple[Slide, ...]
     source: str = field(default="", repr=False, compare=False)
+    # The emoji phones may react with, and whether a session starts with reactions on (`reactions: false`: off,
+    # with the default set, until the facilitator switches them on).
+    reactions: tuple[str, ...] = DEFAULT_REACTIONS
+    reactions_on: bool = True
 
     def poll(self, poll_id: str) -> Poll | None:
         """The poll with this id, or None."""
@@ -264,9 +269,23 @@ def parse_deck(text: str, deck_id: str, filename: str) -> Deck:
             slide = _slide(raw, line, problems, poll_ids)
             if slide is not None:
                 slides.append(slide)
+    reactions, reactions_on = _reactions(data.get("reactions", True), lines.get("reactions", 1), problems)
     if problems.items:
         raise DeckError(problems.items)
-    return Deck(id=deck_id, title=title, description=description, slides=tuple(slides), source=text)
+    return Deck(id=deck_id, title=title, description=description, slides=tuple(slides), source=text,
+                reactions=reactions, reactions_on=reactions_on)
+
+
+def _reactions(raw: object, line: int, problems: _Problems) -> tuple[tuple[str, ...], bool]:
+    """The deck's `reactions:`: a list of emoji (on), true (the default set, on) or false (default set, off)."""
+    if isinstance(raw, bool):
+        return DEFAULT_REACTIONS, raw
+    if not isinstance(raw, _LocatedList):
+        problems.add(line, "'reactions' must be a list of emoji, or true or false")
+        return DEFAULT_REACTIONS, True
+    for index, message in set_problems(list(raw)):
+        problems.add(raw.item_lines[index] if index >= 0 else line, message)
+    return tuple(str(item) for item in raw), True
 
 
 def load_deck(path: Path) -> Deck:

@@ -27,6 +27,8 @@ class Ack(TypedDict, total=False):
     blank: bool
     room: RoomState
     timer: TimerPayload
+    emoji: str
+    reactions: ReactionsState
 
 
 class SessionInfo(TypedDict):
@@ -88,6 +90,21 @@ class RoomState(TypedDict):
     refused_joins: int  # new participants refused for joining faster than people do
 
 
+class ReactionsState(TypedDict):
+    """Whether phones may react now, and with what (`session_state.reactions`, `reactions_changed`)."""
+
+    enabled: bool
+    set: list[str]
+
+
+class ReactionsPayload(TypedDict):
+    """`reactions`: counts since the last one; the facilitator's also the current slide's counts so far."""
+
+    counts: dict[str, int]
+    slide: NotRequired[int]
+    slide_counts: NotRequired[dict[str, int]]
+
+
 class SessionState(TypedDict):
     """`session_state`: everything one client may see, sent when it connects."""
 
@@ -107,6 +124,8 @@ class SessionState(TypedDict):
     participants: NotRequired[int]
     room: NotRequired[RoomState]
     slides: NotRequired[list[OutlineSlide]]
+    reactions: NotRequired[ReactionsState]
+    slide_reactions: NotRequired[dict[str, int]]  # facilitator: the current slide's reactions so far
 
 
 class SessionSummary(TypedDict):
