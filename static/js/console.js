@@ -7,6 +7,7 @@ import { ModerationList } from './charts.js';
 import { ResultsView, answeredLine, heldBack, releaseHint, releasedTotal, suppressedMessage } from './results-view.js';
 import { pollType } from './polls/index.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
+import { consoleReactions } from './reactions/console.js';
 import { Countdown, clock } from './countdown.js';
 
 /** @import { Ack, ParticipantCount, RoomState, Slide, SlideOutline, Timer } from './types.js' */
@@ -676,7 +677,9 @@ els.openPresenter.addEventListener('click', () => {
   }
 });
 
+const reactions = consoleReactions(element('#reactions-controls', HTMLElement), socket, note);
 const shortcuts = installShortcuts({
+  toggleReactions: reactions.toggle,
   next: () => step(1),
   prev: () => step(-1),
   togglePoll,

@@ -10,6 +10,7 @@ import { createAnswering } from './participant/answers.js';
 import { Countdown } from './countdown.js';
 import { element } from './dom.js';
 import { registerOfflinePage } from './participant/service-worker.js';
+import { phoneReactions } from './reactions/phone.js';
 
 const state = newPhoneState();
 const answering = createAnswering(state, (payload) => request(follower.socket, 'submit_answer', payload), {
@@ -26,4 +27,5 @@ const follower = joinSession((document.body.dataset.code || '').trim(), state, {
   renderResults: view.renderResults,
   countdown,
 });
+phoneReactions(element('#reactions', HTMLElement), follower.socket);
 registerOfflinePage();

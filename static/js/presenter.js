@@ -6,6 +6,7 @@ import { followSession } from './follower.js';
 import { ResultsView, answeredLine, heldBack, releasedTotal, suppressedMessage } from './results-view.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
 import { Countdown } from './countdown.js';
+import { ReactionFloater } from './reactions/floater.js';
 
 /** @import { Ack, Slide } from './types.js' */
 /** @import { FollowedState } from './follower.js' */
@@ -99,6 +100,8 @@ socket.on('participant_count', (msg) => {
   renderCounts();
 });
 socket.on('blank', (msg) => setBlank(Boolean(msg && msg.blank)));
+const floater = new ReactionFloater(els.stage);
+socket.on('reactions', (msg) => floater.add(msg));
 socket.on('qr_overlay', (msg) => {
   state.serverQr = Boolean(msg && msg.visible);
   state.localQr = null;
