@@ -39,7 +39,7 @@ export class ReactionFloater {
     const total = counts.reduce((sum, [, n]) => sum + n, 0);
     let started = 0;
     for (const [emoji, n] of counts) {
-      const share = Math.max(1, Math.round((budget * n) / total));
+      const share = Math.min(n, Math.max(1, Math.round((budget * n) / total))); // one tap, one emoji
       for (let i = 0; i < share && started < budget; i += 1, started += 1) this.spawn(emoji, started);
     }
   }
