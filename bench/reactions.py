@@ -1,7 +1,7 @@
 """Taps from a full room: N phones each send several reactions at the same moment.
 
 Runs the real `workshop serve` (a subprocess on 127.0.0.1) against a fresh redis-server, connects N
-python-socketio AsyncClients over WebSocket from this one process, and has every phone send `--each`
+python-socketio AsyncClients over WebSocket from `--workers` processes, and has every phone send `--each`
 events one after another (each waits for its acknowledgement), all phones at once. Prints a table: sent,
 acknowledged, refused (by error: the rate limit refuses past 5 in 2 s per phone), what Redis counted at the
 end (must equal the acknowledged: nothing lost), the coalesced frames a presenter client received (per
@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import multiprocessing
 import os
 import platform
 import sys
@@ -28,6 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -47,9 +50,9 @@ class Room:
     """One session under load: its ids and keys, the facilitator and the presenter, and the store."""
 
     session: dict[str, Any]
-    facilitator: socketio.AsyncClient
-    presenter: socketio.AsyncClient
-    store: redis.Redis
+    facilitator: socketio.AsyncClient | None  # None in the load-generator processes
+    presenter: socketio.AsyncClient | None
+    store: redis.Redis | None
     context: dict[str, Any] = field(default_factory=dict)  # what a workload's prepare step leaves for payloads
 
 
@@ -71,6 +74,7 @@ def _reaction(room: Room, phone: int, tap: int) -> dict[str, Any]:
 
 
 def _reactions_stored(room: Room) -> int:
+    assert room.store is not None
     return sum(int(count) for count in room.store.hvals(f"ws:{{{room.session['id']}}}:reactions"))
 
 
@@ -97,7 +101,48 @@ async def connect(phones: list[socketio.AsyncClient], url: str, auth: dict[str, 
     return sum(phone.connected for phone in phones)
 
 
-async def one_row(url: str, redis_url: str, name: str, phones: int, each: int, pid: int) -> dict[str, Any]:
+async def crowd(pipe: Connection, url: str, room: Room, name: str, phones: int, first: int, each: int) -> None:
+    """One load-generator process: connect its phones, tap at the agreed moment, report, disconnect."""
+    workload = WORKLOADS[name]
+    clients = [socketio.AsyncClient(reconnection=False) for _ in range(phones)]
+    pipe.send(await connect(clients, url, {"code": room.session["code"]}))
+    loop = asyncio.get_running_loop()
+    at = await loop.run_in_executor(None, pipe.recv)
+    latencies: list[float] = []
+    refused: Counter[str] = Counter()
+
+    async def tap(phone: socketio.AsyncClient, index: int) -> None:
+        for number in range(each):
+            sent = time.monotonic()
+            try:
+                ack = await phone.call(workload.event, workload.payload(room, first + index, number), timeout=60)
+            except Exception as error:
+                refused[type(error).__name__] += 1
+                continue
+            if isinstance(ack, dict) and ack.get("ok"):
+                latencies.append(time.monotonic() - sent)
+            else:
+                refused[str(ack.get("error") if isinstance(ack, dict) else ack)] += 1
+
+    await asyncio.sleep(max(0.0, at - time.monotonic()))
+    await asyncio.gather(*(tap(phone, index) for index, phone in enumerate(clients) if phone.connected))
+    pipe.send({"latencies": latencies, "refused": dict(refused), "done": time.monotonic()})
+    await loop.run_in_executor(None, pipe.recv)
+    await asyncio.gather(*(phone.disconnect() for phone in clients if phone.connected))
+    pipe.send(None)
+
+
+def crowd_process(pipe: Connection, url: str, session: dict[str, Any], context: dict[str, Any], name: str,
+                  phones: int, first: int, each: int) -> None:
+    """A load-generator process's entry point (no Redis or staff clients of its own)."""
+    raise_fd_limit()
+    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
+    room = Room(session, None, None, None, context)
+    asyncio.run(crowd(pipe, url, room, name, phones, first, each))
+
+
+async def one_row(url: str, redis_url: str, name: str, phones: int, each: int, workers: int,
+                  pid: int) -> dict[str, Any]:
     """Connect, tap together, wait until the presenter has every acknowledged tap (or 30 s), measure."""
     workload = WORKLOADS[name]
     session = await asyncio.to_thread(_start_session, url)
@@ -111,31 +156,34 @@ async def one_row(url: str, redis_url: str, name: str, phones: int, each: int, p
     room = Room(session, facilitator, presenter, redis.Redis.from_url(redis_url, decode_responses=True))
     if workload.prepare:
         await workload.prepare(room)
-    clients = [socketio.AsyncClient(reconnection=False) for _ in range(phones)]
-    joined = await connect(clients, url, {"code": session["code"]})
+    spawn = multiprocessing.get_context("spawn")
+    shares = [phones // workers + (index < phones % workers) for index in range(workers)]
+    pipes, processes = [], []
+    for index, share in enumerate(shares):
+        mine, theirs = spawn.Pipe()
+        process = spawn.Process(target=crowd_process, daemon=True, args=(
+            theirs, url, session, room.context, name, share, sum(shares[:index]), each))
+        process.start()
+        pipes.append(mine)
+        processes.append(process)
+    loop = asyncio.get_running_loop()
+
+    async def answers() -> list[Any]:
+        return list(await asyncio.gather(*(loop.run_in_executor(None, pipe.recv) for pipe in pipes)))
+
+    joined = sum(await answers())
     await asyncio.sleep(1 + phones / 1000)  # the joins' own traffic settles
-
-    latencies: list[float] = []
-    refused: Counter[str] = Counter()
-
-    async def tap(phone: socketio.AsyncClient, index: int) -> None:
-        for number in range(each):
-            sent = time.monotonic()
-            try:
-                ack = await phone.call(workload.event, workload.payload(room, index, number), timeout=60)
-            except Exception as error:
-                refused[type(error).__name__] += 1
-                continue
-            if isinstance(ack, dict) and ack.get("ok"):
-                latencies.append(time.monotonic() - sent)
-            else:
-                refused[str(ack.get("error") if isinstance(ack, dict) else ack)] += 1
-
     frames.clear()
     cpu_before = cpu_seconds(pid)
-    started = time.monotonic()
-    await asyncio.gather(*(tap(phone, index) for index, phone in enumerate(clients) if phone.connected))
-    all_acked = time.monotonic() - started
+    at = time.monotonic() + 0.5
+    for pipe in pipes:
+        pipe.send(at)
+    reports = await answers()
+    all_acked = max(report["done"] for report in reports) - at
+    latencies = sorted(latency for report in reports for latency in report["latencies"])
+    refused: Counter[str] = Counter()
+    for report in reports:
+        refused.update(report["refused"])
     acked = len(latencies)
     deadline = time.monotonic() + 30
     while sum(total for _, total in frames) < acked and time.monotonic() < deadline:
@@ -143,13 +191,16 @@ async def one_row(url: str, redis_url: str, name: str, phones: int, each: int, p
     await asyncio.sleep(0.5)  # anything late or extra still arrives
     server_cpu = cpu_seconds(pid) - cpu_before
     stored = workload.stored(room)
-    await asyncio.gather(*(phone.disconnect() for phone in clients if phone.connected))
+    for pipe in pipes:
+        pipe.send("close")
+    await answers()
+    for process in processes:
+        process.join(timeout=10)
     await facilitator.disconnect()
     await presenter.disconnect()
-    latencies.sort()
-    times = [at for at, _ in frames]
+    times = [moment for moment, _ in frames]
     span = (times[-1] - times[0]) if len(times) > 1 else 0.0
-    busiest = max((sum(1 for other in times if at <= other < at + 1) for at in times), default=0)
+    busiest = max((sum(1 for other in times if moment <= other < moment + 1) for moment in times), default=0)
     return {
         "workload": name, "phones": joined, "sent": joined * each, "acked": acked, "refused": dict(refused),
         "stored": stored, "frames": len(frames), "frames_per_s": len(frames) / span if span else float(len(frames)),
@@ -181,6 +232,7 @@ def main() -> None:
     parser.add_argument("--each", type=int, default=8, help="taps per phone, one after another (default 8)")
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
     parser.add_argument("--mode", default="eventlet", choices=["eventlet", "gevent"])
+    parser.add_argument("--workers", type=int, default=2, help="load-generator processes (default 2)")
     args = parser.parse_args()
     raise_fd_limit()
     work = Path(tempfile.mkdtemp(prefix="workshop-bench-reactions-"))
@@ -194,11 +246,11 @@ def main() -> None:
                                     WORKSHOP_JOINS_PER_MINUTE_PER_ADDRESS="100000",
                                     WORKSHOP_JOINS_PER_MINUTE_PER_SESSION="1000000") as server:
                     rows.append(asyncio.run(one_row(server.url, redis_url, name, phones, args.each,
-                                                    server.process.pid)))
+                                                    args.workers, server.process.pid)))
     finally:
         redis_process.terminate()
     print(f"\nmachine: {os.cpu_count()} cores ({cpu_model()}), Python {sys.version.split()[0]}, {args.mode}; "
-          "load generator in one process on the same machine")
+          f"load generator in {args.workers} processes on the same machine")
     header = ("workload", "phones", "sent", "acked", "refused", "counted in Redis", "lost", "presenter frames",
               "frames/s", "most in 1 s", "taps on screen", "all acked s", "ack p50 ms", "ack p99 ms",
               "server CPU s")
