@@ -732,9 +732,12 @@ class Workshop:
     def reactions_to_send(self, session_id: str, lock_ms: int) -> tuple[ReactionsPayload, ReactionsPayload] | None:
         """The reactions since the last send (for the presenter) and with the current slide's counts so far (for
         the facilitator), if this process holds the session's reactions lock this tick; None: try next tick."""
+        session = self.store.session(session_id)
+        if session is None or session.get("status") != "live":
+            raise LiveError("not_found", "the session has ended")  # nothing to send, and no lock left behind
         if not self.store.try_reactions_lock(session_id, lock_ms):
             return None
-        deck = self.deck_of(session_id)
+        deck = self.deck_of(session_id, session)
         slide, taken, slide_counts = self.store.take_reactions(session_id, list(deck.reactions))
         return {"counts": taken}, {"counts": taken, "slide": slide, "slide_counts": slide_counts}
 
