@@ -86,6 +86,7 @@ def test_taps_float_on_the_projector_and_the_facilitator_switches_them_off(
     expect(chip(presenter, THUMBS)).to_have_text(str(1 + 20 * RATE_LIMIT))
     assert 0 < most <= MAX_FLOATING
     expect(tally.locator(f'[data-emoji="{THUMBS}"] b')).to_have_text(str(1 + 20 * RATE_LIMIT))
+    screenshot(console, "console-tally")
 
     # The facilitator's `e`: off on every phone, then on again.
     toggle = console.get_by_test_id("reactions-toggle")

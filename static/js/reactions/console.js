@@ -1,5 +1,5 @@
 // The console's reactions: an on/off switch (also the `e` key) and the current slide's tally.
-import { h, setText } from '../dom.js';
+import { h } from '../dom.js';
 import { request, ackMessage } from '../socket.js';
 import { reactionLabel } from './names.js';
 
@@ -20,13 +20,13 @@ export function consoleReactions(container, socket, note) {
   let connected = socket.connected;
   let busy = false;
   const label = h('span', { class: 'group-label', id: 'reactions-heading' }, 'Reactions');
-  const button = h('button', { type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'reactions-toggle', 'aria-pressed': 'false' }, 'Reactions on');
+  const button = h('button', { type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'reactions-toggle', 'aria-pressed': 'false' }, 'Allow reactions');
   const counts = h('span', { class: 'reaction-slide-tally', 'data-testid': 'reaction-slide-tally', 'aria-label': 'Reactions on this slide' });
   container.append(label, button, counts);
 
   function render() {
     button.setAttribute('aria-pressed', String(reactions.enabled));
-    setText(button, reactions.enabled ? 'Reactions on' : 'Reactions off');
+    // One label, its state in aria-pressed (as the console's other switches): a label that flips reads ambiguously.
     button.title = reactions.enabled ? 'Phones can react now; click (or E) to switch reactions off' : 'Click (or E) to let phones react';
     button.disabled = !connected || busy;
     counts.replaceChildren(
