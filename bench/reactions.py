@@ -10,7 +10,7 @@ and the server's CPU seconds. The load generator shares the machine; latencies a
 
     .venv/bin/pip install -e '.[test,bench]'
     .venv/bin/python -m bench.reactions --phones 1000
-    .venv/bin/python -m bench.reactions --phones 200 1000 --each 8 --workloads reactions
+    .venv/bin/python -m bench.reactions --phones 200 1000 --each 8 --together --workloads reactions
 
 A workload is one event: how to prepare the session, each tap's payload, the coalesced event the presenter
 counts, and what the store holds at the end (see WORKLOADS). Q&A upvotes (`vote_question`) fit as another.
@@ -39,7 +39,7 @@ import redis
 import socketio
 
 from bench.phones import CONNECT_BATCH, raise_fd_limit
-from bench.procs import cpu_seconds
+from bench.procs import MACHINE, cpu_seconds
 from tests.conftest import start_redis
 from tests.servers import call_api, running_server
 from workshop.reactions import DEFAULT_REACTIONS
@@ -101,7 +101,8 @@ async def connect(phones: list[socketio.AsyncClient], url: str, auth: dict[str, 
     return sum(phone.connected for phone in phones)
 
 
-async def crowd(pipe: Connection, url: str, room: Room, name: str, phones: int, first: int, each: int) -> None:
+async def crowd(pipe: Connection, url: str, room: Room, name: str, phones: int, first: int, each: int,
+                together: bool) -> None:
     """One load-generator process: connect its phones, tap at the agreed moment, report, disconnect."""
     workload = WORKLOADS[name]
     clients = [socketio.AsyncClient(reconnection=False) for _ in range(phones)]
@@ -111,18 +112,24 @@ async def crowd(pipe: Connection, url: str, room: Room, name: str, phones: int, 
     latencies: list[float] = []
     refused: Counter[str] = Counter()
 
+    async def one(phone: socketio.AsyncClient, index: int, number: int) -> None:
+        sent = time.monotonic()
+        try:
+            ack = await phone.call(workload.event, workload.payload(room, first + index, number), timeout=60)
+        except Exception as error:
+            refused[type(error).__name__] += 1
+            return
+        if isinstance(ack, dict) and ack.get("ok"):
+            latencies.append(time.monotonic() - sent)
+        else:
+            refused[str(ack.get("error") if isinstance(ack, dict) else ack)] += 1
+
     async def tap(phone: socketio.AsyncClient, index: int) -> None:
-        for number in range(each):
-            sent = time.monotonic()
-            try:
-                ack = await phone.call(workload.event, workload.payload(room, first + index, number), timeout=60)
-            except Exception as error:
-                refused[type(error).__name__] += 1
-                continue
-            if isinstance(ack, dict) and ack.get("ok"):
-                latencies.append(time.monotonic() - sent)
-            else:
-                refused[str(ack.get("error") if isinstance(ack, dict) else ack)] += 1
+        if together:  # a thumb drumming on the button: every tap sent before any is acknowledged
+            await asyncio.gather(*(one(phone, index, number) for number in range(each)))
+        else:
+            for number in range(each):
+                await one(phone, index, number)
 
     await asyncio.sleep(max(0.0, at - time.monotonic()))
     await asyncio.gather(*(tap(phone, index) for index, phone in enumerate(clients) if phone.connected))
@@ -133,15 +140,15 @@ async def crowd(pipe: Connection, url: str, room: Room, name: str, phones: int, 
 
 
 def crowd_process(pipe: Connection, url: str, session: dict[str, Any], context: dict[str, Any], name: str,
-                  phones: int, first: int, each: int) -> None:
+                  phones: int, first: int, each: int, together: bool) -> None:
     """A load-generator process's entry point (no Redis or staff clients of its own)."""
     raise_fd_limit()
     logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
     room = Room(session, None, None, None, context)
-    asyncio.run(crowd(pipe, url, room, name, phones, first, each))
+    asyncio.run(crowd(pipe, url, room, name, phones, first, each, together))
 
 
-async def one_row(url: str, redis_url: str, name: str, phones: int, each: int, workers: int,
+async def one_row(url: str, redis_url: str, name: str, phones: int, each: int, workers: int, together: bool,
                   pid: int) -> dict[str, Any]:
     """Connect, tap together, wait until the presenter has every acknowledged tap (or 30 s), measure."""
     workload = WORKLOADS[name]
@@ -162,7 +169,7 @@ async def one_row(url: str, redis_url: str, name: str, phones: int, each: int, w
     for index, share in enumerate(shares):
         mine, theirs = spawn.Pipe()
         process = spawn.Process(target=crowd_process, daemon=True, args=(
-            theirs, url, session, room.context, name, share, sum(shares[:index]), each))
+            theirs, url, session, room.context, name, share, sum(shares[:index]), each, together))
         process.start()
         pipes.append(mine)
         processes.append(process)
@@ -175,11 +182,17 @@ async def one_row(url: str, redis_url: str, name: str, phones: int, each: int, w
     await asyncio.sleep(1 + phones / 1000)  # the joins' own traffic settles
     frames.clear()
     cpu_before = cpu_seconds(pid)
+    generators = [int(process.pid or 0) for process in processes]
+    gen_before = sum(cpu_seconds(worker) for worker in generators)
+    machine_before = cpu_seconds(MACHINE)
     at = time.monotonic() + 0.5
     for pipe in pipes:
         pipe.send(at)
     reports = await answers()
     all_acked = max(report["done"] for report in reports) - at
+    gen_cpu = sum(cpu_seconds(worker) for worker in generators) - gen_before
+    # Busy cores over the burst, counting every process on the machine (other work skews a row).
+    machine_busy = (cpu_seconds(MACHINE) - machine_before) / max(all_acked + 0.5, 1e-3)
     latencies = sorted(latency for report in reports for latency in report["latencies"])
     refused: Counter[str] = Counter()
     for report in reports:
@@ -202,12 +215,13 @@ async def one_row(url: str, redis_url: str, name: str, phones: int, each: int, w
     span = (times[-1] - times[0]) if len(times) > 1 else 0.0
     busiest = max((sum(1 for other in times if moment <= other < moment + 1) for moment in times), default=0)
     return {
-        "workload": name, "phones": joined, "sent": joined * each, "acked": acked, "refused": dict(refused),
+        "workload": name + (" (together)" if together else ""), "phones": joined, "sent": joined * each,
+        "acked": acked, "refused": dict(refused),
         "stored": stored, "frames": len(frames), "frames_per_s": len(frames) / span if span else float(len(frames)),
         "busiest_s": busiest, "on_screen": sum(total for _, total in frames), "all_acked_s": all_acked,
         "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else 0.0,
         "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] if latencies else 0.0,
-        "server_cpu_s": server_cpu,
+        "server_cpu_s": server_cpu, "gen_cpu_s": gen_cpu, "machine_busy": machine_busy,
     }
 
 
@@ -233,6 +247,8 @@ def main() -> None:
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
     parser.add_argument("--mode", default="eventlet", choices=["eventlet", "gevent"])
     parser.add_argument("--workers", type=int, default=2, help="load-generator processes (default 2)")
+    parser.add_argument("--together", action="store_true",
+                        help="each phone sends all its taps at once (past the rate limit) instead of one after another")
     args = parser.parse_args()
     raise_fd_limit()
     work = Path(tempfile.mkdtemp(prefix="workshop-bench-reactions-"))
@@ -246,14 +262,14 @@ def main() -> None:
                                     WORKSHOP_JOINS_PER_MINUTE_PER_ADDRESS="100000",
                                     WORKSHOP_JOINS_PER_MINUTE_PER_SESSION="1000000") as server:
                     rows.append(asyncio.run(one_row(server.url, redis_url, name, phones, args.each,
-                                                    args.workers, server.process.pid)))
+                                                    args.workers, args.together, server.process.pid)))
     finally:
         redis_process.terminate()
     print(f"\nmachine: {os.cpu_count()} cores ({cpu_model()}), Python {sys.version.split()[0]}, {args.mode}; "
           f"load generator in {args.workers} processes on the same machine")
     header = ("workload", "phones", "sent", "acked", "refused", "counted in Redis", "lost", "presenter frames",
               "frames/s", "most in 1 s", "taps on screen", "all acked s", "ack p50 ms", "ack p99 ms",
-              "server CPU s")
+              "server CPU s", "generator CPU s", "busy cores")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for r in rows:
@@ -261,7 +277,7 @@ def main() -> None:
         print(f"| {r['workload']} | {r['phones']} | {r['sent']} | {r['acked']} | {refused} | {r['stored']} | "
               f"{r['acked'] - r['stored']} | {r['frames']} | {r['frames_per_s']:.1f} | {r['busiest_s']} | "
               f"{r['on_screen']} | {r['all_acked_s']:.2f} | {r['p50_ms']:.0f} | {r['p99_ms']:.0f} | "
-              f"{r['server_cpu_s']:.2f} |")
+              f"{r['server_cpu_s']:.2f} | {r['gen_cpu_s']:.2f} | {r['machine_busy']:.1f} of {os.cpu_count()} |")
 
 
 if __name__ == "__main__":
