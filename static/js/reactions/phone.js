@@ -31,7 +31,6 @@ export function phoneReactions(container, socket) {
         ...reactions.set.map((emoji) => {
           const button = h('button', { type: 'button', class: 'reaction-button', 'aria-label': reactionLabel(emoji), 'data-emoji': emoji, 'data-testid': 'reaction' }, emoji);
           button.addEventListener('click', () => send(button, emoji));
-          button.addEventListener('animationend', () => button.classList.remove('is-sent'));
           return button;
         }),
       );
@@ -50,6 +49,7 @@ export function phoneReactions(container, socket) {
     button.classList.remove('is-sent');
     void button.offsetWidth; // restart the pulse on a quick second tap
     button.classList.add('is-sent');
+    setTimeout(() => button.classList.remove('is-sent'), 600); // a timer, not animationend: reduced motion has no animation
     const res = await request(socket, 'react', { emoji });
     if (res.ok) say(`Sent ${emoji}`);
     else if (res.error === 'rate_limited') say('A few at a time — try again in a moment');
