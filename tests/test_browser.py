@@ -71,6 +71,11 @@ def expect_fits(page: Page) -> None:
     assert size["sw"] <= size["w"] and size["sh"] <= size["h"], f"the presenter screen scrolls: {size}"
 
 
+def phone_title(index: int) -> str:
+    """A slide's title as phones show it: on the join slide they say they are in."""
+    return "You\u2019re in" if index == JOIN_SLIDE else slide_title(index)
+
+
 def test_first_live_workshop(browser_server, contexts, screenshot) -> None:
     """Home → Start session → console steps to a poll and opens it; phones answer; the presenter counts."""
     server = browser_server
@@ -114,7 +119,7 @@ def test_first_live_workshop(browser_server, contexts, screenshot) -> None:
         expect(console.locator("#slide-pos")).to_have_text(f"Slide {index + 1} of {len(SLIDES)}")
         expect(presenter.get_by_test_id("slide-title")).to_have_text(slide_title(index))
         for phone in phones:
-            expect(phone.get_by_test_id("slide-title")).to_have_text(slide_title(index))
+            expect(phone.get_by_test_id("slide-title")).to_have_text(phone_title(index))
         if index == JOIN_SLIDE:
             expect(presenter.locator("#join-panel")).to_have_attribute("data-mode", "join")
     expect(console.locator('[data-testid="slide-item"][aria-current="step"]')).to_have_attribute(
@@ -413,7 +418,7 @@ def test_console_keyboard_shortcuts(browser_server, contexts) -> None:
     for index in range(1, POLL_SLIDE["warmup_word"] + 1):
         console.keyboard.press("ArrowRight")
         expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(index))
-        expect(phone.get_by_test_id("slide-title")).to_have_text(slide_title(index))
+        expect(phone.get_by_test_id("slide-title")).to_have_text(phone_title(index))
     expect(console.get_by_test_id("poll-status")).to_have_text("Not open yet")
     expect(option(phone, 0)).to_be_disabled()
 
@@ -428,7 +433,7 @@ def test_console_keyboard_shortcuts(browser_server, contexts) -> None:
 
     console.keyboard.press("ArrowLeft")
     expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(POLL_SLIDE["warmup_word"] - 1))
-    expect(phone.get_by_test_id("slide-title")).to_have_text(slide_title(POLL_SLIDE["warmup_word"] - 1))
+    expect(phone.get_by_test_id("slide-title")).to_have_text(phone_title(POLL_SLIDE["warmup_word"] - 1))
     expect(phone.get_by_test_id("waiting")).to_be_visible()
 
 

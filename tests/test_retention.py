@@ -242,3 +242,45 @@ def test_phones_of_a_process_that_died_stop_counting_and_the_screens_hear_of_it(
     counts = [payload["count"] for payload in received(facilitator, "participant_count")]
     assert counts and counts[-1] == 1, counts
     assert phone.is_connected() and all(client.is_connected() for client in held), "nobody left: the process died"
+
+
+@pytest.fixture
+def idle_app(redis_url: str, tmp_path: Path):
+    """An app that ends sessions whose facilitator did nothing for an hour (the background task stopped, so
+    the test runs the sweep itself)."""
+    app = create_app(app_config(redis_url, tmp_path, IDLE_END_HOURS=1))
+    app.extensions["workshop_broadcaster"].stop(wait_seconds=2)
+    yield app
+
+
+def test_a_session_nobody_runs_any_more_ends_by_itself(idle_app, redis) -> None:
+    forgotten, phone = open_warmup_poll(idle_app)
+    running, _ = open_warmup_poll(idle_app)
+    live = idle_app.extensions["workshop"]
+    # Opening the poll was the facilitator's last action in both; in the first it was two hours ago.
+    assert time.time() - int(redis.hget(session_key(running["id"]), "active_at")) < 60
+    redis.hset(session_key(forgotten["id"]), "active_at", int(time.time()) - 2 * HOUR)
+    idle_app.extensions["workshop_broadcaster"].end_forgotten_sessions()
+    assert redis.hget(session_key(forgotten["id"]), "status") == "ended"
+    assert redis.hget(session_key(running["id"]), "status") == "live"
+    assert any(message["name"] == "session_ended" for message in phone.get_received())
+    assert live.end_forgotten_sessions(time.time()) == [], "a second sweep ends nothing more"
+
+
+def test_opening_the_console_counts_as_running_the_session(idle_app, redis) -> None:
+    started, _ = open_warmup_poll(idle_app)
+    redis.hset(session_key(started["id"]), "active_at", int(time.time()) - 2 * HOUR)
+    socketio_ = idle_app.extensions["workshop_socketio"]
+    console = socketio_.test_client(idle_app, auth={"session": started["id"],
+                                                    "key": key_of(started["facilitator_url"])})
+    assert console.is_connected()
+    assert idle_app.extensions["workshop"].end_forgotten_sessions(time.time()) == []
+    assert redis.hget(session_key(started["id"]), "status") == "live"
+
+
+def test_idle_end_can_be_switched_off(redis_url: str, tmp_path: Path, redis) -> None:
+    app = create_app(app_config(redis_url, tmp_path, IDLE_END_HOURS=0))
+    app.extensions["workshop_broadcaster"].stop(wait_seconds=2)
+    started, _ = open_warmup_poll(app)
+    redis.hset(session_key(started["id"]), "active_at", int(time.time()) - 100 * HOUR)
+    assert started["id"] not in app.extensions["workshop"].end_forgotten_sessions(time.time())

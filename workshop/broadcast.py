@@ -42,6 +42,7 @@ class ResultsBroadcaster:
         self._polls: dict[tuple[str, str], bool] = {}  # dirty polls -> whether their audience changed
         self._counts: set[str] = set()
         self._reactions: dict[str, bool] = {}  # sessions with reactions to send -> whether the slide changed
+        self._questions: set[str] = set()  # sessions whose Q&A changed
         self._local: Counter[str] = Counter()  # session id -> connections on this process
         self._sent_counts: dict[str, RoomState] = {}
         self._started = False
@@ -73,6 +74,10 @@ class ResultsBroadcaster:
         """A reaction was counted (or the slide changed: the console's tally shows the new slide's counts)."""
         with self._lock:
             self._reactions[session_id] = self._reactions.get(session_id, False) or slide_changed
+    def mark_questions(self, session_id: str) -> None:
+        """A question was asked, voted on or moderated, or Q&A was switched: the lists go out next tick."""
+        with self._lock:
+            self._questions.add(session_id)
 
     def mark_count(self, session_id: str) -> None:
         """A participant connected or left."""
@@ -137,6 +142,7 @@ class ResultsBroadcaster:
 
     def flush(self) -> None:
         """Send what is dirty now."""
+        self.flush_questions()
         with self._lock:
             polls, self._polls = self._polls, {}
             counts, self._counts = self._counts, set()
@@ -197,3 +203,21 @@ class ResultsBroadcaster:
         for view, payload in views.items():
             self.socketio.emit("results_updated", payload, to=room(session_id, view))
         return True
+
+    def flush_questions(self) -> None:
+        """Send each dirty session's questions: one `questions_updated` per audience whose list changed."""
+        with self._lock:
+            sessions, self._questions = self._questions, set()
+        lock_ms = max(10, int(self.pacer.interval * 1000) - 20)
+        for session_id in sessions:
+            try:
+                views = self.live.questions_to_send(session_id, lock_ms)
+            except redis.RedisError:
+                views = None
+            except LiveError:
+                continue  # the session is gone
+            if views is None:  # another process sends this tick, or Redis failed: try again next tick
+                self.mark_questions(session_id)
+                continue
+            for view, payload in views.items():
+                self.socketio.emit("questions_updated", payload, to=room(session_id, view))

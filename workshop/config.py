@@ -128,6 +128,9 @@ class Settings:
     auto_end_hours: int = setting(
         24, "a session still live this long after it started ends by itself; every per-person key expires "
             "then too, even while the server is down", _whole(1, 24 * 30))
+    idle_end_hours: int = setting(
+        4, "a live session in which the facilitator did nothing (no step, poll or screen change, no console "
+           "opened) for this long ends by itself; 0: never", _whole(0, 24 * 30))
     async_mode: AsyncMode = setting(
         "eventlet", "eventlet, or gevent (the way off eventlet, which is bug-fix-only upstream)",
         _choice(*ASYNC_MODES))

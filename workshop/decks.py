@@ -16,7 +16,7 @@ MAX_DECK_BYTES = 512 * 1024
 MAX_SLIDES = 200
 POLL_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 DECK_KEYS = {"title", "description", "slides", "reactions"}
-SLIDE_KEYS = {"title", "kind", "body", "notes", "poll", "timer"}
+SLIDE_KEYS = {"title", "kind", "body", "notes", "poll", "timer", "qa"}
 SLIDE_KINDS = ("content", "join")
 _PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
@@ -31,6 +31,9 @@ class Slide:
     notes: str = ""
     poll: Poll | None = None
     timer: int = 0  # seconds the console offers to count down on this slide (`timer: 5m`); 0 for none
+    # `qa: true`: going to this slide opens Q&A. Leaving it does not close it: Q&A stays open until the
+    # facilitator closes it (questions often come a slide or two later).
+    qa: bool = False
 
 
 @dataclass(frozen=True)
@@ -240,7 +243,11 @@ def _slide(raw: object, line: int, problems: _Problems, poll_ids: dict[str, int]
             timer = parse_duration(raw["timer"])
         except DurationError as error:
             problems.add(lines["timer"], str(error))
-    return Slide(title=title, kind=kind, body=body, notes=notes, poll=poll, timer=timer)
+    qa = raw.get("qa", False)
+    if not isinstance(qa, bool):
+        problems.add(lines["qa"], "slide 'qa' must be true or false")
+        qa = False
+    return Slide(title=title, kind=kind, body=body, notes=notes, poll=poll, timer=timer, qa=qa)
 
 
 def parse_deck(text: str, deck_id: str, filename: str) -> Deck:

@@ -10,6 +10,7 @@ from typing import NotRequired, TypedDict, cast
 
 from .decks import Deck
 from .polls import Poll, PollTally, ReportView, percentages, poll_class
+from .questions import ExportedQuestion
 
 # One exported poll: id, question, type, total, suppressed, the type's `public` fields and, unless
 # suppressed, its results; the keys beyond the first five depend on the poll type.
@@ -43,6 +44,7 @@ class ResultsDocument(TypedDict):
     polls: list[ExportedPoll]
     reactions: NotRequired[dict[str, int]]  # session totals by emoji
     reactions_by_slide: NotRequired[list[SlideReactions]]  # only slides that got any
+    questions: list[ExportedQuestion]  # the shown Q&A questions, most votes first; pending and hidden never
 
 
 CSV_COLUMNS = ("poll", "question", "type", "option", "count", "percent")
@@ -60,13 +62,14 @@ def poll_results(poll: Poll, tally: PollTally, min_responses: int) -> ExportedPo
 
 
 def results_document(session: ExportedSession, deck: Deck, tallies: Mapping[str, PollTally],
-                     min_responses: int,
+                     min_responses: int, questions: Sequence[ExportedQuestion] = (),
                      reactions: Sequence[tuple[int, str, Mapping[str, int]]] = ()) -> ResultsDocument:
     """The `results.json` document of the contract; `reactions`: (slide index, title, counts) per slide."""
     document: ResultsDocument = {
         "session": session,
         "min_responses": min_responses,
         "polls": [poll_results(poll, tallies[poll.id], min_responses) for poll in deck.polls()],
+        "questions": list(questions),
     }
     document.update(reaction_totals(deck, reactions))
     return document
@@ -132,6 +135,13 @@ def report_sections(document: ResultsDocument) -> list[ReportSection]:
             for poll in document["polls"]]
 
 
+def question_rows(questions: Sequence[ExportedQuestion]) -> list[tuple[object, ...]]:
+    """The CSV rows of the shown Q&A questions, in the polls' columns: no poll id, the question's text, type
+    `question`, `answered` or `open` as the option, its votes as the count, no percent."""
+    return [("", question["text"], "question", "answered" if question["answered"] else "open", question["votes"], "")
+            for question in questions]
+
+
 def to_json(document: ResultsDocument) -> str:
     """`results.json`: indented UTF-8 text; the HTTP download and `workshop export` write these same bytes."""
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -147,4 +157,6 @@ def to_csv(document: ResultsDocument) -> str:
     for poll in document["polls"]:
         for row in csv_rows(poll):
             writer.writerow([safe_cell(cell) for cell in row])
+    for row in question_rows(document.get("questions", [])):
+        writer.writerow([safe_cell(cell) for cell in row])
     return buffer.getvalue()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
 import hmac
 import json
 import secrets
@@ -31,9 +33,32 @@ from .payloads import (
     View,
 )
 from .polls import AnswerError, Poll
+from .questions import (
+    ACTIONS,
+    MAX_QUESTIONS,
+    MODERATIONS,
+    PER_MINUTE,
+    WINDOW_SECONDS,
+    QaState,
+    QuestionError,
+    QuestionsPayload,
+    clean_question,
+    exported,
+    question_id,
+    questions_payload,
+)
 from .reactions import ReactionLimiter
 from .render import markdown_to_html
-from .store import JoinLimits, PollClosed, ReactionsOff, RoomClosed, SessionEnded, Store, participant_hash
+from .store import (
+    JoinLimits,
+    PollClosed,
+    QaRefused,
+    ReactionsOff,
+    RoomClosed,
+    SessionEnded,
+    Store,
+    participant_hash,
+)
 from .timers import DurationError, checked_seconds, timer_state
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read off a projector
@@ -154,6 +179,7 @@ class Workshop:
         self.min_responses = settings.min_responses
         self.retention_days = settings.retention_days
         self.auto_end_hours = settings.auto_end_hours
+        self.idle_end_hours = settings.idle_end_hours
         self._decks: OrderedDict[str, Deck] = OrderedDict()
         self._compaction_due = False
         # This process's presence: its phones count only while it keeps saying so (see keep_presence).
@@ -185,6 +211,7 @@ class Workshop:
             "facilitator_key": started.facilitator_key, "presenter_key": started.presenter_key,
             "qr_overlay": "0", "auto_end_at": str(int(time.time()) + self.auto_end_hours * 3600),
             "reactions": "1" if deck.reactions_on else "0",
+            "active_at": str(int(time.time())),
         }
         visible = {poll.id: poll.results_visible for poll in deck.polls()}
         for _ in range(20):
@@ -321,6 +348,9 @@ class Workshop:
         """Count an accepted connection for the live count; call only once it is fully set up."""
         if client.role == "participant":
             self.store.online_change(client.session_id, client.who, 1, self.instance, self.presence_seconds)
+        elif client.role == "facilitator":
+            with contextlib.suppress(SessionEnded):
+                self.store.mark_active(client.session_id)  # an open console is a session someone runs
 
     def disconnect(self, client: Client) -> None:
         """Forget a closed connection for the live count."""
@@ -376,6 +406,7 @@ class Workshop:
                 state["participants"] = state["room"]["count"]
             else:
                 state["participants"] = self.participant_count(client.session_id)
+        self._add_questions(client, state)
         if client.view == "facilitator":
             state["slides"] = [self._outline(index, item) for index, item in enumerate(deck.slides)]
             state["slide"]["notes"] = deck.slides[slide["index"]].notes
@@ -505,7 +536,8 @@ class Workshop:
                                   created=session.get("created", ""), ended=session.get("ended") or None,
                                   participants=self._participants(session))
         return results_document(summary, deck, tallies, self.min_responses,
-                                self.reactions_by_slide(session_id, deck))
+                                exported(self.store.qa_state(session_id)),
+                                reactions=self.reactions_by_slide(session_id, deck))
 
     # Facilitator actions ------------------------------------------------------------------------------
 
@@ -532,6 +564,8 @@ class Workshop:
         if not 0 <= index < len(deck.slides):
             raise LiveError("not_found", f"the deck has slides 0 to {len(deck.slides) - 1}")
         _guard(lambda: self.store.set_slide(client.session_id, index))
+        if deck.slides[index].qa:  # a `qa: true` slide opens Q&A; leaving it leaves Q&A open
+            _guard(lambda: self.store.set_qa(client.session_id, open="1"))
         return self.slide_payload(client.session_id, deck, index)
 
     def set_poll_open(self, client: Client, poll_id: object, is_open: bool) -> PollPayload:
@@ -658,9 +692,13 @@ class Workshop:
             self._compaction_due = False
 
     def end_forgotten_sessions(self, now: float) -> list[str]:
-        """End sessions past their own auto-end time, or `auto_end_hours` after they started (if that is sooner)."""
+        """End sessions past their own auto-end time, or `auto_end_hours` after they started (if that is sooner), and
+        sessions whose facilitator did nothing for `idle_end_hours` (a forgotten tab must not keep a room open)."""
         ended = []
-        for session_id in self.store.stale_sessions(now, now - self.auto_end_hours * 3600):
+        stale = self.store.stale_sessions(now, now - self.auto_end_hours * 3600)
+        if self.idle_end_hours:
+            stale += self.store.idle_sessions(now - self.idle_end_hours * 3600)
+        for session_id in dict.fromkeys(stale):
             session = self.store.session(session_id)
             if session is None:
                 self.store.forget_session(session_id)
@@ -746,6 +784,109 @@ class Workshop:
         counts = self.store.reaction_counts(session_id)
         return [(index, deck.slides[index].title if index < len(deck.slides) else "", counts[index])
                 for index in sorted(counts)]
+    # Anonymous questions (Q&A) ----------------------------------------------------------------------
+
+    def _add_questions(self, client: Client, state: SessionState) -> None:
+        """The Q&A part of `session_state`: what this client's view may see and, for a phone, its votes."""
+        qa = questions_payload(self.store.qa_state(client.session_id), client.view)
+        state["qa"] = qa
+        if client.role == "participant":
+            state["my_votes"] = self.store.my_votes(client.session_id, client.who,
+                                                    [item["id"] for item in qa.get("questions", [])])
+
+    def set_qa(self, client: Client, is_open: object, moderation: object) -> QuestionsPayload:
+        """Open or close Q&A, or choose between showing questions at once and approving them first."""
+        self._require_facilitator(client)
+        fields: dict[str, str] = {}
+        if is_open is not None:
+            if not isinstance(is_open, bool):
+                raise LiveError("invalid_payload", "open must be true or false")
+            fields["open"] = "1" if is_open else "0"
+        if moderation is not None:
+            if moderation not in MODERATIONS:
+                raise LiveError("invalid_payload", "moderation must be 'none' or 'approve'")
+            fields["moderation"] = str(moderation)
+        if not fields:
+            raise LiveError("invalid_payload", "send open, moderation or both")
+        _guard(lambda: self.store.set_qa(client.session_id, **fields))
+        return questions_payload(self.store.qa_state(client.session_id), "facilitator")
+
+    def ask_question(self, client: Client, text: object) -> dict[str, str]:
+        """Store a phone's question; returns its id and whether it is `shown` or `pending` (awaits approval)."""
+        if client.role != "participant":
+            raise LiveError("forbidden", "only participants ask questions")
+        try:
+            cleaned = clean_question(text)
+        except QuestionError as error:
+            raise LiveError("invalid_payload", str(error)) from error
+        try:
+            qid, shown = self.store.ask_question(client.session_id, client.who, cleaned, PER_MINUTE, WINDOW_SECONDS,
+                                                 MAX_QUESTIONS)
+        except QaRefused as refused:
+            raise _qa_error(refused) from refused
+        return {"question": qid, "status": "shown" if shown else "pending"}
+
+    def vote_question(self, client: Client, question: object, vote: object) -> dict[str, object]:
+        """Add or take back a phone's vote on a shown question (idempotent); returns whether anything changed."""
+        if client.role != "participant":
+            raise LiveError("forbidden", "only participants vote on questions")
+        if not isinstance(vote, bool):
+            raise LiveError("invalid_payload", "vote must be true or false")
+        try:
+            qid = question_id(question)
+            votes, changed = self.store.vote_question(client.session_id, client.who, qid, vote)
+        except QuestionError as error:
+            raise LiveError("not_found", str(error)) from error
+        except QaRefused as refused:
+            raise _qa_error(refused) from refused
+        return {"question": qid, "vote": vote, "votes": votes, "changed": changed}
+
+    def moderate_question(self, client: Client, question: object, action: object) -> str:
+        """Approve, hide, mark answered, pin (which also shows it) or unpin a question; returns its id."""
+        self._require_facilitator(client)
+        if action not in ACTIONS:
+            raise LiveError("invalid_payload", f"action must be one of {', '.join(ACTIONS)}")
+        try:
+            qid = question_id(question)
+            self.store.moderate_question(client.session_id, qid, str(action))
+        except QuestionError as error:
+            raise LiveError("not_found", str(error)) from error
+        except QaRefused as refused:
+            raise LiveError("forbidden" if refused.reason == "ended" else "not_found",
+                            "the session has ended" if refused.reason == "ended" else "no such question") from refused
+        return qid
+
+    def questions_to_send(self, session_id: str, lock_ms: int) -> dict[View, QuestionsPayload] | None:
+        """Each audience's questions, only where they changed since it was last sent (by any process).
+
+        None: another process holds this tick's lock (try again next tick). Empty: nothing to send.
+        """
+        if not self.store.try_qa_lock(session_id, lock_ms):
+            return None
+        session = self.store.session(session_id)
+        if session is None or session.get("status") != "live":
+            return {}
+        state: QaState = self.store.qa_state(session_id)
+        payloads = {view: questions_payload(state, view) for view in VIEWS}
+        digests = {view: hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+                   for view, payload in payloads.items()}
+        news = set(self.store.qa_news(session_id, {str(view): digest for view, digest in digests.items()}))
+        return {view: payload for view, payload in payloads.items() if view in news}
+
+
+def _qa_error(refused: QaRefused) -> LiveError:
+    """A refused question or vote as the contract's error, with a message a phone can show."""
+    if refused.reason == "rate_limited":
+        wait = max(1, refused.wait_seconds)
+        return LiveError("rate_limited", f"You can ask {PER_MINUTE} questions a minute. "
+                                         f"Try again in {wait} second{'s' if wait != 1 else ''}.")
+    if refused.reason == "full":
+        return LiveError("rate_limited", "This session has as many questions as it can take.")
+    if refused.reason == "not_found":
+        return LiveError("not_found", "That question is not on the list any more.")
+    if refused.reason == "ended":
+        return LiveError("poll_closed", "The session has ended.")
+    return LiveError("poll_closed", "Questions are closed right now.")
 
 
 def _now_ms() -> int:

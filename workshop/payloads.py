@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
+from .questions import QuestionsPayload
+
 # A `poll` payload: id, type, question, status, opened, results_visible, total, view (types with views), plus the
 # fields its poll type adds (`Poll.public`). A `results_updated` payload: poll, total, min_responses,
 # suppressed, needed, plus the type's results (`Poll.results`). Their extra keys depend on the poll type,
@@ -29,6 +31,10 @@ class Ack(TypedDict, total=False):
     timer: TimerPayload
     emoji: str
     reactions: ReactionsState
+    question: str  # ask_question, vote_question, moderate_question: the question's id
+    status: str  # ask_question: 'shown' or 'pending' (awaits the facilitator's approval)
+    votes: int  # vote_question: the question's votes now
+    qa: QuestionsPayload  # set_qa: the questions as the facilitator sees them
 
 
 class SessionInfo(TypedDict):
@@ -126,6 +132,8 @@ class SessionState(TypedDict):
     slides: NotRequired[list[OutlineSlide]]
     reactions: NotRequired[ReactionsState]
     slide_reactions: NotRequired[dict[str, int]]  # facilitator: the current slide's reactions so far
+    qa: NotRequired[QuestionsPayload]  # the Q&A as this client's view sees it
+    my_votes: NotRequired[list[str]]  # participant: the shown questions it voted for
 
 
 class SessionSummary(TypedDict):

@@ -277,6 +277,7 @@ class WorkshopNamespace(Namespace):
             slide = self.live.go_to_slide(client, payload.get("index"))
             self.socketio.emit("slide_changed", slide, to=room(client.session_id, "all"))
             self.broadcaster.mark_reactions(client.session_id, slide_changed=True)
+            self.broadcaster.mark_questions(client.session_id)  # a `qa: true` slide opens Q&A
             if slide["poll"]:
                 self.broadcaster.mark_poll(client.session_id, str(slide["poll"]["id"]))
             return {"index": slide["index"]}
@@ -388,3 +389,48 @@ class WorkshopNamespace(Namespace):
             return {}
 
         return self._handle(sid, data, end)
+
+    # Anonymous questions (Q&A) ------------------------------------------------------------------------
+    # Every change marks the session's questions dirty; the broadcaster's tick sends each audience its list
+    # (only if it changed), so a room voting at once costs one `questions_updated` per audience per tick.
+
+    def on_ask_question(self, sid: str, data: object = None) -> Ack:
+        """A phone asks a question (shown at once, or kept for the facilitator's approval)."""
+
+        def ask(client: Client, payload: Payload) -> Ack:
+            asked = self.live.ask_question(client, payload.get("text"))
+            self.broadcaster.mark_questions(client.session_id)
+            return {"question": asked["question"], "status": asked["status"]}
+
+        return self._handle(sid, data, ask)
+
+    def on_vote_question(self, sid: str, data: object = None) -> Ack:
+        """A phone votes for a shown question, or takes its vote back."""
+
+        def vote(client: Client, payload: Payload) -> Ack:
+            voted = self.live.vote_question(client, payload.get("question"), payload.get("vote"))
+            if voted["changed"]:
+                self.broadcaster.mark_questions(client.session_id)
+            return {"question": str(voted["question"]), "votes": int(str(voted["votes"]))}
+
+        return self._handle(sid, data, vote)
+
+    def on_set_qa(self, sid: str, data: object = None) -> Ack:
+        """The facilitator opens or closes Q&A, or sets its moderation."""
+
+        def change(client: Client, payload: Payload) -> Ack:
+            qa = self.live.set_qa(client, payload.get("open"), payload.get("moderation"))
+            self.broadcaster.mark_questions(client.session_id)
+            return {"qa": qa}
+
+        return self._handle(sid, data, change)
+
+    def on_moderate_question(self, sid: str, data: object = None) -> Ack:
+        """The facilitator approves, hides, marks answered, pins or unpins a question."""
+
+        def moderate(client: Client, payload: Payload) -> Ack:
+            qid = self.live.moderate_question(client, payload.get("question"), payload.get("action"))
+            self.broadcaster.mark_questions(client.session_id)
+            return {"question": qid}
+
+        return self._handle(sid, data, moderate)

@@ -16,6 +16,7 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         blank (0|1: the projector shows nothing)
                                         timer_ends (epoch ms) timer_seconds: the running countdown
                                         reactions (0|1: phones may send reactions now)
+                                        active_at (epoch seconds of the facilitator's last action)
     ws:{S}:joins:{W}             STRING new participants in time window W (10 s), for the join limit
     ws:{S}:joins:{A}:{W}         STRING the same from one address; A is a keyed hash, never the address
     ws:{S}:participants          SET    sha256 of each issued participant token (never the token itself)
@@ -40,11 +41,21 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         kept for the retention time like the released counts)
     ws:{S}:reactions:pending     HASH   EMOJI -> reactions not yet sent to the screens (taken each tick)
     ws:{S}:flush-reactions       STRING short lock: one server process sends a session's reactions per tick
+    ws:{S}:qa                    HASH   Q&A: open (0|1) moderation (none|approve) pinned (question id) next (last id)
+                                        sent:VIEW (digest of the list each audience was last sent) ended (1)
+    ws:{S}:qa:text               HASH   question id -> its cleaned text (no author is kept)
+    ws:{S}:qa:status             HASH   question id -> pending|shown|hidden
+    ws:{S}:qa:votes              HASH   question id -> votes
+    ws:{S}:qa:answered           SET    ids of questions marked answered
+    ws:{S}:qa:ballots            SET    "ID:sha256 of a token" per vote; per person, deleted when the session ends
+    ws:{S}:qa:asked              HASH   sha256 of a token -> its recent question times (the per-phone limit);
+                                        per person, deleted when the session ends
+    ws:{S}:qa:flush              STRING short lock: one server process sends a session's questions per tick
 
-Every per-person key (participants, answers, instances) and the code key carry a Redis expiry at the session's
-`auto_end_at` (epoch seconds, start + WORKSHOP_AUTO_END_HOURS), set whenever they are written, so Redis
-deletes the phone-to-answer mapping on time even while no server runs. Past that time the session takes
-no answers. The online hashes live only seconds beyond their process's last heartbeat.
+Every per-person key (participants, answers, instances, Q&A ballots and ask times) and the code key carry a
+Redis expiry at the session's `auto_end_at` (epoch seconds, start + WORKSHOP_AUTO_END_HOURS), set whenever
+they are written, so Redis deletes the phone-to-answer mapping on time even while no server runs. Past that
+time the session takes no answers. The online hashes live only seconds beyond their process's last heartbeat.
 """
 
 from __future__ import annotations
@@ -61,12 +72,14 @@ from redis.typing import EncodableT
 
 from .batching import ScriptBatcher
 from .polls import PollTally
+from .questions import QaState, parse_state
 
 SESSIONS_INDEX = "ws:sessions"
 LIVE_INDEX = "ws:live"
 SESSION_FIELDS = ("id", "code", "deck", "title", "status", "created", "ended", "slide", "facilitator_key",
                   "presenter_key", "qr_overlay", "participants", "auto_end_at", "locked", "cap", "refused_joins",
-                  "name", "started_at", "ended_at", "blank", "timer_ends", "timer_seconds", "reactions")
+                  "name", "started_at", "ended_at", "blank", "timer_ends", "timer_seconds", "active_at",
+                  "reactions")
 
 # Stores one participant's answer and moves the counts from the old answer to the new one, atomically; a
 # participant who counts toward the release threshold joins the poll's current batch.
@@ -142,10 +155,13 @@ redis.call('HINCRBY', KEYS[2], 'resets', 1)
 return 1
 """
 
-# Changes poll fields only while the session is live. KEYS: session, poll meta. ARGV: field, value, ...
+# Changes poll or session fields only while the session is live; every such change is the facilitator's, so
+# it also marks the session active (the idle sweep ends sessions nobody runs). KEYS: session, poll meta (or the
+# session again). ARGV: field, value, ...
 _SET_POLL_FIELD = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
 redis.call('HSET', KEYS[2], unpack(ARGV))
+redis.call('HSET', KEYS[1], 'active_at', redis.call('TIME')[1])
 return 1
 """
 
@@ -324,6 +340,7 @@ class Store:
         self._register_participant = client.register_script(_REGISTER_PARTICIPANT)
         self._react = client.register_script(_REACT)
         self._take_reactions = client.register_script(_TAKE_REACTIONS)
+        self._qa_scripts = {name: client.register_script(source) for name, source in _QA_SCRIPTS.items()}
 
     @staticmethod
     def _session(sid: str) -> str:
@@ -524,7 +541,12 @@ class Store:
             keys += [self._poll(sid, pid, suffix)
                      for suffix in ("", ":counts", ":hidden", ":answers", ":released", ":batch")]
         # The code key keeps its own expiry (the auto-end time): until then the join page says "ended".
-        ended_now = bool(self._end_session(keys=keys, args=[ended, keep_seconds, self._online(sid), k, ended_at]))
+        # One transaction with the Q&A's end: its phone-to-question and vote links go in the same step.
+        pipe = self.redis.pipeline(transaction=True)
+        self._end_session(keys=keys, args=[ended, keep_seconds, self._online(sid), k, ended_at], client=pipe)
+        self._qa_scripts["end"](keys=[self._qa(sid, suffix) for suffix in QA_SUFFIXES], args=[keep_seconds],
+                                client=pipe)
+        ended_now = bool(pipe.execute()[0])
         self.redis.zrem(LIVE_INDEX, sid)
         return ended_now
 
@@ -544,6 +566,19 @@ class Store:
         pipe.zrem(LIVE_INDEX, sid)
         pipe.execute()
         return bool(keys)
+
+    def mark_active(self, sid: str) -> None:
+        """The facilitator is at work on a live session (a console connected)."""
+        self._set_live_field(sid, "active_at", str(int(time.time())))
+
+    def idle_sessions(self, active_before: float) -> list[str]:
+        """Live sessions whose facilitator last did something before a time (epoch seconds)."""
+        live = cast(list[str], self.redis.zrange(LIVE_INDEX, 0, -1))
+        pipe = self.redis.pipeline(transaction=False)
+        for sid in live:
+            pipe.hget(self._session(sid), "active_at")
+        marks = cast(list[str | None], pipe.execute())
+        return [sid for sid, mark in zip(live, marks, strict=True) if mark is not None and float(mark) < active_before]
 
     def stale_sessions(self, now: float, started_before: float) -> list[str]:
         """Sessions past their own auto-end time, or started before a time (epoch seconds); live or not."""
@@ -628,3 +663,201 @@ class Store:
         """Drop an expired session from the indexes."""
         self.redis.zrem(SESSIONS_INDEX, sid)
         self.redis.zrem(LIVE_INDEX, sid)
+
+    # Anonymous questions (Q&A) ------------------------------------------------------------------------
+    # Keys: ws:{S}:qa (open, moderation, pinned, next id, what each audience was last sent), :qa:text,
+    # :qa:status, :qa:votes (question id -> text, pending|shown|hidden, count), :qa:answered (ids): no phone
+    # is named in them. Per person, until the end (EXPIREAT auto_end_at, deleted by _END_QA):
+    # :qa:ballots ("ID:WHO" for each vote) and :qa:asked (WHO -> the times of its recent questions).
+
+    @staticmethod
+    def _qa(sid: str, suffix: str = "") -> str:
+        return f"ws:{{{sid}}}:qa{suffix}"
+
+    def _qa_keys(self, sid: str, *suffixes: str) -> list[str]:
+        return [self._session(sid)] + [self._qa(sid, suffix) for suffix in suffixes]
+
+    def qa_state(self, sid: str) -> QaState:
+        """A session's Q&A as everyone may see it (the facilitator all of it): no votes are named."""
+        pipe = self.redis.pipeline(transaction=True)
+        for suffix in ("", ":text", ":status", ":votes"):
+            pipe.hgetall(self._qa(sid, suffix))
+        pipe.smembers(self._qa(sid, ":answered"))
+        meta, texts, statuses, votes, answered = pipe.execute()
+        return parse_state(meta, texts, statuses, votes, answered)
+
+    def set_qa(self, sid: str, **fields: str) -> None:
+        """Open or close Q&A, or set its moderation, while the session is live."""
+        args = [item for pair in fields.items() for item in pair]
+        if not self._set_poll_field(keys=[self._session(sid), self._qa(sid)], args=args):
+            raise SessionEnded(sid)
+
+    def ask_question(self, sid: str, who: str, text: str, per_minute: int, window_seconds: int,
+                     most: int) -> tuple[str, bool]:
+        """Store a new question; returns its id and whether it is shown at once (else it awaits approval).
+
+        Raises QaRefused: closed, rate_limited (with the seconds to wait), full, ended.
+        """
+        result = cast(list[int], self._qa_scripts["ask"](
+            keys=self._qa_keys(sid, "", ":text", ":status", ":votes", ":asked"),
+            args=[who, text, per_minute, window_seconds, most]))
+        if result[0] < 0:
+            raise QaRefused(_QA_REFUSALS[result[0]], int(result[1]) if len(result) > 1 else 0)
+        return str(result[0]), bool(result[1])
+
+    def vote_question(self, sid: str, who: str, qid: str, vote: bool) -> tuple[int, bool]:
+        """Add or take back one phone's vote on a shown question; returns (votes, whether anything changed)."""
+        result = cast(list[int], self._qa_scripts["vote"](
+            keys=self._qa_keys(sid, "", ":status", ":votes", ":ballots"), args=[who, qid, "1" if vote else "0"]))
+        if result[0] < 0:
+            raise QaRefused(_QA_REFUSALS[result[0]])
+        return int(result[0]), bool(result[1])
+
+    def moderate_question(self, sid: str, qid: str, action: str) -> None:
+        """Approve, hide, mark answered, pin or unpin one question (pinning also shows it)."""
+        result = int(self._qa_scripts["moderate"](
+            keys=self._qa_keys(sid, "", ":status", ":answered"), args=[action, qid]))
+        if result < 0:
+            raise QaRefused(_QA_REFUSALS[result])
+
+    def my_votes(self, sid: str, who: str, qids: list[str]) -> list[str]:
+        """Which of these questions one phone voted for."""
+        if not qids:
+            return []
+        found = self.redis.smismember(self._qa(sid, ":ballots"), [f"{qid}:{who}" for qid in qids])
+        return [qid for qid, voted in zip(qids, cast(list[int], found), strict=True) if voted]
+
+    def try_qa_lock(self, sid: str, milliseconds: int) -> bool:
+        """True for the one process that may send the session's questions now."""
+        return bool(self.redis.set(self._qa(sid, ":flush"), "1", nx=True, px=milliseconds))
+
+    def qa_news(self, sid: str, digests: dict[str, str]) -> list[str]:
+        """The audiences whose questions differ from what they were last sent (by digest), marked as sent now."""
+        args = [item for pair in digests.items() for item in pair]
+        return cast(list[str], self._qa_scripts["news"](keys=[self._qa(sid)], args=args))
+
+
+class QaRefused(Exception):
+    """A question or vote is refused: closed, rate_limited, full, not_found or ended."""
+
+    def __init__(self, reason: str, wait_seconds: int = 0):
+        super().__init__(reason)
+        self.reason = reason
+        self.wait_seconds = wait_seconds
+
+
+_QA_REFUSALS = {-1: "closed", -2: "ended", -3: "rate_limited", -4: "full", -5: "not_found"}
+
+# The session must be live and before its auto-end time. Returns the deadline (nil: none), or nil and false.
+_QA_LIVE = """
+local function live(session_key)
+  local session = redis.call('HMGET', session_key, 'status', 'auto_end_at')
+  if session[1] ~= 'live' then return false, nil end
+  local deadline = tonumber(session[2])
+  if deadline and deadline <= tonumber(redis.call('TIME')[1]) then return false, nil end
+  return true, deadline
+end
+"""
+
+# Stores a new question while Q&A is open, within the phone's limit of questions per window (its recent ask
+# times are kept under its token hash until the session ends) and the session's limit of questions.
+# KEYS: session, qa meta, texts, statuses, votes, asked. ARGV: participant hash, text, per window, window, most.
+_QA_ASK = _QA_LIVE + """
+local ok, deadline = live(KEYS[1])
+if not ok then return {-2} end
+local meta = redis.call('HMGET', KEYS[2], 'open', 'moderation', 'next')
+if meta[1] ~= '1' then return {-1} end
+if tonumber(meta[3] or '0') >= tonumber(ARGV[5]) then return {-4} end
+local now = tonumber(redis.call('TIME')[1])
+local window = tonumber(ARGV[4])
+local recent = {}
+local oldest = now
+for stamp in string.gmatch(redis.call('HGET', KEYS[6], ARGV[1]) or '', '%d+') do
+  local at = tonumber(stamp)
+  if now - at < window then
+    table.insert(recent, stamp)
+    oldest = math.min(oldest, at)
+  end
+end
+if #recent >= tonumber(ARGV[3]) then return {-3, oldest + window - now} end
+table.insert(recent, tostring(now))
+redis.call('HSET', KEYS[6], ARGV[1], table.concat(recent, ','))
+if deadline then redis.call('EXPIREAT', KEYS[6], deadline) end
+local id = redis.call('HINCRBY', KEYS[2], 'next', 1)
+local shown = meta[2] ~= 'approve'
+redis.call('HSET', KEYS[3], id, ARGV[2])
+redis.call('HSET', KEYS[4], id, shown and 'shown' or 'pending')
+redis.call('HSET', KEYS[5], id, 0)
+return {id, shown and 1 or 0}
+"""
+
+# One phone's vote on a shown question, or its taking back; idempotent (the ballot is "ID:WHO" in a set).
+# KEYS: session, qa meta, statuses, votes, ballots. ARGV: participant hash, question id, 1 (vote) or 0.
+_QA_VOTE = _QA_LIVE + """
+local ok, deadline = live(KEYS[1])
+if not ok then return {-2} end
+if redis.call('HGET', KEYS[2], 'open') ~= '1' then return {-1} end
+if redis.call('HGET', KEYS[3], ARGV[2]) ~= 'shown' then return {-5} end
+local ballot = ARGV[2] .. ':' .. ARGV[1]
+local changed
+if ARGV[3] == '1' then
+  changed = redis.call('SADD', KEYS[5], ballot)
+else
+  changed = redis.call('SREM', KEYS[5], ballot)
+end
+if deadline then redis.call('EXPIREAT', KEYS[5], deadline) end
+if changed == 1 then
+  return {redis.call('HINCRBY', KEYS[4], ARGV[2], ARGV[3] == '1' and 1 or -1), 1}
+end
+return {tonumber(redis.call('HGET', KEYS[4], ARGV[2]) or '0'), 0}
+"""
+
+# The facilitator's moderation of one question. KEYS: session, qa meta, statuses, answered. ARGV: action, id.
+_QA_MODERATE = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return -2 end
+local status = redis.call('HGET', KEYS[3], ARGV[2])
+if not status then return -5 end
+local action = ARGV[1]
+if action == 'approve' then
+  redis.call('HSET', KEYS[3], ARGV[2], 'shown')
+elseif action == 'hide' then
+  redis.call('HSET', KEYS[3], ARGV[2], 'hidden')
+  if redis.call('HGET', KEYS[2], 'pinned') == ARGV[2] then redis.call('HSET', KEYS[2], 'pinned', '') end
+elseif action == 'answered' then
+  redis.call('SADD', KEYS[4], ARGV[2])
+elseif action == 'pin' then
+  redis.call('HSET', KEYS[3], ARGV[2], 'shown')
+  redis.call('HSET', KEYS[2], 'pinned', ARGV[2])
+elseif action == 'unpin' then
+  if redis.call('HGET', KEYS[2], 'pinned') == ARGV[2] then redis.call('HSET', KEYS[2], 'pinned', '') end
+end
+return 1
+"""
+
+# Which audiences' questions changed since they were last sent (by digest); marks them sent.
+# KEYS: qa meta. ARGV: audience, digest, ...
+_QA_NEWS = """
+local changed = {}
+for i = 1, #ARGV, 2 do
+  local field = 'sent:' .. ARGV[i]
+  if redis.call('HGET', KEYS[1], field) ~= ARGV[i + 1] then
+    redis.call('HSET', KEYS[1], field, ARGV[i + 1])
+    table.insert(changed, ARGV[i])
+  end
+end
+return changed
+"""
+
+# At the end of a session (in one transaction with _END_SESSION): the links from phones to questions and votes
+# go; the questions' texts, statuses, vote counts and the switch stay for the retention time, closed.
+# KEYS: qa meta, texts, statuses, votes, answered, ballots, asked. ARGV: seconds to keep the aggregates.
+_END_QA = """
+redis.call('DEL', KEYS[6], KEYS[7])
+if redis.call('HGET', KEYS[1], 'ended') == '1' then return 0 end
+redis.call('HSET', KEYS[1], 'open', '0', 'ended', '1')
+for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+return 1
+"""
+
+QA_SUFFIXES = ("", ":text", ":status", ":votes", ":answered", ":ballots", ":asked")
+_QA_SCRIPTS = {"ask": _QA_ASK, "vote": _QA_VOTE, "moderate": _QA_MODERATE, "news": _QA_NEWS, "end": _END_QA}

@@ -9,6 +9,7 @@ import { pollType } from './polls/index.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
 import { consoleReactions } from './reactions/console.js';
 import { Countdown, clock } from './countdown.js';
+import { createConsoleQuestions } from './questions/console.js';
 
 /** @import { Ack, ParticipantCount, RoomState, Slide, SlideOutline, Timer } from './types.js' */
 /** @import { FollowedState } from './follower.js' */
@@ -170,6 +171,7 @@ const follower = followSession(state, {
   countdown: { set: setTimer },
 });
 const socket = follower.socket;
+createConsoleQuestions(socket, element('#qa-panel', HTMLElement));
 socket.on('participant_count', (msg) => {
   if (!msg || typeof msg.count !== 'number') return;
   state.participants = msg.count;

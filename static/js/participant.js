@@ -11,6 +11,7 @@ import { Countdown } from './countdown.js';
 import { element } from './dom.js';
 import { registerOfflinePage } from './participant/service-worker.js';
 import { phoneReactions } from './reactions/phone.js';
+import { createPhoneQuestions } from './questions/phone.js';
 
 const state = newPhoneState();
 const answering = createAnswering(state, (payload) => request(follower.socket, 'submit_answer', payload), {
@@ -28,4 +29,5 @@ const follower = joinSession((document.body.dataset.code || '').trim(), state, {
   countdown,
 });
 phoneReactions(element('#reactions', HTMLElement), follower.socket);
+createPhoneQuestions(follower.socket, element('#qa', HTMLElement));
 registerOfflinePage();

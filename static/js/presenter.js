@@ -7,6 +7,7 @@ import { ResultsView, answeredLine, heldBack, releasedTotal, suppressedMessage }
 import { installShortcuts, toggleFullscreen } from './keys.js';
 import { Countdown } from './countdown.js';
 import { ReactionFloater } from './reactions/floater.js';
+import { createStageQuestions } from './questions/presenter.js';
 
 /** @import { Ack, Slide } from './types.js' */
 /** @import { FollowedState } from './follower.js' */
@@ -94,6 +95,7 @@ const follower = followSession(state, {
   countdown,
 });
 const socket = follower.socket;
+createStageQuestions(socket, element('#stage-qa', HTMLElement));
 socket.on('participant_count', (msg) => {
   if (!msg || typeof msg.count !== 'number') return;
   state.participants = msg.count;

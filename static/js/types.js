@@ -124,6 +124,8 @@
  * @property {AnswerValue | null} [my_answer]  participant: its answer to the current poll
  * @property {ReactionsState} [reactions]  whether phones may react now, and with which emoji
  * @property {Record<string, number>} [slide_reactions]  facilitator: the current slide's reactions so far
+ * @property {QuestionsState} [qa]  the Q&A as this client's view sees it
+ * @property {string[]} [my_votes]  participant: the shown questions it voted for
  */
 
 /**
@@ -140,6 +142,25 @@
  * @property {Record<string, number>} counts
  * @property {number} [slide]
  * @property {Record<string, number>} [slide_counts]
+ */
+
+/**
+ * One question of the Q&A; `status` only in the facilitator's copy (the others get shown ones only).
+ * @typedef {object} Question
+ * @property {string} id
+ * @property {string} text  as the phone wrote it (cleaned): show with textContent and dir="auto" only
+ * @property {number} votes
+ * @property {boolean} answered
+ * @property {boolean} pinned  on the presenter screen, prominently
+ * @property {'pending' | 'shown' | 'hidden'} [status]
+ */
+
+/**
+ * `questions_updated` and `session_state.qa`: questions by votes, most first, then oldest first.
+ * @typedef {object} QuestionsState
+ * @property {boolean} open  phones may ask and vote
+ * @property {Question[]} questions
+ * @property {'none' | 'approve'} [moderation]  facilitator: show at once, or approve first
  */
 
 /**
@@ -169,6 +190,11 @@
  * @property {Poll} [poll]  poll events: the poll as it is now
  * @property {Timer} [timer]  `start_timer`, `stop_timer`: the countdown as it is now
  * @property {ReactionsState} [reactions]  `set_reactions`: reactions as they are now
+ * @property {string} [question]  Q&A events: the question's id
+ * @property {'shown' | 'pending'} [status]  `ask_question`: on the list now, or awaiting approval
+ * @property {number} [votes]  `vote_question`: its votes now
+ * @property {QuestionsState} [qa]  `set_qa`: the Q&A as the facilitator sees it
+ * @property {string} [message]  why it was refused, in words
  */
 
 /**
@@ -206,6 +232,7 @@
  * @property {(message: Reactions) => void} reactions  presenter, facilitator: taps since the last one
  * @property {(reactions: ReactionsState) => void} reactions_changed  reactions switched on or off
  * @property {() => void} session_ended
+ * @property {(qa: QuestionsState) => void} questions_updated  Q&A: coalesced, only when this view's list changed
  */
 
 /**

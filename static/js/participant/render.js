@@ -36,7 +36,8 @@ export function createPhoneView(state, contextFor) {
 
   /** A new slide: its title, and its poll or the waiting note. */
   function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChanged) {
-    setText(els.title, slide.title || 'Workshop');
+    // The join slide asks people to join; a phone showing it has joined already, so it says so.
+    setText(els.title, slide.kind === 'join' ? 'You’re in' : slide.title || 'Workshop');
     const poll = slide.poll;
     show(els.waiting, !poll);
     show(els.poll, Boolean(poll));
