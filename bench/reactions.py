@@ -13,7 +13,8 @@ and the server's CPU seconds. The load generator shares the machine; latencies a
     .venv/bin/python -m bench.reactions --phones 200 1000 --each 8 --together --workloads reactions
 
 A workload is one event: how to prepare the session, each tap's payload, the coalesced event the presenter
-counts, and what the store holds at the end (see WORKLOADS). Q&A upvotes (`vote_question`) fit as another.
+counts, and what the store holds at the end (see WORKLOADS): `reactions` (`react`) and `upvotes` (Q&A's
+`vote_question` on 8 questions; its `questions_updated` goes to every phone, and carries totals).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from workshop.reactions import DEFAULT_REACTIONS
 class Room:
     """One session under load: its ids and keys, the facilitator and the presenter, and the store."""
 
+    url: str
     session: dict[str, Any]
     facilitator: socketio.AsyncClient | None  # None in the load-generator processes
     presenter: socketio.AsyncClient | None
@@ -64,9 +66,10 @@ class Workload:
     event: str
     payload: Callable[[Room, int, int], dict[str, Any]]  # (room, phone index, tap index) -> payload
     frame_event: str
-    frame_total: Callable[[dict[str, Any]], int]  # how many taps one presenter frame carries (0: unknown)
+    frame_total: Callable[[dict[str, Any]], int]  # the taps one presenter frame carries (or, cumulative, shows)
     stored: Callable[[Room], int]
     prepare: Callable[[Room], Awaitable[None]] | None = None
+    cumulative: bool = False  # frames carry totals (the last one shows every tap), not counts since the last
 
 
 def _reaction(room: Room, phone: int, tap: int) -> dict[str, Any]:
@@ -78,13 +81,44 @@ def _reactions_stored(room: Room) -> int:
     return sum(int(count) for count in room.store.hvals(f"ws:{{{room.session['id']}}}:reactions"))
 
 
+QUESTIONS = 8  # upvotes: each phone votes for up to this many questions (one vote per phone and question)
+
+
+async def _ask_questions(room: Room) -> None:
+    """Open Q&A without moderation and have a few phones ask the questions the room will vote for."""
+    assert room.facilitator is not None
+    ack = await room.facilitator.call("set_qa", {"open": True, "moderation": "none"}, timeout=30)
+    assert ack.get("ok"), ack
+    askers = [socketio.AsyncClient(reconnection=False) for _ in range(-(-QUESTIONS // 3))]  # 3 a minute each
+    await connect(askers, room.url, {"code": room.session["code"]})
+    room.context["questions"] = []
+    for number in range(QUESTIONS):
+        ack = await askers[number // 3].call("ask_question", {"text": f"Question {number + 1}: what helps?"},
+                                             timeout=30)
+        assert ack.get("ok"), ack
+        room.context["questions"].append(ack["question"])
+    await asyncio.gather(*(asker.disconnect() for asker in askers))
+
+
+def _upvote(room: Room, phone: int, tap: int) -> dict[str, Any]:
+    questions = room.context["questions"]
+    return {"question": questions[(phone + tap) % len(questions)], "vote": True}
+
+
+def _votes_stored(room: Room) -> int:
+    assert room.store is not None
+    return sum(int(votes) for votes in room.store.hvals(f"ws:{{{room.session['id']}}}:qa:votes"))
+
+
 WORKLOADS: dict[str, Workload] = {
     "reactions": Workload(
         event="react", payload=_reaction, frame_event="reactions",
         frame_total=lambda frame: sum(frame.get("counts", {}).values()), stored=_reactions_stored),
-    # Q&A upvotes, once `vote_question` is merged, would be: a `prepare` that opens Q&A (`set_qa`) and has one
-    # phone ask a question (kept in room.context), a payload {"question": ID, "vote": True}, the presenter's
-    # `questions_updated` (frame_total 0: it carries totals, not deltas) and the question's votes in Redis.
+    # Q&A upvotes: each frame is the whole list (to every phone too), so the last one shows every vote.
+    "upvotes": Workload(
+        event="vote_question", payload=_upvote, frame_event="questions_updated", prepare=_ask_questions,
+        frame_total=lambda frame: sum(item.get("votes", 0) for item in frame.get("questions", [])),
+        stored=_votes_stored, cumulative=True),
 }
 
 
@@ -144,7 +178,7 @@ def crowd_process(pipe: Connection, url: str, session: dict[str, Any], context: 
     """A load-generator process's entry point (no Redis or staff clients of its own)."""
     raise_fd_limit()
     logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
-    room = Room(session, None, None, None, context)
+    room = Room(url, session, None, None, None, context)
     asyncio.run(crowd(pipe, url, room, name, phones, first, each, together))
 
 
@@ -160,7 +194,7 @@ async def one_row(url: str, redis_url: str, name: str, phones: int, each: int, w
     presenter.on(workload.frame_event, lambda frame: frames.append((time.monotonic(), workload.frame_total(frame))))
     for client, role in ((facilitator, "facilitator"), (presenter, "presenter")):
         await client.connect(url, auth={"session": session["id"], "key": key[role]}, transports=["websocket"])
-    room = Room(session, facilitator, presenter, redis.Redis.from_url(redis_url, decode_responses=True))
+    room = Room(url, session, facilitator, presenter, redis.Redis.from_url(redis_url, decode_responses=True))
     if workload.prepare:
         await workload.prepare(room)
     spawn = multiprocessing.get_context("spawn")
@@ -198,8 +232,14 @@ async def one_row(url: str, redis_url: str, name: str, phones: int, each: int, w
     for report in reports:
         refused.update(report["refused"])
     acked = len(latencies)
+
+    def on_screen() -> int:
+        if workload.cumulative:
+            return frames[-1][1] if frames else 0
+        return sum(total for _, total in frames)
+
     deadline = time.monotonic() + 30
-    while sum(total for _, total in frames) < acked and time.monotonic() < deadline:
+    while on_screen() < acked and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.5)  # anything late or extra still arrives
     server_cpu = cpu_seconds(pid) - cpu_before
@@ -218,7 +258,7 @@ async def one_row(url: str, redis_url: str, name: str, phones: int, each: int, w
         "workload": name + (" (together)" if together else ""), "phones": joined, "sent": joined * each,
         "acked": acked, "refused": dict(refused),
         "stored": stored, "frames": len(frames), "frames_per_s": len(frames) / span if span else float(len(frames)),
-        "busiest_s": busiest, "on_screen": sum(total for _, total in frames), "all_acked_s": all_acked,
+        "busiest_s": busiest, "on_screen": on_screen(), "all_acked_s": all_acked,
         "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else 0.0,
         "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] if latencies else 0.0,
         "server_cpu_s": server_cpu, "gen_cpu_s": gen_cpu, "machine_busy": machine_busy,
