@@ -707,8 +707,11 @@ class Store:
 
     def vote_question(self, sid: str, who: str, qid: str, vote: bool) -> tuple[int, bool]:
         """Add or take back one phone's vote on a shown question; returns (votes, whether anything changed)."""
-        result = cast(list[int], self._qa_scripts["vote"](
-            keys=self._qa_keys(sid, "", ":status", ":votes", ":ballots"), args=[who, qid, "1" if vote else "0"]))
+        # Batched like answers: a room voting at once shares round trips instead of queueing for the pool's
+        # connections (bench.reactions upvotes: 1,000 phones x 8 votes had 18% refused `unavailable` without).
+        result = cast(list[int], self._batch.call(
+            self._qa_scripts["vote"], self._qa_keys(sid, "", ":status", ":votes", ":ballots"),
+            [who, qid, "1" if vote else "0"]))
         if result[0] < 0:
             raise QaRefused(_QA_REFUSALS[result[0]])
         return int(result[0]), bool(result[1])
