@@ -37,6 +37,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 PRESENTER = {"viewport": {"width": 1280, "height": 720}}
+# The narrowest phone screens still in use, in dark mode: slide content on phones must read well there too.
+SMALL_DARK_PHONE = {**PHONE, "viewport": {"width": 320, "height": 640}, "color_scheme": "dark"}
 FULL_HD = {"viewport": {"width": 1920, "height": 1080}}
 
 # Playwright's auto-waiting assertions: generous enough for a loaded machine running the suite in parallel.
@@ -48,11 +50,20 @@ SLIDES: list[dict[str, Any]] = DECK["slides"]
 POLLS: dict[str, dict[str, Any]] = {slide["poll"]["id"]: slide["poll"] for slide in SLIDES if "poll" in slide}
 POLL_SLIDE: dict[str, int] = {slide["poll"]["id"]: index for index, slide in enumerate(SLIDES) if "poll" in slide}
 JOIN_SLIDE = next(index for index, slide in enumerate(SLIDES) if slide.get("kind") == "join")
+# The first slide that shows a picture of the deck's folder (`![alt](file.svg)`), and that alt text.
+PICTURE_SLIDE = next(index for index, slide in enumerate(SLIDES) if "](" in slide.get("body", "")
+                     and "![" in slide.get("body", ""))
+PICTURE_ALT = re.search(r"!\[([^\]]+)\]", SLIDES[PICTURE_SLIDE]["body"]).group(1)  # type: ignore[union-attr]
 
 
 def slide_title(index: int) -> str:
     """The title a slide of the bundled deck shows."""
     return SLIDES[index].get("title", "")
+
+
+def phone_title(index: int) -> str:
+    """The title a phone shows for a slide of the bundled deck: on the join slide it says it is in."""
+    return "You\u2019re in" if index == JOIN_SLIDE else slide_title(index)
 
 
 def safe_name(text: str) -> str:

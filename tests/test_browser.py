@@ -12,7 +12,7 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 from pypdf import PdfReader
 
 from tests.browser import (  # noqa: F401  (fixtures are requested by name)
@@ -40,6 +40,7 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     option,
     option_counts,
     organiser_home,
+    phone_title,
     scale_bar,
     screenshot,
     slide_title,
@@ -313,7 +314,8 @@ def test_every_poll_type(browser_server, contexts, socket_clients, screenshot) -
         expect(phone.get_by_test_id("answer")).to_have_count(0)
 
 
-TYPE_LABELS = {"single": "Single choice", "multiple": "Multiple choice", "scale": "Scale", "text": "Text"}
+TYPE_LABELS = {"single": "Single choice", "multiple": "Multiple choice", "scale": "Scale", "text": "Text",
+               "ranking": "Ranking"}
 
 
 def test_console_shows_each_poll_type(browser_server, contexts, socket_clients) -> None:
@@ -602,15 +604,22 @@ def test_phones_show_the_end_of_the_session(browser_server, contexts, screenshot
     # Two pages load just before the end, but their connections get through only after it, when the code
     # looks unknown: one phone that had joined (a reload: it holds its token), one that never had.
     socket_io = re.compile(r"/socket\.io/\?")
+    blocked = True  # WebSockets (tried first) are refused while it holds; long-polling is routed away below
+
+    def websocket(ws: WebSocketRoute) -> None:
+        ws.close() if blocked else ws.connect_to_server()
+
     reloading = contexts.phone(session["join_url"])
     storage_key = f"workshop:participant:{session['code']}"
     expect(reloading.get_by_test_id("waiting")).to_be_visible()
     assert reloading.evaluate("key => localStorage.getItem(key)", storage_key)
     reloading.route(socket_io, lambda route: route.abort())
+    reloading.route_web_socket(socket_io, websocket)
     reloading.reload()
     expect(reloading.get_by_test_id("join-code")).to_have_text(session["code"])
     newcomer = contexts.new(**PHONE).new_page()
     newcomer.route(socket_io, lambda route: route.abort())
+    newcomer.route_web_socket(socket_io, websocket)
     newcomer.goto(session["join_url"])
     expect(newcomer.get_by_test_id("join-code")).to_have_text(session["code"])
 
@@ -631,6 +640,7 @@ def test_phones_show_the_end_of_the_session(browser_server, contexts, screenshot
     expect(late.get_by_test_id("message")).to_contain_text("This workshop has ended")
 
     # Their connections get through now (the client retries with back-off: allow for it).
+    blocked = False
     for page in (reloading, newcomer):
         page.unroute(socket_io)
     thanked = reloading.get_by_test_id("ended-or-unknown")

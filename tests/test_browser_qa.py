@@ -83,12 +83,16 @@ def test_questions_from_phones_to_the_console_the_presenter_and_the_report(
     ask(phone_b, UNKIND)
     pending = console.locator("[data-testid=qa-console-item][data-status=pending]")
     expect(pending).to_have_count(4)
+    # The sticky header says so on every slide, and leads to the panel.
+    expect(console.get_by_test_id("qa-alert")).to_have_text("4 questions waiting")
+    expect(console.get_by_test_id("qa-alert")).to_have_attribute("href", "#qa-panel")
     expect(phone_a.get_by_test_id("qa-item")).to_have_count(0)
     screenshot(console, "pending")
     for text in (BOUNDARY, JEALOUSY, HELP):
         item(console, "qa-console-item", text).get_by_test_id("qa-approve").click()
     item(console, "qa-console-item", UNKIND).get_by_test_id("qa-hide").click()
     expect(pending).to_have_count(0)
+    expect(console.get_by_test_id("qa-alert")).to_be_hidden()
     for phone in (phone_a, phone_b):
         expect(phone.get_by_test_id("qa-item")).to_have_count(3)
     expect(phone_a.get_by_test_id("qa-list")).not_to_contain_text(UNKIND)

@@ -27,7 +27,7 @@ def test_bundled_deck_is_a_full_workshop() -> None:
     for slide in deck.slides:
         if slide.kind == "content":
             assert slide.notes.strip(), f"slide '{slide.title}' has no speaker notes"
-    assert {poll.type for poll in deck.polls()} == {"single", "multiple", "scale", "text"}
+    assert {poll.type for poll in deck.polls()} == {"single", "multiple", "scale", "text", "ranking"}
     text = " ".join(f"{slide.title} {slide.body} {slide.notes}" for slide in deck.slides).lower()
     assert "therap" in text and ("counsel" in text or "therapist" in text), "reflection, not therapy"
     assert any(not poll.results_visible for poll in deck.polls() if poll.type in ("scale", "text"))

@@ -70,12 +70,13 @@ PARALLEL = 4  # cases of a batch in flight at once
 CHECK_TIMEOUT = 5.0  # seconds each after-batch check may take before it counts as failed
 TEXT_POLL = "keep_self"  # the bundled deck's text poll: the watching phone's answers go here
 EVENTS = ["submit_answer", "go_to_slide", "open_poll", "close_poll", "set_results_visible", "set_text_view",
-          "hide_answer", "set_qr_overlay", "set_blank", "set_room", "end_session"]
+          "hide_answer", "set_qr_overlay", "set_blank", "set_room", "set_phone_slides", "end_session"]
 EVENT_KEYS = {"submit_answer": ["poll", "value"], "go_to_slide": ["index"], "open_poll": ["poll"],
               "close_poll": ["poll"], "set_results_visible": ["poll", "visible"], "set_text_view": ["poll", "view"],
               "hide_answer": ["poll", "text", "hidden"], "set_qr_overlay": ["visible"], "set_blank": ["blank"],
-              "set_room": ["locked", "cap"], "end_session": []}
-POLLS = ["warmup_word", "early_messages", "codependent_habits", "own_time", TEXT_POLL, "support_circle"]
+              "set_room": ["locked", "cap"], "set_phone_slides": ["visible"], "end_session": []}
+POLLS = ["warmup_word", "early_messages", "codependent_habits", "what_matters", "own_time", TEXT_POLL,
+         "support_circle"]
 
 
 # --- JSON with tokens json.dumps would never write ---------------------------------------------------------------

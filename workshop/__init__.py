@@ -26,6 +26,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     from .logins import Logins
     from .logs import AccessLog
     from .sockets import WorkshopNamespace
+    from .statics import install_static
     from .store import Store, connect
     from .transport import install_transport_guards
     from .web import bp
@@ -34,8 +35,8 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     settings = settings.completed()
     if not settings.redis_url:
         raise ConfigError("set WORKSHOP_REDIS_URL, or run `workshop serve`, which starts its own Redis")
-    app = Flask("workshop", template_folder=str(PROJECT_ROOT / "templates"),
-                static_folder=str(PROJECT_ROOT / "static"))
+    # static_folder=None: /static/ is served by statics.py (fingerprints, compression, caching).
+    app = Flask("workshop", template_folder=str(PROJECT_ROOT / "templates"), static_folder=None)
     app.config.update(
         SECRET_KEY=settings.secret("secret_key"),
         TESTING=settings.testing,
@@ -50,6 +51,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     app.extensions["workshop"] = live
     app.extensions["workshop_logins"] = Logins(live.store.redis)  # browser logins (workshop/logins.py)
     app.register_blueprint(bp)
+    install_static(app, PROJECT_ROOT / "static")
 
     from .fanout import RedisQueue
 

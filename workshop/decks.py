@@ -8,15 +8,22 @@ from pathlib import Path
 
 import yaml
 
+from .media import MAX_ALT_LENGTH, file_problem, reference_problem
 from .polls import POLL_TYPES, Common, DefinitionError, Poll
 from .reactions import DEFAULT_REACTIONS, set_problems
+from .render import markdown_tokens
 from .timers import DurationError, parse_duration
 
 MAX_DECK_BYTES = 512 * 1024
 MAX_SLIDES = 200
 POLL_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-DECK_KEYS = {"title", "description", "slides", "reactions"}
-SLIDE_KEYS = {"title", "kind", "body", "notes", "poll", "timer", "qa"}
+DECK_KEYS = {"title", "description", "slides", "phone_slides", "resources", "reactions"}
+SLIDE_KEYS = {"title", "kind", "body", "notes", "poll", "timer", "qa", "phone"}
+RESOURCES_KEYS = {"title", "items"}
+MAX_RESOURCES = 8
+DEFAULT_RESOURCES_TITLE = "If today stirred something up"
+# A deck in its own folder: `decks/<id>/deck.yaml`, its pictures beside it.
+FOLDER_DECK = "deck.yaml"
 SLIDE_KINDS = ("content", "join")
 _PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
@@ -34,6 +41,15 @@ class Slide:
     # `qa: true`: going to this slide opens Q&A. Leaving it does not close it: Q&A stays open until the
     # facilitator closes it (questions often come a slide or two later).
     qa: bool = False
+    phone: bool | None = None  # show this slide's content on phones (True/False), or follow the session (None)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Where people can turn if the workshop stirred something up: on the last slide and the phones' end screen."""
+
+    title: str
+    items: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,8 @@ class Deck:
     description: str
     slides: tuple[Slide, ...]
     source: str = field(default="", repr=False, compare=False)
+    phone_slides: bool = False  # phones show each slide's content under its title (the console can switch it)
+    resources: Resources | None = None
     # The emoji phones may react with, and whether a session starts with reactions on (`reactions: false`: off,
     # with the default set, until the facilitator switches them on).
     reactions: tuple[str, ...] = DEFAULT_REACTIONS
@@ -75,6 +93,8 @@ class _Located(dict[object, object]):
 
     line: int
     key_lines: dict[object, int]
+    # Where each literal block scalar's (`|`) text starts, so a problem inside a slide body names its own line.
+    block_lines: dict[object, int]
 
 
 class _LocatedList(list[object]):
@@ -115,6 +135,7 @@ def _to_python(loader: yaml.SafeLoader, node: yaml.Node, problems: _Problems) ->
         result = _Located()
         result.line = node.start_mark.line + 1
         result.key_lines = {}
+        result.block_lines = {}
         for key_node, value_node in node.value:
             key = _to_python(loader, key_node, problems)
             if not isinstance(key, str | int):
@@ -124,6 +145,8 @@ def _to_python(loader: yaml.SafeLoader, node: yaml.Node, problems: _Problems) ->
                 problems.add(key_node.start_mark.line + 1, f"duplicate key '{key}'")
             result[key] = _to_python(loader, value_node, problems)
             result.key_lines[key] = key_node.start_mark.line + 1
+            if isinstance(value_node, yaml.ScalarNode) and value_node.style == "|":
+                result.block_lines[key] = value_node.start_mark.line + 2
         return result
     if isinstance(node, yaml.SequenceNode):
         items = _LocatedList(_to_python(loader, item, problems) for item in node.value)
@@ -213,7 +236,76 @@ def _poll(raw: object, line: int, problems: _Problems) -> Poll | None:
     return None if len(problems.items) > before else poll
 
 
-def _slide(raw: object, line: int, problems: _Problems, poll_ids: dict[str, int]) -> Slide | None:
+def _flag(mapping: _Located, key: str, problems: _Problems) -> bool | None:
+    """An optional true/false key."""
+    value = mapping.get(key)
+    if value is not None and not isinstance(value, bool):
+        problems.add(mapping.key_lines[key], f"'{key}' must be true or false")
+        return None
+    return value
+
+
+def _images(raw: _Located, key: str, problems: _Problems, media: Path | None) -> None:
+    """Check every picture a slide body shows: a file of the deck's folder, with alt text (`FILE:LINE` each)."""
+    body = raw.get(key)
+    if not isinstance(body, str) or "![" not in body:
+        return
+    lines = body.split("\n")
+    start = raw.block_lines.get(key)
+    for block in markdown_tokens(body):
+        if block.type != "inline" or not block.children:
+            continue
+        for token in block.children:
+            if token.type != "image":
+                continue
+            src = str(token.attrGet("src") or "")
+            line = raw.key_lines[key]
+            if start is not None and block.map:
+                first, last = block.map
+                offset = next((index for index in range(first, last) if src and src in lines[index]), first)
+                line = start + offset
+            alt = "".join(child.content for child in token.children or [])
+            problem = reference_problem(src)
+            if problem is not None:
+                problems.add(line, problem)
+                continue
+            if not alt.strip():
+                problems.add(line, f"image '{src}' needs alt text: ![what the picture shows]({src})")
+            elif len(alt) > MAX_ALT_LENGTH:
+                problems.add(line, f"image '{src}' has alt text longer than {MAX_ALT_LENGTH} characters")
+            if media is not None:
+                missing = file_problem(media / src)
+                if missing == "not found":
+                    problems.add(line, f"image '{src}' not found in {media}")
+                elif missing is not None:
+                    problems.add(line, f"image '{src}' {missing}")
+
+
+def _resources(raw: object, line: int, problems: _Problems) -> Resources | None:
+    """`resources:` as a list of short texts, or a mapping with a `title` and its `items`."""
+    title, items, items_line = DEFAULT_RESOURCES_TITLE, raw, line
+    if isinstance(raw, _Located):
+        _unknown_keys(raw, RESOURCES_KEYS, "resources", problems)
+        title = _text(raw.get("title"), raw.key_lines.get("title", line), "title", problems, required=False,
+                      limit=80) or DEFAULT_RESOURCES_TITLE
+        items, items_line = raw.get("items"), raw.key_lines.get("items", line)
+    if not isinstance(items, _LocatedList) or not 1 <= len(items) <= MAX_RESOURCES:
+        problems.add(items_line, f"'resources' must be a list of 1 to {MAX_RESOURCES} short texts "
+                                 "(or a mapping with 'title' and 'items')")
+        return None
+    texts = []
+    for item, item_line in zip(items, items.item_lines, strict=True):
+        if not isinstance(item, str) or not item.strip():
+            problems.add(item_line, "each resource must be a line of text")
+        elif len(item) > 200:
+            problems.add(item_line, "a resource is at most 200 characters")
+        else:
+            texts.append(" ".join(item.split()))
+    return Resources(title=title, items=tuple(texts))
+
+
+def _slide(raw: object, line: int, problems: _Problems, poll_ids: dict[str, int],
+           media: Path | None = None) -> Slide | None:
     """Validate one slide mapping."""
     if not isinstance(raw, _Located):
         problems.add(line, "each slide must be a mapping with at least a 'title'")
@@ -228,6 +320,7 @@ def _slide(raw: object, line: int, problems: _Problems, poll_ids: dict[str, int]
     body = _text(raw.get("body"), lines.get("body", raw.line), "body", problems, required=False, limit=4000)
     notes = _text(raw.get("notes"), lines.get("notes", raw.line), "notes", problems, required=False,
                   limit=4000)
+    _images(raw, "body", problems, media)
     poll = None
     if "poll" in raw:
         poll = _poll(raw["poll"], lines["poll"], problems)
@@ -247,11 +340,16 @@ def _slide(raw: object, line: int, problems: _Problems, poll_ids: dict[str, int]
     if not isinstance(qa, bool):
         problems.add(lines["qa"], "slide 'qa' must be true or false")
         qa = False
-    return Slide(title=title, kind=kind, body=body, notes=notes, poll=poll, timer=timer, qa=qa)
+    return Slide(title=title, kind=kind, body=body, notes=notes, poll=poll, timer=timer, qa=qa,
+                 phone=_flag(raw, "phone", problems))
 
 
-def parse_deck(text: str, deck_id: str, filename: str) -> Deck:
-    """Validate deck text; raise DeckError listing every problem, so nothing is half-loaded."""
+def parse_deck(text: str, deck_id: str, filename: str, media: Path | None = None) -> Deck:
+    """Validate deck text; raise DeckError listing every problem, so nothing is half-loaded.
+
+    `media`: the deck's folder, where the pictures its slides show must be (None: their files are not
+    checked, as for a live session's own copy of its deck).
+    """
     data, parse_problems = parse_yaml(text, filename)
     problems = _Problems(filename)
     problems.items.extend(parse_problems)
@@ -273,14 +371,16 @@ def parse_deck(text: str, deck_id: str, filename: str) -> Deck:
     else:
         poll_ids: dict[str, int] = {}
         for raw, line in zip(raw_slides, raw_slides.item_lines, strict=True):
-            slide = _slide(raw, line, problems, poll_ids)
+            slide = _slide(raw, line, problems, poll_ids, media)
             if slide is not None:
                 slides.append(slide)
+    phone_slides = _flag(data, "phone_slides", problems)
+    resources = _resources(data["resources"], lines["resources"], problems) if "resources" in data else None
     reactions, reactions_on = _reactions(data.get("reactions", True), lines.get("reactions", 1), problems)
     if problems.items:
         raise DeckError(problems.items)
     return Deck(id=deck_id, title=title, description=description, slides=tuple(slides), source=text,
-                reactions=reactions, reactions_on=reactions_on)
+                phone_slides=bool(phone_slides), resources=resources, reactions=reactions, reactions_on=reactions_on)
 
 
 def _reactions(raw: object, line: int, problems: _Problems) -> tuple[tuple[str, ...], bool]:
@@ -295,8 +395,17 @@ def _reactions(raw: object, line: int, problems: _Problems) -> tuple[tuple[str, 
     return tuple(str(item) for item in raw), True
 
 
+def deck_id_and_folder(path: Path) -> tuple[str, Path]:
+    """A deck file's id and the folder its pictures sit in: `x.yaml` -> ("x", x/), `x/deck.yaml` -> ("x", x/)."""
+    if path.name == FOLDER_DECK:
+        return path.parent.name, path.parent
+    return path.stem, path.parent / path.stem
+
+
 def load_deck(path: Path) -> Deck:
-    """Read and validate one deck file."""
+    """Read and validate one deck file (a deck's own folder stands for its `deck.yaml`)."""
+    if path.is_dir():
+        path = path / FOLDER_DECK
     try:
         size = path.stat().st_size
         if size > MAX_DECK_BYTES:
@@ -306,16 +415,25 @@ def load_deck(path: Path) -> Deck:
         raise DeckError([f"{path}:1: the file is not UTF-8 text ({error.reason})"]) from error
     except OSError as error:
         raise DeckError([f"{path}:1: cannot read the file ({error.strerror})"]) from error
-    return parse_deck(text, path.stem, str(path))
+    deck_id, folder = deck_id_and_folder(path)
+    return parse_deck(text, deck_id, str(path), folder)
 
 
 def load_decks(directory: Path) -> tuple[dict[str, Deck], list[str]]:
-    """Load every `*.yaml` deck in a directory; broken decks are left out and their problems returned."""
+    """Load every deck in a directory (`<id>.yaml`, or `<id>/deck.yaml` in its own folder); broken decks are
+    left out and their problems returned."""
     decks: dict[str, Deck] = {}
     problems: list[str] = []
-    for path in sorted(directory.glob("*.yaml")):
+    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob(f"*/{FOLDER_DECK}"))
+    seen: dict[str, Path] = {}
+    for path in files:
+        deck_id = deck_id_and_folder(path)[0]
+        if deck_id in seen:
+            problems.append(f"{path}:1: deck id '{deck_id}' is already used by {seen[deck_id]}; this one is left out")
+            continue
+        seen[deck_id] = path
         try:
-            decks[path.stem] = load_deck(path)
+            decks[deck_id] = load_deck(path)
         except DeckError as error:
             problems.extend(error.problems)
     return decks, problems

@@ -18,12 +18,14 @@ from datetime import UTC, date, datetime, timedelta
 from .config import Settings
 from .decks import Deck, DeckError, Slide, parse_deck
 from .export import ExportedSession, ResultsDocument, results_document
+from .media import DeckMedia
 from .payloads import (
     VIEWS,
     OutlineSlide,
     PollPayload,
     ReactionsPayload,
     ReactionsState,
+    ResourcesPayload,
     ResultsPayload,
     RoomState,
     SessionState,
@@ -181,6 +183,7 @@ class Workshop:
         self.auto_end_hours = settings.auto_end_hours
         self.idle_end_hours = settings.idle_end_hours
         self._decks: OrderedDict[str, Deck] = OrderedDict()
+        self.media = DeckMedia(settings.decks_dir)  # the decks' pictures, served by hash (media.py)
         self._compaction_due = False
         # This process's presence: its phones count only while it keeps saying so (see keep_presence).
         self.instance = secrets.token_hex(6)
@@ -395,6 +398,9 @@ class Workshop:
             timer=self.timer_of(session),
             min_responses=self.min_responses,
         )
+        state["phone_slides"] = self.phone_slides_of(deck, session)
+        if deck.resources is not None and client.role == "participant":
+            state["resources"] = resources_payload(deck)  # for the phone's thank-you screen
         if client.role == "participant":
             answers = self.store.answers_of(client.session_id, client.who, [p.id for p in deck.polls()])
             state["participant"] = client.token
@@ -426,12 +432,28 @@ class Workshop:
         """A slide as phones and screens get it."""
         index = max(0, min(index, len(deck.slides) - 1))
         slide = deck.slides[index]
-        return {
+        payload: SlidePayload = {
             "index": index, "count": len(deck.slides), "title": slide.title, "kind": slide.kind,
-            "html": markdown_to_html(slide.body),
+            "html": markdown_to_html(slide.body, self.media.url_maker(deck.id)),
             "poll": self.poll_payload(session_id, slide.poll) if slide.poll else None,
             "timer": slide.timer,
         }
+        # A slide's own phone setting, and the deck's support resources on its last slide.
+        if slide.phone is not None:
+            payload["phone"] = slide.phone
+        if deck.resources is not None and index == len(deck.slides) - 1:
+            payload["resources"] = resources_payload(deck)
+        return payload
+
+    def set_phone_slides(self, client: Client, visible: object) -> bool:
+        """Show each slide's content on phones too (people at the back, low vision), or only its title."""
+        return self._set_screen_flag(client, "visible", visible, self.store.set_phone_slides)
+
+    @staticmethod
+    def phone_slides_of(deck: Deck, session: Mapping[str, str]) -> bool:
+        """Whether phones show slide content: the console's choice, else the deck's `phone_slides`."""
+        chosen = session.get("phone_slides")
+        return deck.phone_slides if chosen is None else chosen == "1"
 
     def poll_payload(self, session_id: str, poll: Poll) -> PollPayload:
         """A poll with its live status."""
@@ -899,3 +921,9 @@ def _guard(action: Callable[[], None]) -> None:
         action()
     except SessionEnded as error:
         raise LiveError("forbidden", "the session has ended") from error
+
+
+def resources_payload(deck: Deck) -> ResourcesPayload:
+    """The deck's support resources as screens get them."""
+    resources = deck.resources
+    return {"title": resources.title, "items": list(resources.items)} if resources else {"title": "", "items": []}

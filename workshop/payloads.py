@@ -57,6 +57,8 @@ class SlidePayload(TypedDict):
     poll: PollPayload | None
     timer: int  # the slide's own countdown in seconds (the deck's `timer:`), 0 for none
     notes: NotRequired[str]  # the facilitator's console only
+    phone: NotRequired[bool]  # the slide's own choice to show its content on phones (else the session's)
+    resources: NotRequired[ResourcesPayload]  # the deck's support resources, on its last slide
 
 
 class OutlinePoll(TypedDict):
@@ -134,6 +136,8 @@ class SessionState(TypedDict):
     slide_reactions: NotRequired[dict[str, int]]  # facilitator: the current slide's reactions so far
     qa: NotRequired[QuestionsPayload]  # the Q&A as this client's view sees it
     my_votes: NotRequired[list[str]]  # participant: the shown questions it voted for
+    phone_slides: NotRequired[bool]  # phones show slide content (the deck's `phone_slides`, or the console's)
+    resources: NotRequired[ResourcesPayload]  # phones: the deck's support resources, for the end screen
 
 
 class SessionSummary(TypedDict):
@@ -152,3 +156,11 @@ class SessionSummary(TypedDict):
     answers: dict[str, int]
     answers_total: int
     delete_after: str | None
+
+
+class ResourcesPayload(TypedDict):
+    """The deck's `resources:`: where people can turn if the workshop stirred something up."""
+
+    title: str
+    items: list[str]
+

@@ -353,6 +353,16 @@ class WorkshopNamespace(Namespace):
 
         return self._handle(sid, data, blank)
 
+    def on_set_phone_slides(self, sid: str, data: object = None) -> Ack:
+        """Show each slide's content on phones too, or only its title (the console's switch)."""
+
+        def phone_slides(client: Client, payload: Payload) -> Ack:
+            visible = self.live.set_phone_slides(client, payload.get("visible"))
+            self.socketio.emit("phone_slides", {"visible": visible}, to=room(client.session_id, "all"))
+            return {"visible": visible}
+
+        return self._handle(sid, data, phone_slides)
+
     def on_reset_poll(self, sid: str, data: object = None) -> Ack:
         """Clear every answer to a poll; phones may answer it again, every screen starts from nothing."""
 

@@ -17,6 +17,7 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         timer_ends (epoch ms) timer_seconds: the running countdown
                                         reactions (0|1: phones may send reactions now)
                                         active_at (epoch seconds of the facilitator's last action)
+                                        phone_slides (0|1: phones show slide content; absent: the deck's)
     ws:{S}:joins:{W}             STRING new participants in time window W (10 s), for the join limit
     ws:{S}:joins:{A}:{W}         STRING the same from one address; A is a keyed hash, never the address
     ws:{S}:participants          SET    sha256 of each issued participant token (never the token itself)
@@ -79,6 +80,7 @@ LIVE_INDEX = "ws:live"
 SESSION_FIELDS = ("id", "code", "deck", "title", "status", "created", "ended", "slide", "facilitator_key",
                   "presenter_key", "qr_overlay", "participants", "auto_end_at", "locked", "cap", "refused_joins",
                   "name", "started_at", "ended_at", "blank", "timer_ends", "timer_seconds", "active_at",
+                  "phone_slides",  # phone_slides: 0|1 once the facilitator chose; absent: the deck's
                   "reactions")
 
 # Stores one participant's answer and moves the counts from the old answer to the new one, atomically; a
@@ -402,6 +404,10 @@ class Store:
     def set_blank(self, sid: str, blank: bool) -> None:
         """Blank the presenter screen, or show it again."""
         self._set_live_field(sid, "blank", "1" if blank else "0")
+
+    def set_phone_slides(self, sid: str, visible: bool) -> None:
+        """Show slide content on phones too, or only the title (the facilitator's choice over the deck's)."""
+        self._set_live_field(sid, "phone_slides", "1" if visible else "0")
 
     def set_timer(self, sid: str, ends_ms: int, seconds: int) -> None:
         """Start the countdown (both fields in one step), or stop it (seconds 0)."""

@@ -34,6 +34,7 @@ from .decks import Deck, load_decks
 from .export import ResultsDocument, report_reactions, report_sections, to_csv, to_json
 from .live import LiveError, SessionPage, Workshop, keys_equal, normalise_code
 from .logins import LOGIN_TTL, Login, Logins
+from .media import SVG_POLICY
 from .qr import qr_svg
 from .throttle import SharedFailureThrottle
 
@@ -159,6 +160,8 @@ def keep_secret_from_query() -> Redirect | None:
     session's facilitator or presenter key. The cookie gets only the login's random id; what it proved
     goes to the login's Redis record (`logins.py`).
     """
+    if request.endpoint == "static":
+        return None  # no cookie read: a static response then needs no `Vary: Cookie`
     for name in _LEGACY_COOKIE_FIELDS:
         if name in session:  # (a pop of nothing would still rewrite the cookie)
             session.pop(name)
@@ -197,7 +200,8 @@ def same_site_location(path: str, query: str = "") -> str:
 
 
 # Pages load only their own scripts: slide HTML and text answers can never run script, even if escaping failed.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+# The one inline script a page may have is its import map, allowed by its hash (statics.module_script).
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
                            "img-src 'self' data:; connect-src 'self'; worker-src 'self'; frame-ancestors 'none'; "
                            "base-uri 'none'; form-action 'self'")
 
@@ -205,7 +209,8 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 @bp.after_app_request
 def security_headers(response: Response) -> Response:
     """Same-origin everything; no framing; no sniffing."""
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    hashes = "".join(" " + source for source in g.get("workshop_script_hashes", ()))
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(hashes=hashes))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
@@ -453,6 +458,30 @@ def qr_code(session_id: str) -> Response:
         raise ApiError(404, "not_found", "no such session") from error
     response = Response(qr_svg(join_url), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.get("/decks/<deck_id>/media/<name>")
+def deck_media(deck_id: str, name: str) -> Response:
+    """A picture of a deck's folder (`media.py`): only image types, checked SVGs, under a policy of their own.
+
+    With the `v` its slide's HTML carries (the picture's hash) it is cached for good; without it, or with an
+    older one (the file changed during a session), the current file is sent and revalidated each time.
+    """
+    picture = live().media.picture(deck_id, name)
+    if picture is None:
+        abort(404, "There is no such picture.")
+    response = Response(picture.data, content_type=picture.content_type)  # no charset: XML says its own
+    response.set_etag(picture.digest)
+    if request.args.get("v") == picture.digest:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    if picture.content_type == "image/svg+xml":
+        response.headers["Content-Security-Policy"] = SVG_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    response.make_conditional(request)
     return response
 
 

@@ -694,3 +694,31 @@ const shortcuts = installShortcuts({
 });
 els.help.addEventListener('click', () => shortcuts.openHelp());
 renderControls();
+
+// ---- slide content on phones -------------------------------------------------------------
+// For people at the back or with low vision: phones show each slide's content under its title.
+// The deck's `phone_slides` is the default; a slide's own `phone:` key wins over this switch.
+const phoneSlidesToggle = element('#phone-slides-toggle', HTMLButtonElement);
+let phoneSlides = false;
+function renderPhoneSlides() {
+  setText(phoneSlidesToggle, phoneSlides ? 'Slides on phones: on' : 'Slides on phones: off');
+  phoneSlidesToggle.setAttribute('aria-pressed', phoneSlides ? 'true' : 'false');
+}
+socket.on('session_state', (s) => {
+  if (s && typeof s.phone_slides === 'boolean') phoneSlides = s.phone_slides;
+  renderPhoneSlides();
+});
+socket.on('phone_slides', (msg) => {
+  phoneSlides = Boolean(msg && msg.visible);
+  renderPhoneSlides();
+});
+phoneSlidesToggle.addEventListener('click', () => {
+  if (!state.connected) return;
+  const visible = !phoneSlides;
+  act(phoneSlidesToggle, 'set_phone_slides', { visible }, () => {
+    phoneSlides = visible;
+    renderPhoneSlides();
+    note(visible ? 'Phones now show each slide’s content too.' : 'Phones show only the slide titles and polls.');
+  });
+});
+renderPhoneSlides();

@@ -11,6 +11,7 @@ import { $, $$, h } from './dom.js';
  * @property {string} [testid]
  * @property {{href: string, text: string} | null} [link]
  * @property {'info' | 'warn'} [tone]
+ * @property {HTMLElement | null} [extra]  shown under the text (the phones' end screen: the deck's resources)
  */
 
 /**
@@ -39,7 +40,7 @@ export function dismissibleMessage(screen) {
 }
 
 /** @returns {ShownMessage} */
-function showMessage(/** @type {MessageScreen} */ { title, message, detail, testid = 'fatal', link = null, tone = 'info' }) {
+function showMessage(/** @type {MessageScreen} */ { title, message, detail, testid = 'fatal', link = null, tone = 'info', extra = null }) {
   const main = $('main') || document.body;
   const kept = Array.from(main.childNodes);
   const place = { parent: main.parentElement, next: main.nextSibling };
@@ -50,6 +51,7 @@ function showMessage(/** @type {MessageScreen} */ { title, message, detail, test
     h('h1', { class: 'full-message-title', tabindex: '-1' }, title),
     message ? h('p', { class: 'full-message-text' }, message) : null,
     detail ? h('p', { class: 'full-message-detail' }, detail) : null,
+    extra,
     link ? h('p', {}, h('a', { class: 'btn btn-secondary', href: link.href }, link.text)) : null,
   );
   main.replaceChildren(section);

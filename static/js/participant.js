@@ -30,4 +30,8 @@ const follower = joinSession((document.body.dataset.code || '').trim(), state, {
 });
 phoneReactions(element('#reactions', HTMLElement), follower.socket);
 createPhoneQuestions(follower.socket, element('#qa', HTMLElement));
+follower.socket.on('session_state', (s) => {
+  if (s && typeof s.phone_slides === 'boolean') view.setPhoneSlides(s.phone_slides);
+});
+follower.socket.on('phone_slides', (msg) => view.setPhoneSlides(Boolean(msg && msg.visible)));
 registerOfflinePage();

@@ -8,6 +8,7 @@ import { installShortcuts, toggleFullscreen } from './keys.js';
 import { Countdown } from './countdown.js';
 import { ReactionFloater } from './reactions/floater.js';
 import { createStageQuestions } from './questions/presenter.js';
+import { fillResources } from './resources.js';
 
 /** @import { Ack, Slide } from './types.js' */
 /** @import { FollowedState } from './follower.js' */
@@ -32,6 +33,7 @@ const els = {
   joinPanel: element('#join-panel', HTMLElement),
   qrClose: element('#qr-close', HTMLButtonElement),
 };
+const stageResources = element('#stage-resources', HTMLElement);
 
 /**
  * @typedef {object} PresenterOwnState
@@ -126,6 +128,7 @@ function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChange
   setText(els.title, slide.title || '');
   setSlideHtml(els.body, slide.html);
   show(els.body, Boolean(slide.html));
+  fillResources(stageResources, slide.resources); // the deck's support resources, on its last slide
   if (slide.poll) {
     if (pollChanged) view.reset();
     renderPoll(true);
@@ -238,6 +241,8 @@ function fitCloud() {
 }
 
 window.addEventListener('resize', () => fit());
+// A slide's pictures load after it is laid out: fit it again once each arrives (load does not bubble).
+els.body.addEventListener('load', () => fit(), true);
 
 // ---- controls ----------------------------------------------------------------------------
 /** Tell the room's screen why a control did nothing. */

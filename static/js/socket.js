@@ -78,7 +78,14 @@ export function connect(getAuth, { onFatal, onStatus } = {}) {
 
   setStatus(false);
   /** @type {LiveSocket} */
-  const socket = window.io({ auth: (cb) => cb(getAuth()) });
+  // WebSocket first: long-polling's handshake, connect and first poll cost three more round trips before
+  // `session_state` (seconds on a slow mobile link). tryAllTransports falls back to polling where a proxy
+  // or network refuses WebSocket.
+  const socket = window.io({
+    auth: (cb) => cb(getAuth()),
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
+  });
 
   // Only say "Connecting…" if the first connection takes a noticeable time.
   const slowTimer = setTimeout(() => {

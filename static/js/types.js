@@ -43,6 +43,15 @@
  * @property {Poll | null} poll
  * @property {number} [timer]  the slide's own countdown in seconds (the deck's `timer:`), 0 for none
  * @property {string | null} [notes]  facilitator only
+ * @property {boolean} [phone]  the slide's own choice to show its content on phones (absent: the session's)
+ * @property {Resources} [resources]  the deck's support resources, on its last slide
+ */
+
+/**
+ * The deck's `resources:`: where people can turn if the workshop stirred something up.
+ * @typedef {object} Resources
+ * @property {string} title
+ * @property {string[]} items
  */
 
 /**
@@ -126,6 +135,8 @@
  * @property {Record<string, number>} [slide_reactions]  facilitator: the current slide's reactions so far
  * @property {QuestionsState} [qa]  the Q&A as this client's view sees it
  * @property {string[]} [my_votes]  participant: the shown questions it voted for
+ * @property {boolean} [phone_slides]  phones show each slide's content under its title
+ * @property {Resources} [resources]  participant: the deck's support resources, for the end screen
  */
 
 /**
@@ -227,6 +238,7 @@
  * @property {(room: RoomState) => void} room_changed  facilitator: the room was locked, opened or capped
  * @property {(message: {visible: boolean}) => void} qr_overlay
  * @property {(message: {blank: boolean}) => void} blank
+ * @property {(message: {visible: boolean}) => void} phone_slides  phones show slide content, or only titles
  * @property {(timer: Timer) => void} timer  the countdown started, restarted or stopped
  * @property {(message: {poll: Poll}) => void} poll_reset  the facilitator cleared every answer to a poll
  * @property {(message: Reactions) => void} reactions  presenter, facilitator: taps since the last one

@@ -2,9 +2,11 @@
 // token is stale, and take in the phone's own part of `session_state` (its token and answers).
 import { followSession } from '../follower.js';
 import { tokenStore } from './token.js';
+import { resourcesSection } from '../resources.js';
 
 /** @import { PhoneState } from './state.js' */
 /** @import { FollowOptions, Follower } from '../follower.js' */
+/** @import { MessageScreen } from '../full-screen-message.js' */
 
 /**
  * Join the session with this code and follow it.
@@ -18,17 +20,19 @@ export function joinSession(code, state, view) {
   const tokens = tokenStore(CODE);
   let token = tokens.load();
   let retriedWithoutToken = false;
+  /** @type {MessageScreen} the thank-you screen, with the deck's support resources once known */
+  const endedScreen = {
+    title: 'Thank you!',
+    message: 'This workshop has ended. Thank you for taking part — your answers stay anonymous.',
+    testid: 'ended',
+  };
 
   return followSession(state, {
     ...view,
     auth: () => (token ? { code, participant: token } : { code }),
     titleSuffix: 'Workshop',
     screens: {
-      session_ended: {
-        title: 'Thank you!',
-        message: 'This workshop has ended. Thank you for taking part — your answers stay anonymous.',
-        testid: 'ended',
-      },
+      session_ended: endedScreen,
       unknown_session: {
         title: 'Workshop not found',
         message: `That code does not match a live workshop. Check the code on the screen (${CODE}) and try again.`,
@@ -93,6 +97,7 @@ export function joinSession(code, state, view) {
       state.notice = { poll: pollId, kind: 'info', text: 'The facilitator cleared the answers: you can answer again' };
     },
     onState(s) {
+      endedScreen.extra = s.resources && s.resources.items.length ? resourcesSection(s.resources) : null;
       if (s.participant && s.participant !== token) {
         token = s.participant;
         tokens.save(token);

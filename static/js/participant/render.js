@@ -1,7 +1,8 @@
 // The phone's screen: the slide title or "look at the screen", the poll with its type's answer
 // control, the hint and status lines, and the results when the facilitator shows them.
 import { pollState } from '../poll-status.js';
-import { element, setText, show } from '../dom.js';
+import { element, setText, show, setSlideHtml } from '../dom.js';
+import { fillResources } from '../resources.js';
 import { ResultsView, suppressedMessage } from '../results-view.js';
 import { pollType, definitionKey } from '../polls/index.js';
 import { hasAnswer } from '../polls/controls.js';
@@ -25,7 +26,12 @@ export function createPhoneView(state, contextFor) {
     status: element('#answer-status', HTMLElement),
     resultsWrap: element('#phone-results-wrap', HTMLElement),
     results: element('#phone-results', HTMLElement),
+    slide: element('#phone-slide', HTMLElement),
+    slideBody: element('#phone-slide-body', HTMLElement),
+    resources: element('#phone-resources', HTMLElement),
   };
+  /** Phones show slide content: the deck's `phone_slides` or the console's switch (a slide's `phone:` wins). */
+  let phoneSlides = false;
   const resultsView = new ResultsView(els.results, { variant: 'phone', announceEvery: 10000 });
   /** @type {AnswerControl | null} the built control for the current poll */
   let controls = null;
@@ -38,6 +44,7 @@ export function createPhoneView(state, contextFor) {
   function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChanged) {
     // The join slide asks people to join; a phone showing it has joined already, so it says so.
     setText(els.title, slide.kind === 'join' ? 'You’re in' : slide.title || 'Workshop');
+    renderSlideContent(slide);
     const poll = slide.poll;
     show(els.waiting, !poll);
     show(els.poll, Boolean(poll));
@@ -55,6 +62,16 @@ export function createPhoneView(state, contextFor) {
       controlsKey = null;
     }
     renderPoll();
+  }
+
+  /** The slide's own content under its title, when phones show it (the same HTML as the presenter's). */
+  function renderSlideContent(/** @type {Slide} */ slide) {
+    const shown = slide.kind !== 'join' && (typeof slide.phone === 'boolean' ? slide.phone : phoneSlides);
+    const resources = shown && slide.resources && slide.resources.items.length ? slide.resources : null;
+    setSlideHtml(els.slideBody, shown ? slide.html : '');
+    show(els.slideBody, Boolean(shown && slide.html));
+    fillResources(els.resources, resources);
+    show(els.slide, Boolean(shown && (slide.html || resources)));
   }
 
   /** The poll: question, control (rebuilt only for another poll), open or closed, status, results. */
@@ -138,6 +155,11 @@ export function createPhoneView(state, contextFor) {
 
   return {
     showSlide,
+    /** The facilitator (or the deck) shows slide content on phones, or only titles. */
+    setPhoneSlides(/** @type {boolean} */ visible) {
+      phoneSlides = visible;
+      if (state.slide && !state.ended) renderSlideContent(state.slide);
+    },
     renderPoll,
     renderResults,
     renderStatus,

@@ -19,6 +19,8 @@ export function createConsoleQuestions(socket, root) {
   const message = /** @type {HTMLElement} */ (root.querySelector('#qa-message'));
   const list = /** @type {HTMLElement} */ (root.querySelector('#qa-list'));
   const empty = /** @type {HTMLElement} */ (root.querySelector('#qa-empty'));
+  // In the sticky header: questions waiting for approval are seen on every slide, not only below the fold.
+  const alert = /** @type {HTMLAnchorElement | null} */ (document.querySelector('#qa-alert'));
   /** @type {QuestionsState} */
   let qa = { open: false, questions: [], moderation: 'none' };
 
@@ -91,6 +93,10 @@ export function createConsoleQuestions(socket, root) {
     setText(summary, `${qa.open ? 'Open' : 'Closed'} · ${qa.questions.length} question${qa.questions.length === 1 ? '' : 's'}`
       + (pending ? ` · ${pending} waiting` : ''));
     summary.dataset.state = qa.open ? 'open' : 'closed';
+    if (alert) {
+      setText(alert, `${pending} question${pending === 1 ? '' : 's'} waiting`);
+      show(alert, pending > 0);
+    }
     // Pending first (they need the facilitator), then by votes as everyone sees them; hidden last.
     const rank = (/** @type {Question} */ q) => (q.status === 'pending' ? 0 : q.status === 'hidden' ? 2 : 1);
     const ordered = qa.questions.map((q, index) => ({ q, index }))
