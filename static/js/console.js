@@ -679,7 +679,7 @@ els.openPresenter.addEventListener('click', () => {
   }
 });
 
-const reactions = consoleReactions(element('#reactions-controls', HTMLElement), socket, note);
+const reactions = consoleReactions(element('#reactions-toggle', HTMLButtonElement), element('#reactions-tally', HTMLElement), socket, note);
 const shortcuts = installShortcuts({
   toggleReactions: reactions.toggle,
   next: () => step(1),

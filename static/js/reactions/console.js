@@ -1,4 +1,4 @@
-// The console's reactions: an on/off switch (also the `e` key) and the current slide's tally.
+// The console's reactions: the on/off switch (also the `e` key) and the current slide's tally, beside the timer.
 import { h } from '../dom.js';
 import { request, ackMessage } from '../socket.js';
 import { reactionLabel } from './names.js';
@@ -6,27 +6,26 @@ import { reactionLabel } from './names.js';
 /** @import { LiveSocket, ReactionsState } from '../types.js' */
 
 /**
- * Build the reactions control in `container`.
- * @param {HTMLElement} container
+ * Drive the reactions switch and fill the tally.
+ * @param {HTMLButtonElement} button  the switch (aria-pressed: reactions on)
+ * @param {HTMLElement} container  where the slide's tally goes
  * @param {LiveSocket} socket
  * @param {(text: string, kind?: string) => void} note  the console's message line
  * @returns {{toggle: () => void}}
  */
-export function consoleReactions(container, socket, note) {
+export function consoleReactions(button, container, socket, note) {
   /** @type {ReactionsState} */
   let reactions = { enabled: false, set: [] };
   /** @type {Record<string, number>} */
   let tally = {};
   let connected = socket.connected;
   let busy = false;
-  const label = h('span', { class: 'group-label', id: 'reactions-heading' }, 'Reactions');
-  const button = h('button', { type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'reactions-toggle', 'aria-pressed': 'false' }, 'Allow reactions');
-  const counts = h('span', { class: 'reaction-slide-tally', 'data-testid': 'reaction-slide-tally', 'aria-label': 'Reactions on this slide' });
-  container.append(label, button, counts);
+  const counts = h('span', { class: 'reaction-slide-tally', 'data-testid': 'reaction-slide-tally' });
+  container.append(h('span', { class: 'visually-hidden' }, 'On this slide: '), counts);
 
   function render() {
-    button.setAttribute('aria-pressed', String(reactions.enabled));
     // One label, its state in aria-pressed (as the console's other switches): a label that flips reads ambiguously.
+    button.setAttribute('aria-pressed', String(reactions.enabled));
     button.title = reactions.enabled ? 'Phones can react now; click (or E) to switch reactions off' : 'Click (or E) to let phones react';
     button.disabled = !connected || busy;
     counts.replaceChildren(
