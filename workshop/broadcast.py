@@ -74,6 +74,7 @@ class ResultsBroadcaster:
         """A reaction was counted (or the slide changed: the console's tally shows the new slide's counts)."""
         with self._lock:
             self._reactions[session_id] = self._reactions.get(session_id, False) or slide_changed
+
     def mark_questions(self, session_id: str) -> None:
         """A question was asked, voted on or moderated, or Q&A was switched: the lists go out next tick."""
         with self._lock:
