@@ -99,6 +99,10 @@ def test_questions_from_phones_to_the_console_the_presenter_and_the_report(
 
     # Votes: HELP 2, JEALOUSY 1, BOUNDARY 0; a vote taken back and given again counts once.
     vote(phone_b, HELP)
+    # Phone A's list reorders when it hears of that vote: tap only once it has (else the tap may land on the
+    # question that moved under it).
+    expect(item(phone_a, "qa-item", HELP).get_by_test_id("qa-vote")).to_contain_text("1")
+    expect(phone_a.get_by_test_id("qa-list").get_by_test_id("qa-text").first).to_have_text(HELP)
     vote(phone_a, HELP)
     vote(phone_a, JEALOUSY)
     vote(phone_a, JEALOUSY, "false")

@@ -41,6 +41,7 @@ class ResultsBroadcaster:
         self._lock = threading.Lock()
         self._polls: dict[tuple[str, str], bool] = {}  # dirty polls -> whether their audience changed
         self._counts: set[str] = set()
+        self._reactions: dict[str, bool] = {}  # sessions with reactions to send -> whether the slide changed
         self._questions: set[str] = set()  # sessions whose Q&A changed
         self._local: Counter[str] = Counter()  # session id -> connections on this process
         self._sent_counts: dict[str, RoomState] = {}
@@ -68,6 +69,11 @@ class ResultsBroadcaster:
         with self._lock:
             key = (session_id, poll_id)
             self._polls[key] = self._polls.get(key, False) or audience_changed
+
+    def mark_reactions(self, session_id: str, slide_changed: bool = False) -> None:
+        """A reaction was counted (or the slide changed: the console's tally shows the new slide's counts)."""
+        with self._lock:
+            self._reactions[session_id] = self._reactions.get(session_id, False) or slide_changed
 
     def mark_questions(self, session_id: str) -> None:
         """A question was asked, voted on or moderated, or Q&A was switched: the lists go out next tick."""
@@ -141,6 +147,7 @@ class ResultsBroadcaster:
         with self._lock:
             polls, self._polls = self._polls, {}
             counts, self._counts = self._counts, set()
+            reactions, self._reactions = self._reactions, {}
         retry: dict[tuple[str, str], bool] = {}
         for (session_id, poll_id), audience_changed in polls.items():
             try:
@@ -167,6 +174,26 @@ class ResultsBroadcaster:
             self.socketio.emit("participant_count", {"count": room_state["count"]}, to=room(session_id, "presenter"))
         for (session_id, poll_id), audience_changed in retry.items():
             self.mark_poll(session_id, poll_id, audience_changed)
+        for session_id, slide_changed in reactions.items():
+            self._send_reactions(session_id, slide_changed)
+
+    def _send_reactions(self, session_id: str, slide_changed: bool) -> None:
+        """At most one `reactions` per audience per session per tick, whatever the number of taps."""
+        lock_ms = max(10, int(self.pacer.interval * 1000) - 20)
+        try:
+            sent = self.live.reactions_to_send(session_id, lock_ms)
+        except redis.RedisError:
+            sent = None
+        except LiveError:
+            return  # the session is gone
+        if sent is None:  # another process sends this tick, or Redis failed: the taps wait in Redis
+            self.mark_reactions(session_id, slide_changed)
+            return
+        screens, staff = sent
+        if screens["counts"]:
+            self.socketio.emit("reactions", screens, to=room(session_id, "presenter"))
+        if screens["counts"] or slide_changed:
+            self.socketio.emit("reactions", staff, to=room(session_id, "facilitator"))
 
     def _send_results(self, session_id: str, poll_id: str, audience_changed: bool) -> bool:
         # The lock spaces this poll's sends across every process by this process's current tick.

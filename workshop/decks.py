@@ -10,13 +10,14 @@ import yaml
 
 from .media import MAX_ALT_LENGTH, file_problem, reference_problem
 from .polls import POLL_TYPES, Common, DefinitionError, Poll
+from .reactions import DEFAULT_REACTIONS, set_problems
 from .render import markdown_tokens
 from .timers import DurationError, parse_duration
 
 MAX_DECK_BYTES = 512 * 1024
 MAX_SLIDES = 200
 POLL_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-DECK_KEYS = {"title", "description", "slides", "phone_slides", "resources"}
+DECK_KEYS = {"title", "description", "slides", "phone_slides", "resources", "reactions"}
 SLIDE_KEYS = {"title", "kind", "body", "notes", "poll", "timer", "qa", "phone"}
 RESOURCES_KEYS = {"title", "items"}
 MAX_RESOURCES = 8
@@ -62,6 +63,10 @@ class Deck:
     source: str = field(default="", repr=False, compare=False)
     phone_slides: bool = False  # phones show each slide's content under its title (the console can switch it)
     resources: Resources | None = None
+    # The emoji phones may react with, and whether a session starts with reactions on (`reactions: false`: off,
+    # with the default set, until the facilitator switches them on).
+    reactions: tuple[str, ...] = DEFAULT_REACTIONS
+    reactions_on: bool = True
 
     def poll(self, poll_id: str) -> Poll | None:
         """The poll with this id, or None."""
@@ -371,10 +376,23 @@ def parse_deck(text: str, deck_id: str, filename: str, media: Path | None = None
                 slides.append(slide)
     phone_slides = _flag(data, "phone_slides", problems)
     resources = _resources(data["resources"], lines["resources"], problems) if "resources" in data else None
+    reactions, reactions_on = _reactions(data.get("reactions", True), lines.get("reactions", 1), problems)
     if problems.items:
         raise DeckError(problems.items)
     return Deck(id=deck_id, title=title, description=description, slides=tuple(slides), source=text,
-                phone_slides=bool(phone_slides), resources=resources)
+                phone_slides=bool(phone_slides), resources=resources, reactions=reactions, reactions_on=reactions_on)
+
+
+def _reactions(raw: object, line: int, problems: _Problems) -> tuple[tuple[str, ...], bool]:
+    """The deck's `reactions:`: a list of emoji (on), true (the default set, on) or false (default set, off)."""
+    if isinstance(raw, bool):
+        return DEFAULT_REACTIONS, raw
+    if not isinstance(raw, _LocatedList):
+        problems.add(line, "'reactions' must be a list of emoji, or true or false")
+        return DEFAULT_REACTIONS, True
+    for index, message in set_problems(list(raw)):
+        problems.add(raw.item_lines[index] if index >= 0 else line, message)
+    return tuple(str(item) for item in raw), True
 
 
 def deck_id_and_folder(path: Path) -> tuple[str, Path]:

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import NotRequired, TypedDict, cast
 
 from .decks import Deck
 from .polls import Poll, PollTally, ReportView, percentages, poll_class
@@ -28,12 +28,22 @@ class ExportedSession(TypedDict):
     participants: int
 
 
+class SlideReactions(TypedDict):
+    """One slide's reactions in `results.json`: counts only, never who."""
+
+    slide: int
+    title: str
+    counts: dict[str, int]
+
+
 class ResultsDocument(TypedDict):
     """`results.json`."""
 
     session: ExportedSession
     min_responses: int
     polls: list[ExportedPoll]
+    reactions: NotRequired[dict[str, int]]  # session totals by emoji
+    reactions_by_slide: NotRequired[list[SlideReactions]]  # only slides that got any
     questions: list[ExportedQuestion]  # the shown Q&A questions, most votes first; pending and hidden never
 
 
@@ -52,14 +62,42 @@ def poll_results(poll: Poll, tally: PollTally, min_responses: int) -> ExportedPo
 
 
 def results_document(session: ExportedSession, deck: Deck, tallies: Mapping[str, PollTally],
-                     min_responses: int, questions: Sequence[ExportedQuestion] = ()) -> ResultsDocument:
-    """The `results.json` document of the contract."""
-    return {
+                     min_responses: int, questions: Sequence[ExportedQuestion] = (),
+                     reactions: Sequence[tuple[int, str, Mapping[str, int]]] = ()) -> ResultsDocument:
+    """The `results.json` document of the contract; `reactions`: (slide index, title, counts) per slide."""
+    document: ResultsDocument = {
         "session": session,
         "min_responses": min_responses,
         "polls": [poll_results(poll, tallies[poll.id], min_responses) for poll in deck.polls()],
         "questions": list(questions),
     }
+    document.update(reaction_totals(deck, reactions))
+    return document
+
+
+def reaction_totals(deck: Deck, per_slide: Sequence[tuple[int, str, Mapping[str, int]]]) -> ResultsDocument:
+    """The `reactions` (totals, the deck's emoji first, in its order) and `reactions_by_slide` parts."""
+    order = {emoji: place for place, emoji in enumerate(deck.reactions)}
+    totals: dict[str, int] = {}
+    slides: list[SlideReactions] = []
+    for index, title, counts in per_slide:
+        ordered = dict(sorted(((emoji, count) for emoji, count in counts.items() if count > 0),
+                              key=lambda item: (order.get(item[0], len(order)), item[0])))
+        if not ordered:
+            continue
+        slides.append({"slide": index, "title": title, "counts": ordered})
+        for emoji, count in ordered.items():
+            totals[emoji] = totals.get(emoji, 0) + count
+    totals = dict(sorted(totals.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+    return cast(ResultsDocument, {"reactions": totals, "reactions_by_slide": slides})
+
+
+def report_reactions(document: ResultsDocument) -> tuple[list[str], list[tuple[str, list[int]]]]:
+    """The report's reactions table: its emoji columns, then (slide title, count per column) per slide."""
+    columns = list(document.get("reactions", {}))
+    rows = [(slide["title"], [slide["counts"].get(emoji, 0) for emoji in columns])
+            for slide in document.get("reactions_by_slide", [])]
+    return columns, rows
 
 
 def safe_cell(value: object) -> object:

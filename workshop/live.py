@@ -23,6 +23,8 @@ from .payloads import (
     VIEWS,
     OutlineSlide,
     PollPayload,
+    ReactionsPayload,
+    ReactionsState,
     ResourcesPayload,
     ResultsPayload,
     RoomState,
@@ -47,8 +49,18 @@ from .questions import (
     question_id,
     questions_payload,
 )
+from .reactions import ReactionLimiter
 from .render import markdown_to_html
-from .store import JoinLimits, PollClosed, QaRefused, RoomClosed, SessionEnded, Store, participant_hash
+from .store import (
+    JoinLimits,
+    PollClosed,
+    QaRefused,
+    ReactionsOff,
+    RoomClosed,
+    SessionEnded,
+    Store,
+    participant_hash,
+)
 from .timers import DurationError, checked_seconds, timer_state
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read off a projector
@@ -181,6 +193,7 @@ class Workshop:
                                       per_address=-(-settings.joins_per_minute_per_address * window // 60))
         # Addresses are only ever kept as a keyed hash, for the join limit's short time windows.
         self._address_secret = (settings.secret_key or secrets.token_hex(16)).encode()
+        self.reaction_limiter = ReactionLimiter()
 
     # Sessions -----------------------------------------------------------------------------------------
 
@@ -200,6 +213,7 @@ class Workshop:
             "status": "live", "created": now.date().isoformat(), "ended": "", "slide": "0",
             "facilitator_key": started.facilitator_key, "presenter_key": started.presenter_key,
             "qr_overlay": "0", "auto_end_at": str(int(time.time()) + self.auto_end_hours * 3600),
+            "reactions": "1" if deck.reactions_on else "0",
             "active_at": str(int(time.time())),
         }
         visible = {poll.id: poll.results_visible for poll in deck.polls()}
@@ -402,6 +416,9 @@ class Workshop:
         if client.view == "facilitator":
             state["slides"] = [self._outline(index, item) for index, item in enumerate(deck.slides)]
             state["slide"]["notes"] = deck.slides[slide["index"]].notes
+        state["reactions"] = self.reactions_state(session, deck)
+        if client.role == "facilitator":
+            state["slide_reactions"] = self.store.reaction_counts(client.session_id).get(slide["index"], {})
         return state
 
     @staticmethod
@@ -541,7 +558,8 @@ class Workshop:
                                   created=session.get("created", ""), ended=session.get("ended") or None,
                                   participants=self._participants(session))
         return results_document(summary, deck, tallies, self.min_responses,
-                                exported(self.store.qa_state(session_id)))
+                                exported(self.store.qa_state(session_id)),
+                                reactions=self.reactions_by_slide(session_id, deck))
 
     # Facilitator actions ------------------------------------------------------------------------------
 
@@ -738,6 +756,56 @@ class Workshop:
             raise LiveError("poll_closed", "the session has ended") from error
         return {"poll": poll.id, "value": answer.value, "total": total}
 
+    # Reactions ----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def reactions_state(session: Mapping[str, str], deck: Deck) -> ReactionsState:
+        """Whether phones may react now, and with which emoji."""
+        return {"enabled": session.get("reactions") == "1", "set": list(deck.reactions)}
+
+    def react(self, client: Client, emoji: object) -> str:
+        """Count one reaction on the current slide: only a participant, only from the set, only while on, and
+        at most `RATE_LIMIT` in `RATE_WINDOW_SECONDS` per participant. Nothing names the phone."""
+        if client.role != "participant":
+            raise LiveError("forbidden", "only participants react")
+        deck = self.deck_of(client.session_id)
+        if not isinstance(emoji, str) or emoji not in deck.reactions:
+            raise LiveError("invalid_payload", f"emoji must be one of {' '.join(deck.reactions)}")
+        if not self.reaction_limiter.allow(client.who):
+            raise LiveError("rate_limited", "a few reactions at a time, please")
+        try:
+            self.store.react(client.session_id, emoji)
+        except ReactionsOff as error:
+            raise LiveError("forbidden", "reactions are switched off") from error
+        except SessionEnded as error:
+            raise LiveError("forbidden", "the session has ended") from error
+        return emoji
+
+    def set_reactions(self, client: Client, enabled: object) -> ReactionsState:
+        """Switch reactions on or off for every phone."""
+        deck = self._require_facilitator(client)
+        if not isinstance(enabled, bool):
+            raise LiveError("invalid_payload", "enabled must be true or false")
+        _guard(lambda: self.store.set_reactions(client.session_id, enabled))
+        return {"enabled": enabled, "set": list(deck.reactions)}
+
+    def reactions_to_send(self, session_id: str, lock_ms: int) -> tuple[ReactionsPayload, ReactionsPayload] | None:
+        """The reactions since the last send (for the presenter) and with the current slide's counts so far (for
+        the facilitator), if this process holds the session's reactions lock this tick; None: try next tick."""
+        session = self.store.session(session_id)
+        if session is None or session.get("status") != "live":
+            raise LiveError("not_found", "the session has ended")  # nothing to send, and no lock left behind
+        if not self.store.try_reactions_lock(session_id, lock_ms):
+            return None
+        deck = self.deck_of(session_id, session)
+        slide, taken, slide_counts = self.store.take_reactions(session_id, list(deck.reactions))
+        return {"counts": taken}, {"counts": taken, "slide": slide, "slide_counts": slide_counts}
+
+    def reactions_by_slide(self, session_id: str, deck: Deck) -> list[tuple[int, str, dict[str, int]]]:
+        """(slide index, title, counts by emoji) for every slide that got reactions."""
+        counts = self.store.reaction_counts(session_id)
+        return [(index, deck.slides[index].title if index < len(deck.slides) else "", counts[index])
+                for index in sorted(counts)]
     # Anonymous questions (Q&A) ----------------------------------------------------------------------
 
     def _add_questions(self, client: Client, state: SessionState) -> None:

@@ -29,6 +29,8 @@ class Ack(TypedDict, total=False):
     blank: bool
     room: RoomState
     timer: TimerPayload
+    emoji: str
+    reactions: ReactionsState
     question: str  # ask_question, vote_question, moderate_question: the question's id
     status: str  # ask_question: 'shown' or 'pending' (awaits the facilitator's approval)
     votes: int  # vote_question: the question's votes now
@@ -96,6 +98,21 @@ class RoomState(TypedDict):
     refused_joins: int  # new participants refused for joining faster than people do
 
 
+class ReactionsState(TypedDict):
+    """Whether phones may react now, and with what (`session_state.reactions`, `reactions_changed`)."""
+
+    enabled: bool
+    set: list[str]
+
+
+class ReactionsPayload(TypedDict):
+    """`reactions`: counts since the last one; the facilitator's also the current slide's counts so far."""
+
+    counts: dict[str, int]
+    slide: NotRequired[int]
+    slide_counts: NotRequired[dict[str, int]]
+
+
 class SessionState(TypedDict):
     """`session_state`: everything one client may see, sent when it connects."""
 
@@ -115,6 +132,8 @@ class SessionState(TypedDict):
     participants: NotRequired[int]
     room: NotRequired[RoomState]
     slides: NotRequired[list[OutlineSlide]]
+    reactions: NotRequired[ReactionsState]
+    slide_reactions: NotRequired[dict[str, int]]  # facilitator: the current slide's reactions so far
     qa: NotRequired[QuestionsPayload]  # the Q&A as this client's view sees it
     my_votes: NotRequired[list[str]]  # participant: the shown questions it voted for
     phone_slides: NotRequired[bool]  # phones show slide content (the deck's `phone_slides`, or the console's)

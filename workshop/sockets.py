@@ -248,7 +248,27 @@ class WorkshopNamespace(Namespace):
 
         return self._handle(sid, data, submit)
 
+    def on_react(self, sid: str, data: object = None) -> Ack:
+        """Count a reaction; the screens get it, with every other, on the next tick."""
+
+        def react(client: Client, payload: Payload) -> Ack:
+            emoji = self.live.react(client, payload.get("emoji"))
+            self.broadcaster.mark_reactions(client.session_id)
+            return {"emoji": emoji}
+
+        return self._handle(sid, data, react)
+
     # Facilitator --------------------------------------------------------------------------------------
+
+    def on_set_reactions(self, sid: str, data: object = None) -> Ack:
+        """Switch reactions on or off; every phone shows or hides its buttons."""
+
+        def switch(client: Client, payload: Payload) -> Ack:
+            state = self.live.set_reactions(client, payload.get("enabled"))
+            self.socketio.emit("reactions_changed", state, to=room(client.session_id, "all"))
+            return {"reactions": state}
+
+        return self._handle(sid, data, switch)
 
     def on_go_to_slide(self, sid: str, data: object = None) -> Ack:
         """Move everyone to a slide."""
@@ -256,6 +276,7 @@ class WorkshopNamespace(Namespace):
         def step(client: Client, payload: Payload) -> Ack:
             slide = self.live.go_to_slide(client, payload.get("index"))
             self.socketio.emit("slide_changed", slide, to=room(client.session_id, "all"))
+            self.broadcaster.mark_reactions(client.session_id, slide_changed=True)
             self.broadcaster.mark_questions(client.session_id)  # a `qa: true` slide opens Q&A
             if slide["poll"]:
                 self.broadcaster.mark_poll(client.session_id, str(slide["poll"]["id"]))

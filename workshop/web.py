@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response as Redirect
 
 from .config import Settings
 from .decks import Deck, load_decks
-from .export import ResultsDocument, report_sections, to_csv, to_json
+from .export import ResultsDocument, report_reactions, report_sections, to_csv, to_json
 from .live import LiveError, SessionPage, Workshop, keys_equal, normalise_code
 from .logins import LOGIN_TTL, Login, Logins
 from .media import SVG_POLICY
@@ -578,4 +578,5 @@ def report(session_id: str) -> tuple[str, int] | Response:
         return refused, 401
     document = live().results_document(session_id)
     return private(render_template("report.html", page_title="Results report", doc=document,
-                                   sections=report_sections(document), min_responses=live().min_responses))
+                                   sections=report_sections(document), min_responses=live().min_responses,
+                                   reactions=report_reactions(document)))

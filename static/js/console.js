@@ -7,6 +7,7 @@ import { ModerationList } from './charts.js';
 import { ResultsView, answeredLine, heldBack, releaseHint, releasedTotal, suppressedMessage } from './results-view.js';
 import { pollType } from './polls/index.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
+import { consoleReactions } from './reactions/console.js';
 import { Countdown, clock } from './countdown.js';
 import { createConsoleQuestions } from './questions/console.js';
 
@@ -678,7 +679,9 @@ els.openPresenter.addEventListener('click', () => {
   }
 });
 
+const reactions = consoleReactions(element('#reactions-toggle', HTMLButtonElement), element('#reactions-tally', HTMLElement), socket, note);
 const shortcuts = installShortcuts({
+  toggleReactions: reactions.toggle,
   next: () => step(1),
   prev: () => step(-1),
   togglePoll,

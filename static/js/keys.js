@@ -12,6 +12,7 @@ import { h, isTyping } from './dom.js';
  * @property {() => void} [toggleBlank]
  * @property {() => void} [toggleLock]
  * @property {() => void} [toggleTimer]
+ * @property {() => void} [toggleReactions]
  * @property {() => void} [fullscreen]
  */
 
@@ -27,6 +28,7 @@ const HELP = [
   ['toggleBlank', ['B'], 'Blank the projector, or show it again'],
   ['toggleLock', ['L'], 'Lock or unlock the room to new participants'],
   ['toggleTimer', ['T'], 'Start the timer, or stop it'],
+  ['toggleReactions', ['E'], 'Let phones send reactions, or switch them off'],
   ['fullscreen', ['F'], 'Full screen on or off'],
   ['help', ['?'], 'Show this help'],
 ];
@@ -84,6 +86,10 @@ export function installShortcuts(actions) {
       case 't':
       case 'T':
         name = 'toggleTimer';
+        break;
+      case 'e':
+      case 'E':
+        name = 'toggleReactions';
         break;
       case 'f':
       case 'F':

@@ -10,6 +10,7 @@ import { createAnswering } from './participant/answers.js';
 import { Countdown } from './countdown.js';
 import { element } from './dom.js';
 import { registerOfflinePage } from './participant/service-worker.js';
+import { phoneReactions } from './reactions/phone.js';
 import { createPhoneQuestions } from './questions/phone.js';
 
 const state = newPhoneState();
@@ -27,6 +28,7 @@ const follower = joinSession((document.body.dataset.code || '').trim(), state, {
   renderResults: view.renderResults,
   countdown,
 });
+phoneReactions(element('#reactions', HTMLElement), follower.socket);
 createPhoneQuestions(follower.socket, element('#qa', HTMLElement));
 follower.socket.on('session_state', (s) => {
   if (s && typeof s.phone_slides === 'boolean') view.setPhoneSlides(s.phone_slides);

@@ -6,6 +6,7 @@ import { followSession } from './follower.js';
 import { ResultsView, answeredLine, heldBack, releasedTotal, suppressedMessage } from './results-view.js';
 import { installShortcuts, toggleFullscreen } from './keys.js';
 import { Countdown } from './countdown.js';
+import { ReactionFloater } from './reactions/floater.js';
 import { createStageQuestions } from './questions/presenter.js';
 import { fillResources } from './resources.js';
 
@@ -103,6 +104,15 @@ socket.on('participant_count', (msg) => {
   renderCounts();
 });
 socket.on('blank', (msg) => setBlank(Boolean(msg && msg.blank)));
+const floater = new ReactionFloater(els.stage);
+socket.on('reactions', (msg) => floater.add(msg));
+let reactionsOn = false; // for the facilitator's `e` on this screen
+socket.on('session_state', (s) => {
+  if (s && s.reactions) reactionsOn = s.reactions.enabled;
+});
+socket.on('reactions_changed', (r) => {
+  if (r) reactionsOn = r.enabled;
+});
 socket.on('qr_overlay', (msg) => {
   state.serverQr = Boolean(msg && msg.visible);
   state.localQr = null;
@@ -279,6 +289,7 @@ if (canControl) {
     next: () => follower.step(1).then(complain),
     prev: () => follower.step(-1).then(complain),
     toggleBlank: () => control('set_blank', { blank: !state.blank }),
+    toggleReactions: () => control('set_reactions', { enabled: !reactionsOn }),
     togglePoll() {
       const poll = state.slide && state.slide.poll;
       if (poll) control(poll.status === 'open' ? 'close_poll' : 'open_poll', { poll: poll.id });

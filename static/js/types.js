@@ -131,10 +131,28 @@
  * @property {string} [participant]  participant: its token, to present when it reconnects
  * @property {Record<string, AnswerValue>} [my_answers]  participant: its stored answers by poll id
  * @property {AnswerValue | null} [my_answer]  participant: its answer to the current poll
+ * @property {ReactionsState} [reactions]  whether phones may react now, and with which emoji
+ * @property {Record<string, number>} [slide_reactions]  facilitator: the current slide's reactions so far
  * @property {QuestionsState} [qa]  the Q&A as this client's view sees it
  * @property {string[]} [my_votes]  participant: the shown questions it voted for
  * @property {boolean} [phone_slides]  phones show each slide's content under its title
  * @property {Resources} [resources]  participant: the deck's support resources, for the end screen
+ */
+
+/**
+ * Reactions: `session_state.reactions`, `reactions_changed`, the acknowledgement of `set_reactions`.
+ * @typedef {object} ReactionsState
+ * @property {boolean} enabled  phones may react now
+ * @property {string[]} set  the emoji they may react with, in order
+ */
+
+/**
+ * `reactions`: counts since the last one (coalesced, a few a second at most); the facilitator's also
+ * carries the current slide and its counts so far.
+ * @typedef {object} Reactions
+ * @property {Record<string, number>} counts
+ * @property {number} [slide]
+ * @property {Record<string, number>} [slide_counts]
  */
 
 /**
@@ -182,6 +200,7 @@
  * @property {RoomState} [room]  `set_room`: the room as it is now
  * @property {Poll} [poll]  poll events: the poll as it is now
  * @property {Timer} [timer]  `start_timer`, `stop_timer`: the countdown as it is now
+ * @property {ReactionsState} [reactions]  `set_reactions`: reactions as they are now
  * @property {string} [question]  Q&A events: the question's id
  * @property {'shown' | 'pending'} [status]  `ask_question`: on the list now, or awaiting approval
  * @property {number} [votes]  `vote_question`: its votes now
@@ -222,6 +241,8 @@
  * @property {(message: {visible: boolean}) => void} phone_slides  phones show slide content, or only titles
  * @property {(timer: Timer) => void} timer  the countdown started, restarted or stopped
  * @property {(message: {poll: Poll}) => void} poll_reset  the facilitator cleared every answer to a poll
+ * @property {(message: Reactions) => void} reactions  presenter, facilitator: taps since the last one
+ * @property {(reactions: ReactionsState) => void} reactions_changed  reactions switched on or off
  * @property {() => void} session_ended
  * @property {(qa: QuestionsState) => void} questions_updated  Q&A: coalesced, only when this view's list changed
  */
