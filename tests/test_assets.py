@@ -14,6 +14,7 @@ from flask import Response, g
 
 from workshop.assets import Assets, accepted, csp_hash, link_modules, relative_imports, resolve
 from workshop.config import PROJECT_ROOT
+from workshop.cssmin import minify_css
 from workshop.statics import IMMUTABLE, module_script
 from workshop.web import security_headers
 
@@ -32,7 +33,8 @@ def test_a_fingerprinted_url_is_cached_for_a_year_and_any_other_must_revalidate(
     url = fingerprinted(client, f"/j/{started['code']}", r"css/app\.css")
     current = client.get(url)
     assert current.status_code == 200 and current.headers["Cache-Control"] == IMMUTABLE
-    assert current.get_data() == (STATIC / "css" / "app.css").read_bytes()
+    # Stylesheets are served minified (workshop/cssmin.py).
+    assert current.get_data() == minify_css((STATIC / "css" / "app.css").read_text(encoding="utf-8")).encode()
     for other in ("/static/css/app.css", "/static/css/app.css?v=000000000000", "/static/css/app.css?v="):
         response = client.get(other)
         assert response.status_code == 200 and response.headers["Cache-Control"] == "no-cache", other
