@@ -186,3 +186,14 @@ def test_percentages_round_half_up_and_add_up_to_100_when_each_answer_counts_onc
     assert percentages(counts, total, whole) == expected
     if whole and total:
         assert sum(percentages(counts, total, whole)) == 100
+
+
+@pytest.mark.parametrize("disguised", ["idiot\u2800", "idiot\ue000", "\u2800idiot", "idi\U000f0000ot"])
+def test_blank_braille_and_private_use_characters_cannot_disguise_an_answer(disguised: str) -> None:
+    assert clean_text(disguised) == "idiot" and text_key(clean_text(disguised)) == text_key("idiot")
+
+
+def test_an_answer_of_blank_braille_only_is_refused() -> None:
+    with pytest.raises(AnswerError):
+        TextPoll.from_deck({"max_length": 60}, lambda key, message: None,
+                           {"id": "t", "question": "Q?", "results_visible": True}).answer("\u2800\u2800")

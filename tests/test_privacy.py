@@ -118,3 +118,23 @@ def test_closing_releases_only_a_batch_of_k_and_the_end_keeps_only_releases(room
     assert not redis.exists(f"ws:{{{sid}}}:poll:{POLL}:counts"), "unreleased counts leave with the session"
     assert redis.hget(f"ws:{{{sid}}}:poll:{POLL}:released", "2") == str(K + 1)
     assert redis.hget(f"ws:{{{sid}}}:poll:{POLL}:released", "0") is None
+
+
+def test_the_address_hashes_in_redis_cannot_be_redone_from_the_secrets_on_disk(app, sockets, started, redis) -> None:
+    """Join limits and the failed-code throttle hash addresses with a key held in memory only: with the secret
+    key from the data directory, a disk reader still cannot try a LAN's addresses against Redis's files."""
+    import hashlib
+    import hmac
+
+    sockets("participant")  # joins from the test client's address
+    app.test_client().get("/j/ZZZZZZ")  # a failed code lookup, counted per address
+    on_disk = app.config["SECRET_KEY"].encode()
+    addresses = ["127.0.0.1", "::1", "", "localhost"]
+    guesses = {hmac.new(on_disk, address.encode(), "sha256").hexdigest()[:16] for address in addresses}
+    throttle_key = hashlib.blake2b(on_disk, person=b"join-throttle", digest_size=32).digest()
+    guesses |= {hashlib.blake2b(address.encode(), key=throttle_key, digest_size=16).hexdigest()
+                for address in addresses}
+    keys = [key for key in redis.scan_iter(match="ws:*") if "joins" in key or "throttle" in key]
+    assert keys, "the join limit and the throttle keep their counts in Redis"
+    assert not any(guess in key for key in keys for guess in guesses), keys
+    assert app.extensions["workshop"].address_secret != on_disk

@@ -6,6 +6,7 @@ import json
 import time
 
 from tests.conftest import ORGANISER_TOKEN, received, wait_for
+from workshop.questions import ROOM_INTERVAL_MS
 
 
 def open_qa(facilitator, moderation: str = "none") -> None:
@@ -143,6 +144,7 @@ def test_many_votes_make_few_updates_and_only_changes_are_sent(app, sockets) -> 
 
     for phone in phones:
         received(phone, "questions_updated")
+    time.sleep(ROOM_INTERVAL_MS / 1000)  # the room's slot, taken by the first send, is free again
     for phone in phones:
         assert phone.emit("vote_question", {"question": "1", "vote": True}, callback=True)["ok"]
     tick()
@@ -150,6 +152,19 @@ def test_many_votes_make_few_updates_and_only_changes_are_sent(app, sockets) -> 
     updates = received(presenter, "questions_updated")
     assert len(updates) == 1 and updates[0]["questions"][0]["votes"] == 12
     assert len(received(phones[3], "questions_updated")) == 1
+    # A phone toggling its vote every tick makes the room's screens no busier: one list per slot.
+    for _ in range(6):
+        for vote in (False, True):
+            assert phones[5].emit("vote_question", {"question": "1", "vote": vote}, callback=True)["ok"]
+        phones[5].emit("vote_question", {"question": "1", "vote": False}, callback=True)
+        tick()
+    assert received(presenter, "questions_updated") == [] and received(phones[3], "questions_updated") == []
+    assert received(facilitator, "questions_updated"), "the facilitator's list follows every tick"
+    time.sleep(ROOM_INTERVAL_MS / 1000)
+    tick()
+    assert [update["questions"][0]["votes"] for update in received(presenter, "questions_updated")] == [11]
+    assert len(received(phones[3], "questions_updated")) == 1
+    time.sleep(ROOM_INTERVAL_MS / 1000)
     # A pending question changes the facilitator's list only.
     facilitator.emit("set_qa", {"moderation": "approve"}, callback=True)
     received(facilitator, "questions_updated")
@@ -193,7 +208,45 @@ def test_the_end_of_a_session_drops_every_link_from_phones_to_questions(redis, s
         kind = redis.type(key)
         dump = {"hash": redis.hgetall, "set": redis.smembers, "string": redis.get, "none": lambda _: None}[kind](key)
         assert not any(h in json.dumps(dump, default=list) for h in hashes), key
-        if not key.endswith(":qa:flush"):  # the send lock lives milliseconds
+        if not key.endswith(":qa:flush") and ":qa:slot:" not in key:  # send locks live a tick or two seconds
             assert redis.ttl(key) > 0, f"{key} must expire with the retention time"
     assert redis.hget(f"ws:{{{started['id']}}}:qa:votes", "1") == "3"
     assert redis.hget(f"ws:{{{started['id']}}}:qa", "open") == "0"
+
+
+def test_hidden_spam_frees_room_under_the_cap_but_asking_and_hiding_cannot_grow_without_end(
+        sockets, monkeypatch) -> None:
+    monkeypatch.setattr("workshop.live.MAX_QUESTIONS", 3)
+    facilitator = sockets("facilitator")
+    open_qa(facilitator)
+    spammer, other = sockets("participant"), sockets("participant")
+    ids = [ask(spammer, f"spam {n}")["question"] for n in range(3)]
+    assert ask(other, "A real question")["error"] == "rate_limited", "three questions fill this session"
+    for qid in ids:
+        assert facilitator.emit("moderate_question", {"question": qid, "action": "hide"}, callback=True)["ok"]
+    assert ask(other, "A real question")["ok"], "hidden spam no longer counts"
+    # All ever asked stay within four times the cap: hiding cannot make room for ever.
+    phones = [sockets("participant") for _ in range(4)]
+    asked = 4
+    for phone in phones:
+        for n in range(3):
+            reply = ask(phone, f"more {n}")
+            if not reply["ok"]:
+                break
+            asked += 1
+            facilitator.emit("moderate_question", {"question": reply["question"], "action": "hide"}, callback=True)
+    assert asked == 12 and ask(sockets("participant"), "one more")["error"] == "rate_limited"
+
+
+def test_a_question_is_limited_in_bytes_too() -> None:
+    from workshop.questions import MAX_BYTES, QuestionError, clean_question
+
+    assert clean_question("a" * 200) == "a" * 200
+    chain = "\u200d".join(["\U0001F469"] * 60)  # 119 code points, 476 bytes: few characters, much data
+    assert len(chain) < 200 < len(chain.encode())
+    try:
+        clean_question(chain)
+    except QuestionError as error:
+        assert "at most" in str(error)
+    else:
+        raise AssertionError(f"{len(chain.encode())} bytes over {MAX_BYTES} were accepted")

@@ -212,13 +212,16 @@ class ResultsBroadcaster:
         lock_ms = max(10, int(self.pacer.interval * 1000) - 20)
         for session_id in sessions:
             try:
-                views = self.live.questions_to_send(session_id, lock_ms)
+                sending = self.live.questions_to_send(session_id, lock_ms)
             except redis.RedisError:
-                views = None
+                sending = None
             except LiveError:
                 continue  # the session is gone
-            if views is None:  # another process sends this tick, or Redis failed: try again next tick
+            if sending is None:  # another process sends this tick, or Redis failed: try again next tick
                 self.mark_questions(session_id)
                 continue
+            views, held_back = sending
+            if held_back:  # phones or the presenter wait for their slot: ask again next tick
+                self.mark_questions(session_id)
             for view, payload in views.items():
                 self.socketio.emit("questions_updated", payload, to=room(session_id, view))

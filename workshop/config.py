@@ -163,6 +163,10 @@ class Settings:
     proxy_hops: int = setting(
         0, "reverse proxies in front of the app whose `X-Forwarded-For` is trusted for the client's address "
            "(the processes `serve --processes` starts, compose and Kubernetes set 1)", _whole(0, 5))
+    address_key: str | None = setting(
+        None, "key that hashes client addresses for the join limits kept in Redis; never written to disk, so "
+              "Redis's files cannot be matched to addresses (`serve --processes` gives its processes one)", _secret,
+        shown_default="random at each start")
     message_queue: str | None = setting(
         None, "Redis URL of the Socket.IO message queue when several processes serve one room",
         _url("redis", "rediss", "unix"), shown_default="unset")

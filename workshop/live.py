@@ -40,6 +40,7 @@ from .questions import (
     MAX_QUESTIONS,
     MODERATIONS,
     PER_MINUTE,
+    ROOM_INTERVAL_MS,
     WINDOW_SECONDS,
     QaState,
     QuestionError,
@@ -192,7 +193,9 @@ class Workshop:
         self.join_limits = JoinLimits(per_session=-(-settings.joins_per_minute_per_session * window // 60),
                                       per_address=-(-settings.joins_per_minute_per_address * window // 60))
         # Addresses are only ever kept as a keyed hash, for the join limit's short time windows.
-        self._address_secret = (settings.secret_key or secrets.token_hex(16)).encode()
+        # Not the secret key, which is kept on disk: with it, Redis's append-only file (a join's address hash
+        # written next to its token hash) could be matched to addresses by trying a LAN's few thousand.
+        self.address_secret = (settings.address_key or secrets.token_hex(32)).encode()
         self.reaction_limiter = ReactionLimiter()
 
     # Sessions -----------------------------------------------------------------------------------------
@@ -345,7 +348,7 @@ class Workshop:
         return Client("participant", session_id, "participant", token, counts_toward_release=not staff_browser)
 
     def _address_hash(self, address: str) -> str:
-        return hmac.new(self._address_secret, address.encode(), "sha256").hexdigest()[:16]
+        return hmac.new(self.address_secret, address.encode(), "sha256").hexdigest()[:16]
 
     def arrived(self, client: Client) -> None:
         """Count an accepted connection for the live count; call only once it is fully set up."""
@@ -878,8 +881,10 @@ class Workshop:
                             "the session has ended" if refused.reason == "ended" else "no such question") from refused
         return qid
 
-    def questions_to_send(self, session_id: str, lock_ms: int) -> dict[View, QuestionsPayload] | None:
-        """Each audience's questions, only where they changed since it was last sent (by any process).
+    def questions_to_send(self, session_id: str,
+                          lock_ms: int) -> tuple[dict[View, QuestionsPayload], bool] | None:
+        """Each audience's questions, only where they changed since it was last sent (by any process), and whether
+        an audience was held back (phones and the presenter get them at most every ROOM_INTERVAL_MS: ask again).
 
         None: another process holds this tick's lock (try again next tick). Empty: nothing to send.
         """
@@ -887,13 +892,17 @@ class Workshop:
             return None
         session = self.store.session(session_id)
         if session is None or session.get("status") != "live":
-            return {}
+            return {}, False
         state: QaState = self.store.qa_state(session_id)
         payloads = {view: questions_payload(state, view) for view in VIEWS}
         digests = {view: hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
                    for view, payload in payloads.items()}
-        news = set(self.store.qa_news(session_id, {str(view): digest for view, digest in digests.items()}))
-        return {view: payload for view, payload in payloads.items() if view in news}
+        # An audience whose slot is taken keeps its digest as last sent, so its change goes out in a later tick.
+        room = [view for view in VIEWS if view != "facilitator"]
+        free = {view for view in room if self.store.try_room_slot(session_id, view, ROOM_INTERVAL_MS)}
+        news = set(self.store.qa_news(session_id, {str(view): digest for view, digest in digests.items()
+                                                   if view == "facilitator" or view in free}))
+        return {view: payload for view, payload in payloads.items() if view in news}, len(free) < len(room)
 
 
 def _qa_error(refused: QaRefused) -> LiveError:

@@ -31,7 +31,10 @@ MAX_TEXT_LENGTH = 280
 # (black flag, tags, cancel tag): alone they are invisible ASCII, a known way to smuggle hidden text.
 _SPACES = re.compile(r"\s+")
 _KEPT_FORMAT = frozenset("\u200c\u200d\u180e")
-_BLANK_LETTERS = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0")
+# U+2800, the blank braille pattern, draws nothing either ("idiot\u2800" would pass as a new answer).
+_BLANK_LETTERS = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+# Private-use characters (Co) mean nothing without a font that some one phone has: dropped too.
+_DROPPED_CATEGORIES = ("Cc", "Cf", "Co")
 _FLAG_TAGS = re.compile("(\U0001F3F4[\U000E0020-\U000E007E]+\U000E007F)")
 # The grouping key leaves out what only changes the drawing, not the word: joiners (so "idi<ZWJ>ot" is moderated
 # as "idiot", and Persian written with or without its ZWNJ counts once) and variation selectors ("❤" and "❤️").
@@ -107,8 +110,9 @@ class ReportView(TypedDict):
 
 
 def _drop_format(text: str) -> str:
-    kept = (char for char in text if not ((unicodedata.category(char) in ("Cc", "Cf") and char not in _KEPT_FORMAT)
-                                          or char in _BLANK_LETTERS))
+    kept = (char for char in text
+            if not ((unicodedata.category(char) in _DROPPED_CATEGORIES and char not in _KEPT_FORMAT)
+                    or char in _BLANK_LETTERS))
     return "".join(kept)
 
 

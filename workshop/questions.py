@@ -16,10 +16,16 @@ from typing import Literal, TypedDict
 from .polls import clean_text
 
 MAX_LENGTH = 200  # code points, as text answers count them
+# And UTF-8 bytes: 200 code points of emoji joined by ZWJ are 700 bytes, and every phone gets every question.
+MAX_BYTES = 400
 PER_MINUTE = 3  # questions one phone may ask in any 60 seconds
 WINDOW_SECONDS = 60
 MAX_QUESTIONS = 300  # per session: bounds every payload and the memory one session can take
-SHOWN_TO_ROOM = 100  # the most-voted shown questions phones and the presenter get (plus the pinned one)
+SHOWN_TO_ROOM = 20  # the most-voted shown questions phones and the presenter get (plus the pinned one)
+# Phones and the presenter get the questions at most this often (the facilitator every tick): a vote need not
+# show in 250 ms, and a hostile phone toggling votes must not make every phone download the list four times
+# a second. It also blurs when exactly a vote was cast, for anyone watching the screen with a stopwatch.
+ROOM_INTERVAL_MS = 2000
 MODERATIONS = ("none", "approve")
 ACTIONS = ("approve", "hide", "answered", "pin", "unpin")
 STATUSES = ("pending", "shown", "hidden")
@@ -92,7 +98,7 @@ def clean_question(value: object) -> str:
     # At least one letter, number or symbol (as text answers): not only punctuation, marks or spaces.
     if not any(unicodedata.category(char)[0] in "LNS" for char in text):
         raise QuestionError("write a question first")
-    if len(text) > MAX_LENGTH:
+    if len(text) > MAX_LENGTH or len(text.encode("utf-8")) > MAX_BYTES:
         raise QuestionError(f"a question can be at most {MAX_LENGTH} characters")
     return text
 

@@ -145,12 +145,13 @@ redis.call('HSET', KEYS[1], 'sent', releases)
 return 1
 """
 
-# Clears a poll's answers (the facilitator's reset): counts, snapshot, batch, the phones' answers and the
-# moderation go; a new, empty release makes every screen show no answers. Only while the session is live.
-# KEYS: session, poll meta, counts, released, batch, answers, hidden.
+# Clears a poll's answers (the facilitator's reset): counts, snapshot, batch and the phones' answers go; what
+# the facilitator hid stays hidden (a hidden word sent again must not come back). A new, empty release makes
+# every screen show no answers. Only while the session is live.
+# KEYS: session, poll meta, counts, released, batch, answers.
 _RESET_POLL = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
-redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
+redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 redis.call('HSET', KEYS[2], 'total', 0, 'released_total', 0)
 redis.call('HINCRBY', KEYS[2], 'releases', 1)
 redis.call('HINCRBY', KEYS[2], 'resets', 1)
@@ -182,6 +183,9 @@ return 1
 # KEYS: session, the process's online hash, the session's instances set.
 # ARGV: participant hash, delta, instance id, seconds the hash lives without a heartbeat.
 _ONLINE_CHANGE = """
+-- An ended session counts nobody: a phone leaving after the end must not write its token hash again (into
+-- the append-only file, after the end's rewrite removed it).
+if redis.call('HGET', KEYS[1], 'status') ~= 'live' then return 0 end
 local count = redis.call('HINCRBY', KEYS[2], ARGV[1], ARGV[2])
 if count <= 0 then redis.call('HDEL', KEYS[2], ARGV[1]) end
 redis.call('EXPIRE', KEYS[2], ARGV[4])
@@ -439,7 +443,7 @@ class Store:
     def reset_poll(self, sid: str, pid: str) -> None:
         """Clear every answer to a poll (the facilitator asked, after a confirmation)."""
         keys = [self._session(sid)] + [self._poll(sid, pid, suffix) for suffix in
-                                       ("", ":counts", ":released", ":batch", ":answers", ":hidden")]
+                                       ("", ":counts", ":released", ":batch", ":answers")]
         if not self._reset_poll(keys=keys):
             raise SessionEnded(sid)
 
@@ -752,6 +756,10 @@ class Store:
         """True for the one process that may send the session's questions now."""
         return self._tick_lock(sid, self._qa(sid, ":flush"), milliseconds)
 
+    def try_room_slot(self, sid: str, view: str, milliseconds: int) -> bool:
+        """True at most once per `milliseconds` per audience of a session: when its questions may go out."""
+        return self._tick_lock(sid, self._qa(sid, f":slot:{view}"), milliseconds)
+
     def qa_news(self, sid: str, digests: dict[str, str]) -> list[str]:
         """The audiences whose questions differ from what they were last sent (by digest), marked as sent now."""
         args = [item for pair in digests.items() for item in pair]
@@ -788,7 +796,14 @@ local ok, deadline = live(KEYS[1])
 if not ok then return {-2} end
 local meta = redis.call('HMGET', KEYS[2], 'open', 'moderation', 'next')
 if meta[1] ~= '1' then return {-1} end
-if tonumber(meta[3] or '0') >= tonumber(ARGV[5]) then return {-4} end
+-- The cap counts questions not hidden (hiding spam frees room), and all ever asked within four times it
+-- (so asking and hiding cannot grow a session's keys without end).
+if tonumber(meta[3] or '0') >= 4 * tonumber(ARGV[5]) then return {-4} end
+local active = 0
+for _, status in ipairs(redis.call('HVALS', KEYS[4])) do
+  if status ~= 'hidden' then active = active + 1 end
+end
+if active >= tonumber(ARGV[5]) then return {-4} end
 local now = tonumber(redis.call('TIME')[1])
 local window = tonumber(ARGV[4])
 local recent = {}

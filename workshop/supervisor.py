@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -106,6 +107,7 @@ class Supervisor:
         self.settings = settings
         self.private = private
         self.directory = settings.data_dir / "balancer"
+        self.address_key = settings.address_key or secrets.token_hex(32)
         self.backends = [Backend(f"p{index}", f"127.0.0.1:{free_loopback_port()}")
                          for index in range(1, settings.processes + 1)]
         self.apps = [self._app(backend) for backend in self.backends]
@@ -132,6 +134,8 @@ class Supervisor:
             # HAProxy adds one hop to whatever trusted proxies stand in front of it.
             env_name_of("proxy_hops"): str(settings.proxy_hops + 1),
             env_name_of("processes"): "1",
+            # One key for all processes (they count joins per address together), in memory only.
+            env_name_of("address_key"): self.address_key,
         })
         host, port = backend.address.rsplit(":", 1)
         command = [sys.executable, "-m", "workshop.cli", "serve", "--worker", backend.name,

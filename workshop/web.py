@@ -49,10 +49,11 @@ def _per_app_state(state: BlueprintSetupState) -> None:
     granted, not pushed on by each request), and it is sent only over HTTPS when the public URL is HTTPS.
     """
     app = state.app
-    settings_ = cast(Settings, app.extensions["workshop_settings"])
-    # In Redis, so every process behind the balancer counts the same failures.
-    app.extensions["workshop_join_throttle"] = SharedFailureThrottle(
-        app.extensions["workshop"].store.redis, settings_.secret("secret_key"))
+    # In Redis, so every process behind the balancer counts the same failures; keyed like the join limits, with
+    # a key that never reaches the disk.
+    live_ = app.extensions["workshop"]
+    app.extensions["workshop_join_throttle"] = SharedFailureThrottle(live_.store.redis,
+                                                                     live_.address_secret.decode())
     public_url = cast(Settings, app.extensions["workshop_settings"]).public_url or ""
     app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(seconds=LOGIN_TTL), SESSION_REFRESH_EACH_REQUEST=False,
                       SESSION_COOKIE_SECURE=public_url.lower().startswith("https://"))
