@@ -117,7 +117,7 @@ def _yaml_response(file: DeckFile) -> Response:
     return response
 
 
-@bp.get("/api/decks/<path:deck_id>")
+@bp.get("/api/decks/<path:deck_id>", merge_slashes=False)
 def get_deck(deck_id: str) -> Response:
     """The deck's YAML as it is on disk, with its version as a strong ETag; `?download=1` as a file."""
     require(is_facilitator)
@@ -131,7 +131,7 @@ def get_deck(deck_id: str) -> Response:
     return response
 
 
-@bp.put("/api/decks/<path:deck_id>")
+@bp.put("/api/decks/<path:deck_id>", merge_slashes=False)
 def put_deck(deck_id: str) -> tuple[Response, int]:
     """Create (201) or replace (200, needs If-Match) a deck from YAML, or from the editor's JSON merged into it."""
     require(is_facilitator)
@@ -162,7 +162,7 @@ def put_deck(deck_id: str) -> tuple[Response, int]:
     return response, 201 if created else 200
 
 
-@bp.delete("/api/decks/<path:deck_id>")
+@bp.delete("/api/decks/<path:deck_id>", merge_slashes=False)
 def delete_deck(deck_id: str) -> tuple[str, int]:
     """Delete a deck's YAML (its pictures folder stays). Allowed while live sessions use it: each has its own copy.
 

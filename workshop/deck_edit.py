@@ -22,7 +22,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarstring import LiteralScalarString, ScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
 _INT_KEY = re.compile(r"^-?[0-9]{1,9}$")
@@ -108,6 +108,8 @@ def _merge(old: Any, new: object) -> Any:
         return _merge_scalars(old, new)
     if isinstance(old, LiteralScalarString) and isinstance(new, str):
         return LiteralScalarString(new if new.endswith("\n") else new + "\n")
+    if isinstance(old, ScalarString) and isinstance(new, str) and "\n" not in new:
+        return type(old)(new)  # a quoted text stays quoted the same way
     return _fresh(new)
 
 
