@@ -324,7 +324,8 @@ def test_update_deck_yaml_keeps_comments_and_order() -> None:
     deck = parse_deck(merged, "hand", "hand.yaml")
     assert [slide.title for slide in deck.slides] == ["Welcome", "Warming up", "How close?", "Goodbye"]
     scale = deck.slides[2].poll
-    assert scale is not None and scale.public()["scale"] == {"min": 1, "max": 5, "labels": {"1": "Distant", "5": "Close"}}
+    assert scale is not None
+    assert scale.public()["scale"] == {"min": 1, "max": 5, "labels": {"1": "Distant", "5": "Close"}}
     # Nothing changed: the very same text.
     assert update_deck_yaml(HAND_WRITTEN, json.loads(json.dumps(yaml.safe_load(HAND_WRITTEN)))) == HAND_WRITTEN
 
