@@ -341,3 +341,34 @@ def test_the_balancer_speaks_http1_only_and_refuses_oversized_bodies_with_json(r
             urllib.request.urlopen(request, timeout=5)
         assert refused.value.code == 413
         assert json.loads(refused.value.read())["error"] == "too_large"
+
+
+def test_deck_saves_pass_the_balancer_and_processes_agree_on_versions(redis_url: str, tmp_path: Path) -> None:
+    """A deck larger than a Socket.IO message goes through HAProxy; of racing saves of one version, one wins."""
+    import hashlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import FACILITATOR_TOKEN
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    deck = "title: Big\nslides:\n  - title: One\n" + "# padding\n" * 5000  # ~50 KB: past the 16 KB message limit
+    (decks / "big.yaml").write_text(deck)
+    etag = f'"{hashlib.sha256(deck.encode()).hexdigest()}"'
+
+    def save(number: int) -> int:
+        request = urllib.request.Request(f"{server.url}/api/decks/big", method="PUT",
+                                         data=deck.replace("Big", f"Saved by {number}").encode(),
+                                         headers={"Authorization": f"Bearer {FACILITATOR_TOKEN}",
+                                                  "Content-Type": "application/yaml", "If-Match": etag})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+    with cluster(redis_url, tmp_path / "data", WORKSHOP_DECKS_DIR=str(decks)) as server, \
+            ThreadPoolExecutor(6) as pool:
+        statuses = sorted(pool.map(save, range(6)))
+    assert statuses == [200] + [409] * 5
+    assert (decks / "big.yaml").read_text().startswith("title: Saved by ")

@@ -22,7 +22,8 @@ def test_decks_need_the_facilitator_token(client) -> None:
     wrong = client.get("/api/decks", headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"})
     assert wrong.status_code == 403 and wrong.get_json()["error"] == "forbidden"
     listing = client.get("/api/decks", headers=FACILITATOR).get_json()
-    assert {"id": "interdependence", "title": listing[0]["title"], "slides": listing[0]["slides"]} in listing
+    [bundled] = [deck for deck in listing if deck["id"] == "interdependence"]
+    assert {"id", "title", "slides"} <= bundled.keys()  # the contract's fields (the deck library adds more)
     assert listing[0]["slides"] >= 15
 
 

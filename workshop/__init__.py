@@ -22,6 +22,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
 
     from .broadcast import ResultsBroadcaster
     from .config import PROJECT_ROOT, ConfigError, Settings
+    from .deck_api import bp as deck_api
     from .live import Workshop
     from .logins import Logins
     from .logs import AccessLog
@@ -51,6 +52,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     app.extensions["workshop"] = live
     app.extensions["workshop_logins"] = Logins(live.store.redis)  # browser logins (workshop/logins.py)
     app.register_blueprint(bp)
+    app.register_blueprint(deck_api)
     install_static(app, PROJECT_ROOT / "static")
 
     from .fanout import RedisQueue

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .decks import MAX_DECK_BODY_BYTES, MAX_DECK_BYTES
+
 if TYPE_CHECKING:
     from .config import Settings
 
@@ -33,6 +35,8 @@ ENGINEIO_PING_TIMEOUT_SECONDS = 20
 IDLE_SECONDS = 2 * (ENGINEIO_PING_INTERVAL_SECONDS + ENGINEIO_PING_TIMEOUT_SECONDS)
 COOKIE = "workshop-process"
 LOOPBACK = ("127.0.0.0/8", "::1")
+DECKS_API = "/api/decks"  # whose bodies are whole decks (the deck API), allowed up to MAX_DECK_BODY_BYTES
+DECK_BODY_BYTES = MAX_DECK_BODY_BYTES
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ def haproxy_config(settings: Settings, bind: str, servers: Sequence[Backend] | D
     reserve = min(64, maxconn // 4)
     too_large = json.dumps({"error": "too_large",
                             "message": f"the body is larger than {settings.max_message_bytes} bytes"})
+    too_large_deck = json.dumps({"error": "too_large", "message": f"a deck may be at most {MAX_DECK_BYTES} bytes"})
     lines = [
         "# Generated from the workshop's settings (workshop/balancer.py): edit the settings, not this file.",
         "global",
@@ -93,7 +98,10 @@ def haproxy_config(settings: Settings, bind: str, servers: Sequence[Backend] | D
         # An oversized body is refused here, whole, with the app's JSON error (the app would answer before
         # reading it, and the reset could lose the answer on the way back).
         f"    http-request return status 413 content-type application/json string '{too_large}' "
-        f"if {{ req.hdr_val(content-length) gt {settings.max_message_bytes} }}",
+        f"if {{ req.hdr_val(content-length) gt {settings.max_message_bytes} }} !{{ path_beg {DECKS_API} }}",
+        # The deck API (`PUT /api/decks/<id>`, `POST /api/decks/validate`) takes whole decks, up to the deck limit.
+        f"    http-request return status 413 content-type application/json string '{too_large_deck}' "
+        f"if {{ path_beg {DECKS_API} }} {{ req.hdr_val(content-length) gt {DECK_BODY_BYTES} }}",
         # A client's own X-Forwarded-For is dropped, unless trusted proxies stand in front of HAProxy.
         *(["    http-request del-header X-Forwarded-For"] if not settings.proxy_hops else []),
         "    option forwardfor",

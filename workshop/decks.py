@@ -15,6 +15,9 @@ from .render import markdown_tokens
 from .timers import DurationError, parse_duration
 
 MAX_DECK_BYTES = 512 * 1024
+# The largest body the deck API reads: a deck as YAML is at most MAX_DECK_BYTES; as the editor's JSON (quotes,
+# escaped line breaks) it may be longer, and the YAML made from it is held to MAX_DECK_BYTES again.
+MAX_DECK_BODY_BYTES = 2 * MAX_DECK_BYTES
 MAX_SLIDES = 200
 POLL_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 DECK_KEYS = {"title", "description", "slides", "phone_slides", "resources", "reactions"}

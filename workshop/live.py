@@ -517,6 +517,10 @@ class Workshop:
 
     # Organisers --------------------------------------------------------------------------------------
 
+    def decks_in_use(self) -> dict[str, int]:
+        """Deck id -> live sessions running on it (the deck library's "in use"; editing is safe all the same)."""
+        return self.store.live_decks()
+
     def session_summaries(self) -> list[SessionSummary]:
         """Every session still kept, newest first, with answer counts and when it will be deleted."""
         summaries: list[SessionSummary] = []

@@ -405,6 +405,18 @@ class Store:
         """Every session, newest first."""
         return cast(list[str], self.redis.zrevrange(SESSIONS_INDEX, 0, -1))
 
+    def live_decks(self) -> dict[str, int]:
+        """Deck id -> how many live sessions run on it (each holds its own copy of the deck's YAML)."""
+        live = cast(list[str], self.redis.zrange(LIVE_INDEX, 0, -1))
+        pipe = self.redis.pipeline(transaction=False)
+        for sid in live:
+            pipe.hmget(self._session(sid), ["deck", "status"])
+        counts: dict[str, int] = {}
+        for deck, status in cast(list[list[str | None]], pipe.execute() if live else []):
+            if deck is not None and status == "live":
+                counts[deck] = counts.get(deck, 0) + 1
+        return counts
+
     def set_slide(self, sid: str, index: int) -> None:
         """Move the session to a slide."""
         self._set_live_field(sid, "slide", str(index))

@@ -30,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as Redirect
 
 from .config import Settings
+from .deck_files import DeckFiles, valid_id
 from .decks import Deck, load_decks
 from .export import ResultsDocument, report_reactions, report_sections, to_csv, to_json
 from .live import LiveError, SessionPage, Workshop, keys_equal, normalise_code
@@ -54,6 +55,9 @@ def _per_app_state(state: BlueprintSetupState) -> None:
     live_ = app.extensions["workshop"]
     app.extensions["workshop_join_throttle"] = SharedFailureThrottle(live_.store.redis,
                                                                      live_.address_secret.decode())
+    # The deck files the deck API edits (deck_files.py): one per app, so its in-process lock is shared.
+    settings_ = cast(Settings, app.extensions["workshop_settings"])
+    app.extensions["workshop_deck_files"] = DeckFiles(settings_.decks_dir)
     public_url = cast(Settings, app.extensions["workshop_settings"]).public_url or ""
     app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(seconds=LOGIN_TTL), SESSION_REFRESH_EACH_REQUEST=False,
                       SESSION_COOKIE_SECURE=public_url.lower().startswith("https://"))
@@ -88,6 +92,11 @@ def logins() -> Logins:
 def settings() -> Settings:
     """The app's settings."""
     return cast(Settings, current_app.extensions["workshop_settings"])
+
+
+def deck_files() -> DeckFiles:
+    """The app's deck files (the deck API's storage)."""
+    return cast(DeckFiles, current_app.extensions["workshop_deck_files"])
 
 
 def decks() -> dict[str, Deck]:
@@ -420,9 +429,13 @@ def healthz() -> tuple[Response, int]:
 
 @bp.get("/api/decks")
 def list_decks() -> Response:
-    """The decks a facilitator can start."""
+    """The decks a facilitator can start, with what the deck library shows (`docs/contract-additions.md`)."""
     require(is_facilitator)
-    return jsonify([{"id": deck.id, "title": deck.title, "slides": len(deck.slides)} for deck in decks().values()])
+    in_use = live().decks_in_use()
+    return jsonify([{"id": deck.id, "title": deck.title, "slides": len(deck.slides), "description": deck.description,
+                     "polls": len(deck.polls()), "modified": deck_files().modified(deck.id),
+                     "in_use": in_use.get(deck.id, 0), "editable": valid_id(deck.id)}
+                    for deck in decks().values()])
 
 
 def _absolute(path: str) -> str:

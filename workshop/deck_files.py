@@ -1,0 +1,284 @@
+"""Deck files on disk for the deck API: safe ids and paths, versions (ETags), atomic writes under a lock.
+
+Pure file logic (no Flask, no Redis). A deck `ID` is `<decks_dir>/ID.yaml` or `<decks_dir>/ID/deck.yaml`
+(the single file wins when both exist, as in `decks.load_decks`); a new deck is written as `ID.yaml`, and its
+pictures go in `ID/` in both layouts (`media.py`). Only ids of `[a-z0-9][a-z0-9-]{0,63}` are read or
+written here, no symbolic link is followed (neither the deck file nor its folder), and every path is
+checked to sit directly in the decks directory, so nothing outside it is read, replaced or deleted.
+
+A write is atomic: the bytes go to a hidden temporary file in the same directory (`.ID.yaml.XXXX.tmp`, never
+`*.yaml`, so `load_decks` cannot pick it up), are fsynced, get the old file's permission bits (0644 for a new
+deck), and `os.replace` puts them in place; the directory is fsynced after. A crash at any point leaves either
+the old file or the new one, never half of one; a leftover temporary file is ignored by everything.
+
+The version check and the write are one step with respect to every other writer that uses this module:
+- in one process, a `threading.Lock` (green under eventlet/gevent, whose monkey-patching replaces it);
+- across processes (`serve --processes N`, or a script beside the server), an exclusive `fcntl.flock` on
+  `<decks_dir>/.decks.lock`, taken by polling with a short sleep so a green thread never blocks its whole
+  process. Every process then reads the current bytes, compares their hash with `If-Match` and renames its
+  file in place while holding that lock, so two processes cannot both pass the check for the same version.
+  (A lock on a network file system is only as good as its `flock`; NFS v4 implements it. A person editing the
+  file by hand takes no lock: their save can land between our check and our rename, as with any editor.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import stat
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .decks import FOLDER_DECK, MAX_DECK_BYTES
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+LOCK_FILE = ".decks.lock"
+LOCK_TIMEOUT_SECONDS = 10.0
+NEW_FILE_MODE = 0o644
+
+
+class DeckFileError(Exception):
+    """A deck file operation refused: `code` is one of invalid_id, unsafe_path, not_found, precondition_required,
+    conflict, too_large, unavailable."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class DeckFile:
+    """One version of a deck file."""
+
+    id: str
+    path: Path
+    data: bytes
+    etag: str  # the SHA-256 of the bytes in hex (a strong ETag, quoted by the HTTP layer)
+    modified: str  # the file's modification time, ISO 8601 in UTC
+
+
+def etag_of(data: bytes) -> str:
+    """The version of a deck's bytes: their SHA-256 in hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def valid_id(deck_id: str) -> bool:
+    """Whether an id may name a deck the API reads or writes."""
+    return ID_PATTERN.match(deck_id) is not None
+
+
+def iso_time(seconds: float) -> str:
+    """A file time as ISO 8601 in UTC, to the second."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+
+
+class DeckFiles:
+    """The deck files of one decks directory."""
+
+    def __init__(self, decks_dir: Path):
+        self.decks_dir = decks_dir
+        self._lock = threading.Lock()
+
+    # Paths ----------------------------------------------------------------------------------------------
+
+    def _root(self) -> Path:
+        return self.decks_dir.resolve()
+
+    def _check_id(self, deck_id: str) -> None:
+        if not valid_id(deck_id):
+            raise DeckFileError("invalid_id", "a deck id is 1 to 64 of a-z, 0-9 and '-', starting with a letter "
+                                              "or digit")
+
+    def _inside(self, path: Path) -> Path:
+        """The path, after checking that it is the decks directory's own entry (or its folder's deck.yaml)."""
+        root = self._root()
+        parent = path.parent if path.name != FOLDER_DECK else path.parent.parent
+        if parent != root:
+            raise DeckFileError("unsafe_path", "a deck file must sit in the decks directory")
+        for part in (path, path.parent) if path.name == FOLDER_DECK else (path,):
+            if part.is_symlink():
+                raise DeckFileError("unsafe_path", f"'{part.name}' is a symbolic link; such decks are not edited "
+                                                   "through the API")
+        return path
+
+    def path_of(self, deck_id: str) -> Path | None:
+        """The file that holds deck `deck_id` now, or None; DeckFileError for a bad id or a symlinked file."""
+        self._check_id(deck_id)
+        root = self._root()
+        single = root / f"{deck_id}.yaml"
+        if single.exists() or single.is_symlink():
+            return self._inside(single)
+        folder = root / deck_id / FOLDER_DECK
+        if folder.parent.is_symlink() or folder.exists() or folder.is_symlink():
+            return self._inside(folder)
+        return None
+
+    def folder_of(self, deck_id: str) -> Path:
+        """The deck's pictures folder (which may not exist)."""
+        self._check_id(deck_id)
+        return self._root() / deck_id
+
+    def modified(self, deck_id: str) -> str | None:
+        """When a loaded deck's file last changed (any id `load_decks` gave, even one the API cannot edit)."""
+        for path in (self.decks_dir / f"{deck_id}.yaml", self.decks_dir / deck_id / FOLDER_DECK):
+            with contextlib.suppress(OSError):
+                return iso_time(path.stat().st_mtime)
+        return None
+
+    # Reading --------------------------------------------------------------------------------------------
+
+    def _read(self, deck_id: str, path: Path) -> DeckFile:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError as error:
+            raise DeckFileError("not_found", f"no deck called '{deck_id}'") from error
+        except OSError as error:
+            raise DeckFileError("unavailable", f"the deck file cannot be read ({error.strerror})") from error
+        with os.fdopen(fd, "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise DeckFileError("unsafe_path", "the deck file is not a regular file")
+            if info.st_size > MAX_DECK_BYTES:
+                raise DeckFileError("too_large", f"the deck file is {info.st_size} bytes; a deck may be at most "
+                                                 f"{MAX_DECK_BYTES}")
+            data = file.read(MAX_DECK_BYTES + 1)
+        return DeckFile(id=deck_id, path=path, data=data, etag=etag_of(data), modified=iso_time(info.st_mtime))
+
+    def read(self, deck_id: str) -> DeckFile | None:
+        """The deck's current file, or None if there is none."""
+        path = self.path_of(deck_id)
+        if path is None:
+            return None
+        try:
+            return self._read(deck_id, path)
+        except DeckFileError as error:
+            if error.code == "not_found":  # removed between the look and the read
+                return None
+            raise
+
+    # Writing --------------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold this process's lock and the decks directory's lock file (see the module's docstring)."""
+        with self._lock:
+            try:
+                fd = os.open(self._root() / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW
+                             | getattr(os, "O_CLOEXEC", 0), 0o600)
+            except OSError as error:
+                raise DeckFileError("unavailable", f"the decks directory cannot be written ({error.strerror})") \
+                    from error
+            try:
+                deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            raise DeckFileError("unavailable", "another save of a deck is taking too long; "
+                                                               "try again") from None
+                        time.sleep(0.01)  # green under eventlet/gevent: the process keeps serving
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
+
+    def _check_version(self, deck_id: str, current: DeckFile | None, if_match: list[str] | None) -> None:
+        """The compare of compare-and-rename: a replacement must name the version it replaces."""
+        if current is None:
+            if if_match is not None:
+                raise DeckFileError("conflict", f"the deck '{deck_id}' was deleted since you loaded it")
+            return
+        if if_match is None:
+            raise DeckFileError("precondition_required", "replacing a deck needs If-Match with the ETag of the "
+                                                         "version you edited (from GET /api/decks/<id>)")
+        if "*" not in if_match and current.etag not in if_match:
+            raise DeckFileError("conflict", f"the deck '{deck_id}' was changed since you loaded it; reload it "
+                                            "and apply your changes again")
+
+    def write(self, deck_id: str, data: bytes, if_match: list[str] | None) -> tuple[DeckFile, bool]:
+        """Create or replace a deck's file atomically; returns (the new version, whether it was created).
+
+        `if_match`: None (no header: only a new deck may be written), or the ETags the client accepts (`*`: any
+        existing version). The caller validates the bytes first: this module never looks inside them.
+        """
+        self._check_id(deck_id)
+        if len(data) > MAX_DECK_BYTES:
+            raise DeckFileError("too_large", f"a deck may be at most {MAX_DECK_BYTES} bytes")
+        with self.locked():
+            path = self.path_of(deck_id)
+            current = self._read(deck_id, path) if path is not None else None
+            self._check_version(deck_id, current, if_match)
+            target = path if path is not None else self._inside(self._root() / f"{deck_id}.yaml")
+            mode = NEW_FILE_MODE
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    # The old file's permission bits, but never executable, and always readable and writable by us.
+                    mode = (stat.S_IMODE(os.stat(path, follow_symlinks=False).st_mode) & 0o666) | 0o600
+            self._replace(target, data, mode)
+            written = self._read(deck_id, target)
+        return written, current is None
+
+    def _replace(self, target: Path, data: bytes, mode: int) -> None:
+        """Write to a temporary file beside the target, fsync, chmod, rename over it, fsync the directory."""
+        directory = target.parent
+        try:
+            fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        except OSError as error:
+            raise DeckFileError("unavailable", f"the decks directory cannot be written ({error.strerror})") from error
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fchmod(file.fileno(), mode)
+                os.fsync(file.fileno())
+            os.replace(temporary, target)
+        except BaseException as error:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            if isinstance(error, OSError):
+                raise DeckFileError("unavailable", f"the deck could not be saved ({error.strerror})") from error
+            raise
+        _fsync_directory(directory)
+
+    def delete(self, deck_id: str, if_match: list[str] | None = None) -> DeckFile:
+        """Delete a deck's YAML file (its pictures folder stays); returns the version deleted.
+
+        `if_match` is optional here: given, the deck must still be that version (else `conflict`).
+        """
+        with self.locked():
+            path = self.path_of(deck_id)
+            current = self._read(deck_id, path) if path is not None else None
+            if current is None or path is None:
+                raise DeckFileError("not_found", f"no deck called '{deck_id}'")
+            if if_match is not None:
+                self._check_version(deck_id, current, if_match)
+            try:
+                os.unlink(path)
+            except FileNotFoundError as error:
+                raise DeckFileError("not_found", f"no deck called '{deck_id}'") from error
+            except OSError as error:
+                raise DeckFileError("unavailable", f"the deck could not be deleted ({error.strerror})") from error
+            _fsync_directory(path.parent)
+        return current
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename or unlink in the directory durable (best effort where directories cannot be opened)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
