@@ -159,3 +159,13 @@ def test_import_graph_and_header_parsing() -> None:
     assert resolve("js/polls/x.js", "../dom.js") == "js/dom.js" and resolve("js/x.js", "../../up.js") is None
     assert accepted("gzip;q=1.0, br;q=0, *;q=0.1") == {"gzip", "*"}
     assert "js/polls/ranking.js" in Assets(STATIC).modules("js/participant.js")
+
+
+def test_only_static_documents_carry_a_policy_scripts_and_styles_spend_no_header_bytes_on_one(client) -> None:
+    svg = client.get("/static/favicon.svg")
+    assert svg.headers["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'"
+    for path in ("/static/css/app.css", "/static/js/dom.js"):
+        response = client.get(path)
+        assert response.status_code == 200 and "Content-Security-Policy" not in response.headers, path
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'self'" in client.get("/").headers["Content-Security-Policy"]

@@ -51,7 +51,10 @@ def test_a_phone_reloading_while_the_server_is_down_gets_our_page_and_comes_back
             token = phone.evaluate("key => localStorage.getItem(key)", storage_key)
             assert token
             # The worker is active, so its precaching is done, before the server goes.
-            assert phone.evaluate("async () => (await navigator.serviceWorker.ready).active.state") == "activated"
+            # (`ready` resolves once a worker is active, which may still be "activating": wait for the end of it.)
+            # (Not an async predicate: Playwright would take its promise as truthy at once.)
+            phone.evaluate("async () => { window.activeWorker = (await navigator.serviceWorker.ready).active; }")
+            phone.wait_for_function("() => window.activeWorker.state === 'activated'", timeout=10_000)
         finally:
             sockets.close()
 

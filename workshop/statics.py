@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 from pathlib import Path
 from typing import cast
+from urllib.parse import quote
 
 from flask import Flask, Response, abort, current_app, g, request, url_for
 from markupsafe import Markup
@@ -38,6 +40,7 @@ def install_static(app: Flask, root: Path) -> None:
     app.url_defaults(_fingerprint)
     app.jinja_env.globals["module_script"] = module_script
     app.jinja_env.globals["inline_script"] = inline_script
+    app.jinja_env.globals["inline_data"] = inline_data
     app.after_request(_compress_page)
 
 
@@ -58,8 +61,12 @@ def static_file(filename: str) -> Response:
     coding, body = asset.encoded(accepted(request.headers.get("Accept-Encoding", "")))
     # One ETag per representation: a cache must not answer a gzip request with the Brotli bytes.
     etag = f"{asset.digest}-{coding}" if coding else asset.digest
-    headers = {"ETag": f'"{etag}"', "Content-Security-Policy": STATIC_POLICY,
+    headers = {"ETag": f'"{etag}"',
                "Cache-Control": IMMUTABLE if request.args.get("v") == asset.digest else REVALIDATE}
+    # Only a document heeds a policy: an SVG (or HTML) opened on its own. Scripts and styles ignore it, and on a
+    # slow link every byte of every response's headers counts.
+    if not asset.mimetype.startswith(("text/javascript", "text/css")):
+        headers["Content-Security-Policy"] = STATIC_POLICY
     if asset.compressible:
         headers["Vary"] = "Accept-Encoding"
     if request.if_none_match.contains_weak(etag):
@@ -88,6 +95,18 @@ def module_script(entry: str) -> Markup:
     lines += [Markup('<link rel="modulepreload" href="{}">').format(href) for href in urls]
     lines.append(Markup('<script type="module" src="{}"></script>').format(urls[-1]))
     return Markup("\n").join(lines)
+
+
+def inline_data(path: str) -> str:
+    """A small static file as a `data:` URL (the favicon): a request and its headers saved on every first load."""
+    asset = assets().get(path)
+    if asset is None:
+        raise FileNotFoundError(path)
+    mimetype = asset.mimetype.split(";")[0]
+    if mimetype == "image/svg+xml":  # as text, which the page's gzip compresses well (base64 it does not)
+        text = quote(asset.body.decode("utf-8"), safe=" =:/.'")
+        return f"data:{mimetype},{text}"
+    return f"data:{mimetype};base64,{base64.b64encode(asset.body).decode()}"
 
 
 def inline_script(path: str) -> Markup:

@@ -220,7 +220,8 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'{hashes}; style
 def security_headers(response: Response) -> Response:
     """Same-origin everything; no framing; no sniffing."""
     hashes = "".join(" " + source for source in g.get("workshop_script_hashes", ()))
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(hashes=hashes))
+    if request.endpoint != "static":  # static files set their own (statics.static_file), or need none
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(hashes=hashes))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
@@ -335,7 +336,7 @@ def participant(code: str) -> tuple[str, int, dict[str, str]] | str:
 
 # The offline page and the static files it loads: what the phones' service worker precaches. The one list,
 # built with url_for, so fingerprinted asset URLs reach the worker by themselves.
-OFFLINE_STATIC = ("css/app.css", "js/offline.js", "favicon.svg")
+OFFLINE_STATIC = ("css/app.css", "js/offline.js")
 # The literal in static/js/sw.js that `service_worker` replaces with the cache name and the URLs.
 SW_CONFIG_PLACEHOLDER = "({ cache: 'workshop-offline-dev', page: '', urls: [] })"
 
