@@ -179,7 +179,7 @@ class ResultsBroadcaster:
 
     def _send_reactions(self, session_id: str, slide_changed: bool) -> None:
         """At most one `reactions` per audience per session per tick, whatever the number of taps."""
-        lock_ms = max(10, int(self.pacer.interval * 1000) - 20)
+        lock_ms = self._lock_ms()
         try:
             sent = self.live.reactions_to_send(session_id, lock_ms)
         except redis.RedisError:
@@ -195,9 +195,13 @@ class ResultsBroadcaster:
         if screens["counts"] or slide_changed:
             self.socketio.emit("reactions", staff, to=room(session_id, "facilitator"))
 
+    def _lock_ms(self) -> int:
+        """How long a per-tick send lock lives: just under this process's current tick."""
+        return max(10, int(self.pacer.interval * 1000) - 20)
+
     def _send_results(self, session_id: str, poll_id: str, audience_changed: bool) -> bool:
         # The lock spaces this poll's sends across every process by this process's current tick.
-        lock_ms = max(10, int(self.pacer.interval * 1000) - 20)
+        lock_ms = self._lock_ms()
         views = self.live.results_to_send(session_id, poll_id, lock_ms, audience_changed)
         if views is None:
             return False
@@ -209,7 +213,7 @@ class ResultsBroadcaster:
         """Send each dirty session's questions: one `questions_updated` per audience whose list changed."""
         with self._lock:
             sessions, self._questions = self._questions, set()
-        lock_ms = max(10, int(self.pacer.interval * 1000) - 20)
+        lock_ms = self._lock_ms()
         for session_id in sessions:
             try:
                 sending = self.live.questions_to_send(session_id, lock_ms)

@@ -407,15 +407,19 @@ class Store:
 
     def live_decks(self) -> dict[str, int]:
         """Deck id -> how many live sessions run on it (each holds its own copy of the deck's YAML)."""
-        live = cast(list[str], self.redis.zrange(LIVE_INDEX, 0, -1))
-        pipe = self.redis.pipeline(transaction=False)
-        for sid in live:
-            pipe.hmget(self._session(sid), ["deck", "status"])
         counts: dict[str, int] = {}
-        for deck, status in cast(list[list[str | None]], pipe.execute() if live else []):
+        for _, (deck, status) in self._live_fields("deck", "status"):
             if deck is not None and status == "live":
                 counts[deck] = counts.get(deck, 0) + 1
         return counts
+
+    def _live_fields(self, *fields: str) -> list[tuple[str, list[str | None]]]:
+        """Each session in the live index with these fields of its hash, read in one round trip."""
+        live = cast(list[str], self.redis.zrange(LIVE_INDEX, 0, -1))
+        pipe = self.redis.pipeline(transaction=False)
+        for sid in live:
+            pipe.hmget(self._session(sid), list(fields))
+        return list(zip(live, cast(list[list[str | None]], pipe.execute() if live else []), strict=True))
 
     def set_slide(self, sid: str, index: int) -> None:
         """Move the session to a slide."""
@@ -607,12 +611,8 @@ class Store:
 
     def idle_sessions(self, active_before: float) -> list[str]:
         """Live sessions whose facilitator last did something before a time (epoch seconds)."""
-        live = cast(list[str], self.redis.zrange(LIVE_INDEX, 0, -1))
-        pipe = self.redis.pipeline(transaction=False)
-        for sid in live:
-            pipe.hget(self._session(sid), "active_at")
-        marks = cast(list[str | None], pipe.execute())
-        return [sid for sid, mark in zip(live, marks, strict=True) if mark is not None and float(mark) < active_before]
+        return [sid for sid, (mark,) in self._live_fields("active_at")
+                if mark is not None and float(mark) < active_before]
 
     def stale_sessions(self, now: float, started_before: float) -> list[str]:
         """Sessions past their own auto-end time, or started before a time (epoch seconds); live or not."""

@@ -494,11 +494,16 @@ function readCap() {
   const raw = els.cap.value.trim();
   const cap = raw === '' ? 0 : /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
   const problem = Number.isInteger(cap) && cap <= 100000 ? '' : 'Enter a whole number from 0 to 100000 (0 or empty: no cap).';
-  setText(els.capError, problem);
-  show(els.capError, Boolean(problem));
-  if (problem) els.cap.setAttribute('aria-invalid', 'true');
-  else els.cap.removeAttribute('aria-invalid');
+  showFieldProblem(els.cap, els.capError, problem);
   return problem ? null : cap;
+}
+
+/** A field's problem under it (empty: none), and the field marked invalid while there is one. */
+function showFieldProblem(/** @type {HTMLInputElement} */ field, /** @type {HTMLElement} */ error, /** @type {string} */ problem) {
+  setText(error, problem);
+  show(error, Boolean(problem));
+  if (problem) field.setAttribute('aria-invalid', 'true');
+  else field.removeAttribute('aria-invalid');
 }
 
 function setCap() {
@@ -577,12 +582,7 @@ function readTimerLength(report = true) {
     ? Number(clockForm[1]) * 60 + Number(clockForm[2])
     : /^\d{1,2}([.,]\d{1,2})?$/.test(raw) ? Math.round(Number(raw.replace(',', '.')) * 60) : NaN;
   const problem = seconds >= 5 && seconds <= 3600 ? '' : 'Enter minutes, from 0.1 to 60 (e.g. 5, 1.5 or 2:30).';
-  if (report) {
-    setText(els.timerError, problem);
-    show(els.timerError, Boolean(problem));
-    if (problem) els.timerLength.setAttribute('aria-invalid', 'true');
-    else els.timerLength.removeAttribute('aria-invalid');
-  }
+  if (report) showFieldProblem(els.timerLength, els.timerError, problem);
   return problem ? 0 : seconds;
 }
 
