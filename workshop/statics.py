@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 from pathlib import Path
 from typing import cast
@@ -16,7 +17,7 @@ from urllib.parse import quote
 from flask import Flask, Response, abort, current_app, g, request, url_for
 from markupsafe import Markup
 
-from .assets import BUNDLES, Assets, accepted, csp_hash
+from .assets import BUNDLES, Asset, Assets, accepted, csp_hash
 from .jsmin import minify
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -97,28 +98,43 @@ def module_script(entry: str) -> Markup:
     return Markup("\n").join(lines)
 
 
-def inline_data(path: str) -> str:
-    """A small static file as a `data:` URL (the favicon): a request and its headers saved on every first load."""
+def _inlined(path: str) -> Asset:
+    """A static file a template inlines: a missing one is a bug in the template, not a 404."""
     asset = assets().get(path)
     if asset is None:
         raise FileNotFoundError(path)
-    mimetype = asset.mimetype.split(";")[0]
+    return asset
+
+
+def inline_data(path: str) -> str:
+    """A small static file as a `data:` URL (the favicon): a request and its headers saved on every first load."""
+    asset = _inlined(path)
+    return _data_url(asset.mimetype.split(";")[0], asset.body)
+
+
+@functools.lru_cache(maxsize=16)
+def _data_url(mimetype: str, body: bytes) -> str:
+    # Made once per file version, not on every page a phone opens.
     if mimetype == "image/svg+xml":  # as text, which the page's gzip compresses well (base64 it does not)
-        text = quote(asset.body.decode("utf-8"), safe=" =:/.'")
+        text = quote(body.decode("utf-8"), safe=" =:/.'")
         return f"data:{mimetype},{text}"
-    return f"data:{mimetype};base64,{base64.b64encode(asset.body).decode()}"
+    return f"data:{mimetype};base64,{base64.b64encode(body).decode()}"
 
 
 def inline_script(path: str) -> Markup:
     """A small classic script inlined into the page (no request of its own), allowed by its hash in the CSP."""
-    asset = assets().get(path)
-    if asset is None:
-        raise FileNotFoundError(path)
-    script = minify(asset.body.decode())
+    script, digest = _inline_script(path, _inlined(path).body)
+    g.setdefault("workshop_script_hashes", []).append(digest)
+    return Markup("<script>{}</script>").format(Markup(script))
+
+
+@functools.lru_cache(maxsize=16)
+def _inline_script(path: str, body: bytes) -> tuple[str, str]:
+    # Minified and hashed once per file version: every phone joining opens the page that inlines it.
+    script = minify(body.decode())
     if "</" in script:
         raise ValueError(f"{path} cannot be inlined: it contains '</'")
-    g.setdefault("workshop_script_hashes", []).append(csp_hash(script))
-    return Markup("<script>{}</script>").format(Markup(script))
+    return script, csp_hash(script)
 
 
 def _compress_page(response: Response) -> Response:
