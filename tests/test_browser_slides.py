@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import expect
 
@@ -126,6 +127,12 @@ def test_pictures_phone_slides_and_resources(browser_server, contexts, socket_cl
     expect(resources).to_be_visible()
     expect(resources.locator("h2")).to_have_text(RESOURCES["title"])
     expect(resources.locator("li")).to_have_text(RESOURCES["items"])
+    # The last slide opens Q&A: its column arrives beside the slide a tick (or a room slot) later, and the
+    # resources must still fit once it is there.
+    expect(presenter.locator("#stage-qa")).to_be_visible()
+    deadline = time.monotonic() + 5  # fitted again in the frame after the column's layout
+    while not fits_inside(presenter, "#stage-resources", "#stage-slide") and time.monotonic() < deadline:
+        presenter.wait_for_timeout(50)
     assert fits_inside(presenter, "#stage-resources", "#stage-slide")
     screenshot(presenter, "presenter-resources")
     expect(phone.get_by_test_id("slide-resources").locator("li")).to_have_count(len(RESOURCES["items"]))

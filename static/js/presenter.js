@@ -240,7 +240,9 @@ function fitCloud() {
   }
 }
 
-window.addEventListener('resize', () => fit());
+// Whatever changes the room the slide has (the window, the Q&A column opening beside it a tick after the slide
+// arrives), it is fitted again. The observer sees the slide box's content size, which fitting never changes.
+new ResizeObserver(() => fit()).observe(els.slide);
 // A slide's pictures load after it is laid out: fit it again once each arrives (load does not bubble).
 els.body.addEventListener('load', () => fit(), true);
 
