@@ -271,7 +271,8 @@ def test_delete_removes_the_deck_and_the_list_follows_at_once(api, decks_dir: Pa
 
 def test_the_deck_list_carries_modified_polls_and_sessions_in_use(api) -> None:
     [hand] = api.get("/api/decks", headers=AUTH).get_json()
-    assert {"id", "title", "slides", "polls", "modified", "in_use"} <= hand.keys()
+    assert {"id", "title", "slides", "polls", "modified", "in_use", "lang"} <= hand.keys()
+    assert hand["lang"] == "en"
     assert (hand["slides"], hand["polls"], hand["in_use"]) == (3, 1, 0)
     assert hand["modified"].endswith("+00:00") and hand["editable"] is True
     api.post("/api/sessions", json={"deck": "hand"}, headers=AUTH)

@@ -65,6 +65,7 @@ def test_a_good_deck_loads_into_dataclasses() -> None:
     ("title: &x T\nslides:\n  - title: *x\n", "broken.yaml:3: YAML anchors and aliases are not allowed"),
     ("", "broken.yaml:1: the file is empty"),
     ("- just\n- a list\n", "broken.yaml:1: a deck must be a mapping"),
+    ("title: T\nlang: klingon\nslides:\n  - title: A\n", "broken.yaml:2: 'lang' must be one of en, de, es, fr, ar"),
 ])
 def test_each_problem_names_file_and_line(text: str, expected: str) -> None:
     assert any(problem.startswith(expected) for problem in problems_of(text)), problems_of(text)
@@ -143,3 +144,9 @@ def test_slides_without_a_timer_have_none_and_the_bundled_reflection_has_one() -
     deck = load_deck(BUNDLED)
     assert deck.slides[0].timer == 0
     assert [slide.timer for slide in deck.slides if slide.timer] == [120]
+
+
+def test_a_deck_declares_its_language_and_english_is_the_default() -> None:
+    assert parse_deck("title: T\nlang: ar\nslides:\n  - title: A\n", "d", "d.yaml").lang == "ar"
+    assert parse_deck("title: T\nslides:\n  - title: A\n", "d", "d.yaml").lang == "en"
+    assert load_deck(BUNDLED).lang == "en"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from .languages import DEFAULT_LANGUAGE, LANGUAGES
 from .media import MAX_ALT_LENGTH, file_problem, reference_problem
 from .polls import POLL_TYPES, Common, DefinitionError, Poll
 from .reactions import DEFAULT_REACTIONS, set_problems
@@ -20,7 +21,7 @@ MAX_DECK_BYTES = 512 * 1024
 MAX_DECK_BODY_BYTES = 2 * MAX_DECK_BYTES
 MAX_SLIDES = 200
 POLL_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-DECK_KEYS = {"title", "description", "slides", "phone_slides", "resources", "reactions"}
+DECK_KEYS = {"title", "description", "lang", "slides", "phone_slides", "resources", "reactions"}
 SLIDE_KEYS = {"title", "kind", "body", "notes", "poll", "timer", "qa", "phone"}
 RESOURCES_KEYS = {"title", "items"}
 MAX_RESOURCES = 8
@@ -70,6 +71,7 @@ class Deck:
     # with the default set, until the facilitator switches them on).
     reactions: tuple[str, ...] = DEFAULT_REACTIONS
     reactions_on: bool = True
+    lang: str = DEFAULT_LANGUAGE  # the language of the deck's text and of its sessions' screens
 
     def poll(self, poll_id: str) -> Poll | None:
         """The poll with this id, or None."""
@@ -365,6 +367,7 @@ def parse_deck(text: str, deck_id: str, filename: str, media: Path | None = None
     title = _text(data.get("title"), lines.get("title", 1), "title", problems, required=True, limit=120)
     description = _text(data.get("description"), lines.get("description", 1), "description", problems,
                         required=False, limit=1000)
+    lang = _lang(data.get("lang", DEFAULT_LANGUAGE), lines.get("lang", 1), problems)
     raw_slides = data.get("slides")
     slides: list[Slide] = []
     if not isinstance(raw_slides, _LocatedList) or not raw_slides:
@@ -383,7 +386,16 @@ def parse_deck(text: str, deck_id: str, filename: str, media: Path | None = None
     if problems.items:
         raise DeckError(problems.items)
     return Deck(id=deck_id, title=title, description=description, slides=tuple(slides), source=text,
-                phone_slides=bool(phone_slides), resources=resources, reactions=reactions, reactions_on=reactions_on)
+                phone_slides=bool(phone_slides), resources=resources, reactions=reactions, reactions_on=reactions_on,
+                lang=lang)
+
+
+def _lang(raw: object, line: int, problems: _Problems) -> str:
+    """The deck's `lang:`, one of the interface languages we ship."""
+    if raw not in LANGUAGES:
+        problems.add(line, f"'lang' must be one of {', '.join(LANGUAGES)}, not {raw!r}")
+        return DEFAULT_LANGUAGE
+    return str(raw)
 
 
 def _reactions(raw: object, line: int, problems: _Problems) -> tuple[tuple[str, ...], bool]:

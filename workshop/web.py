@@ -434,7 +434,7 @@ def list_decks() -> Response:
     require(is_facilitator)
     in_use = live().decks_in_use()
     return jsonify([{"id": deck.id, "title": deck.title, "slides": len(deck.slides), "description": deck.description,
-                     "polls": len(deck.polls()), "modified": deck_files().modified(deck.id),
+                     "lang": deck.lang, "polls": len(deck.polls()), "modified": deck_files().modified(deck.id),
                      "in_use": in_use.get(deck.id, 0), "editable": valid_id(deck.id)}
                     for deck in decks().values()])
 
