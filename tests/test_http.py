@@ -239,3 +239,14 @@ def test_the_service_worker_is_served_fresh_and_precaches_only_the_offline_page(
     phone = client.get(f"/j/{started['code']}")
     assert 'data-service-worker="/sw.js" data-service-worker-scope="/j/"' in phone.text
     assert "worker-src 'self'" in phone.headers["Content-Security-Policy"]
+
+
+def test_pages_say_their_language_and_direction(client) -> None:
+    """<html lang dir>: facilitator pages follow Accept-Language, ?lang= wins, unknown languages fall back."""
+    def html_tag(**headers: str) -> str:
+        return client.get("/", headers=headers).get_data(as_text=True).split(">", 2)[1].strip()
+    assert html_tag() == '<html lang="en" dir="ltr"'
+    assert html_tag(**{"Accept-Language": "ar-EG,ar;q=0.9,en;q=0.5"}) == '<html lang="ar" dir="rtl"'
+    assert html_tag(**{"Accept-Language": "de-AT, en;q=0.5"}) == '<html lang="de" dir="ltr"'
+    assert html_tag(**{"Accept-Language": "ja, zh;q=0.9"}) == '<html lang="en" dir="ltr"'
+    assert 'lang="fr"' in client.get("/?lang=fr", headers={"Accept-Language": "de"}).get_data(as_text=True)[:80]

@@ -23,6 +23,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     from .broadcast import ResultsBroadcaster
     from .config import PROJECT_ROOT, ConfigError, Settings
     from .deck_api import bp as deck_api
+    from .i18n import install_i18n
     from .live import Workshop
     from .logins import Logins
     from .logs import AccessLog
@@ -54,6 +55,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     app.register_blueprint(bp)
     app.register_blueprint(deck_api)
     install_static(app, PROJECT_ROOT / "static")
+    install_i18n(app)
 
     from .fanout import RedisQueue
 
