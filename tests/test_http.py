@@ -24,7 +24,9 @@ def test_decks_need_the_facilitator_token(client) -> None:
     listing = client.get("/api/decks", headers=FACILITATOR).get_json()
     [bundled] = [deck for deck in listing if deck["id"] == "interdependence"]
     assert {"id", "title", "slides"} <= bundled.keys()  # the contract's fields (the deck library adds more)
-    assert listing[0]["slides"] >= 15
+    assert bundled["slides"] >= 15 and bundled["lang"] == "en"
+    [spanish] = [deck for deck in listing if deck["id"] == "interdependencia"]
+    assert spanish["lang"] == "es" and spanish["slides"] == bundled["slides"] and spanish["polls"] == bundled["polls"]
 
 
 def test_starting_a_session_returns_absolute_urls_on_the_public_url(started) -> None:
@@ -239,3 +241,10 @@ def test_the_service_worker_is_served_fresh_and_precaches_only_the_offline_page(
     phone = client.get(f"/j/{started['code']}")
     assert 'data-service-worker="/sw.js" data-service-worker-scope="/j/"' in phone.text
     assert "worker-src 'self'" in phone.headers["Content-Security-Policy"]
+
+
+def test_each_bundled_deck_serves_its_own_pictures(client) -> None:
+    for deck_id in ("interdependence", "interdependencia"):
+        for name in ("two-circles.svg", "support-network.svg", "give-and-take.svg"):
+            response = client.get(f"/decks/{deck_id}/media/{name}")
+            assert response.status_code == 200 and response.mimetype == "image/svg+xml", (deck_id, name)
