@@ -26,7 +26,8 @@ def test_facilitator_logs_out_from_the_console(browser_server, contexts, screens
     server = browser_server
     page = contexts.page(facilitator_home(server), **PRESENTER)
     expect(page.get_by_test_id("logout")).to_be_visible()
-    page.get_by_test_id("start-session").first.click()
+    # By id, not by position: decks/ holds more than one deck.
+    page.locator('[data-testid="start-session"][data-deck="interdependence"]').click()
     expect(page).to_have_url(re.compile(r"/s/[^/?]+/console$"))
     wait_connected(page)
     console_url = page.url

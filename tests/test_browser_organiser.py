@@ -29,7 +29,8 @@ def start_from_home(contexts, server, name: str):
     """Name and start a session from the facilitator's home; its console page (connected) and id."""
     console = contexts.page(facilitator_home(server), **PRESENTER)
     console.get_by_test_id("session-name").fill(name)
-    console.get_by_test_id("start-session").first.click()
+    # By id: decks/ holds the English and the Spanish deck, and what follows expects the English one.
+    console.locator('[data-testid="start-session"][data-deck="interdependence"]').click()
     expect(console).to_have_url(re.compile(r"/s/[^/?]+/console$"))
     wait_connected(console)
     return console, console.url.split("/s/")[1].split("/")[0]

@@ -12,6 +12,7 @@ from workshop.config import PROJECT_ROOT
 from workshop.decks import DeckError, load_deck, load_decks, parse_deck
 
 BUNDLED = PROJECT_ROOT / "decks" / "interdependence.yaml"
+BUNDLED_ES = PROJECT_ROOT / "decks" / "interdependencia.yaml"
 
 
 def problems_of(text: str) -> list[str]:
@@ -31,6 +32,39 @@ def test_bundled_deck_is_a_full_workshop() -> None:
     text = " ".join(f"{slide.title} {slide.body} {slide.notes}" for slide in deck.slides).lower()
     assert "therap" in text and ("counsel" in text or "therapist" in text), "reflection, not therapy"
     assert any(not poll.results_visible for poll in deck.polls() if poll.type in ("scale", "text"))
+
+
+def test_the_spanish_deck_is_a_full_workshop_too() -> None:
+    deck, english = load_deck(BUNDLED_ES), load_deck(BUNDLED)
+    assert deck.lang == "es" and deck.id == "interdependencia"
+    assert 15 <= len(deck.slides) <= 25
+    assert "join" in [slide.kind for slide in deck.slides[:4]], "a join slide near the start"
+    for slide in deck.slides:
+        if slide.kind == "content":
+            assert slide.notes.strip(), f"slide '{slide.title}' has no speaker notes"
+    assert {poll.type for poll in deck.polls()} == {"single", "multiple", "scale", "text", "ranking"}
+    assert [(poll.id, poll.type) for poll in deck.polls()] == [(poll.id, poll.type) for poll in english.polls()], \
+        "the same poll ids as the English deck, so their exports line up"
+    assert any(not poll.results_visible for poll in deck.polls() if poll.type in ("scale", "text"))
+    text = " ".join(f"{slide.title} {slide.body} {slide.notes}" for slide in deck.slides).lower()
+    assert "terap" in text and "psicolog" in text, "reflection, not therapy"
+    assert not {slide.title for slide in deck.slides} & {slide.title for slide in english.slides}, "titles in Spanish"
+    assert deck.resources is not None and len(deck.resources.items) >= 3
+    assert "terapeuta" in " ".join(deck.resources.items), "where to turn for help, as in the English deck"
+    assert [slide.timer for slide in deck.slides if slide.timer] == [120], "the reflection slide's timer"
+    assert deck.slides[-1].qa, "Q&A on the last slide"
+    pictures = [line for slide in deck.slides for line in slide.body.splitlines() if line.startswith("![")]
+    assert len(pictures) == 3
+    assert not any(english in " ".join(pictures) for english in ("Two ", "A small", "A seesaw")), "alt text in Spanish"
+    for picture in pictures:
+        assert (BUNDLED_ES.parent / "interdependencia" / picture.rsplit("(", 1)[1].rstrip(")")).is_file()
+
+
+def test_both_bundled_decks_load_and_english_is_listed_first() -> None:
+    decks, problems = load_decks(PROJECT_ROOT / "decks")
+    assert problems == []
+    ids = list(decks)
+    assert ids.index("interdependence") < ids.index("interdependencia"), "the home page lists decks in this order"
 
 
 def test_a_good_deck_loads_into_dataclasses() -> None:
@@ -107,7 +141,7 @@ def test_oversize_and_binary_files_are_refused(tmp_path: Path) -> None:
 def test_check_deck_command(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("title: T\nslides:\n  - title: A\n    kind: video\n")
-    good = subprocess.run([sys.executable, "-m", "workshop.cli", "check-deck", str(BUNDLED)],
+    good = subprocess.run([sys.executable, "-m", "workshop.cli", "check-deck", str(BUNDLED), str(BUNDLED_ES)],
                           capture_output=True, text=True, check=False)
     assert good.returncode == 0, good.stdout + good.stderr
     bad = subprocess.run([sys.executable, "-m", "workshop.cli", "check-deck", str(BUNDLED), str(broken)],

@@ -24,7 +24,9 @@ def test_decks_need_the_facilitator_token(client) -> None:
     listing = client.get("/api/decks", headers=FACILITATOR).get_json()
     [bundled] = [deck for deck in listing if deck["id"] == "interdependence"]
     assert {"id", "title", "slides"} <= bundled.keys()  # the contract's fields (the deck library adds more)
-    assert listing[0]["slides"] >= 15
+    assert bundled["slides"] >= 15 and bundled["lang"] == "en"
+    [spanish] = [deck for deck in listing if deck["id"] == "interdependencia"]
+    assert spanish["lang"] == "es" and spanish["slides"] == bundled["slides"] and spanish["polls"] == bundled["polls"]
 
 
 def test_starting_a_session_returns_absolute_urls_on_the_public_url(started) -> None:
@@ -250,3 +252,10 @@ def test_pages_say_their_language_and_direction(client) -> None:
     assert html_tag(**{"Accept-Language": "de-AT, en;q=0.5"}) == '<html lang="de" dir="ltr"'
     assert html_tag(**{"Accept-Language": "ja, zh;q=0.9"}) == '<html lang="en" dir="ltr"'
     assert 'lang="fr"' in client.get("/?lang=fr", headers={"Accept-Language": "de"}).get_data(as_text=True)[:80]
+
+
+def test_each_bundled_deck_serves_its_own_pictures(client) -> None:
+    for deck_id in ("interdependence", "interdependencia"):
+        for name in ("two-circles.svg", "support-network.svg", "give-and-take.svg"):
+            response = client.get(f"/decks/{deck_id}/media/{name}")
+            assert response.status_code == 200 and response.mimetype == "image/svg+xml", (deck_id, name)
