@@ -1,4 +1,4 @@
-"""The deck library's API: copying and renaming decks with their pictures, and reserved ids.
+"""The deck library's API: copying and renaming decks with their pictures, reserved ids, and the `/decks` page.
 
 Real files in a temporary decks directory, real Redis (live sessions block a rename).
 """
@@ -351,3 +351,18 @@ def test_only_facilitators_copy_and_rename(api, decks_dir: Path, headers: dict[s
         assert response.status_code == status
         assert response.get_json()["error"] in ("unauthorized", "forbidden")
     assert listing(decks_dir) == before
+
+
+def test_the_library_page_is_for_facilitators(api) -> None:
+    refused = api.get("/decks")
+    assert refused.status_code == 401
+    assert "Facilitator link needed" in refused.get_data(as_text=True)
+    assert api.get(f"/organiser?token={ORGANISER_TOKEN}").status_code == 302  # an organiser's login
+    assert api.get("/decks").status_code == 401
+    assert api.get(f"/?token={FACILITATOR_TOKEN}").status_code == 302
+    page = api.get("/decks")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    html = page.get_data(as_text=True)
+    assert 'data-testid="deck-library"' in html and 'href="/"' in html
+    home = api.get("/").get_data(as_text=True)
+    assert 'href="/decks"' in home

@@ -1,4 +1,4 @@
-"""The deck library's additions to the deck API: copying and renaming decks.
+"""The deck library: its page (`GET /decks`) and what it adds to the deck API, copying and renaming decks.
 
 Facilitators only. A copy is validated as every save is (`decks.parse_deck`, as `check-deck`) before anything is
 written, and is written whole or not at all (`deck_files.DeckFiles.copy`). A rename is refused while live
@@ -8,18 +8,32 @@ folder under its id (`/decks/<id>/media/<file>`), which a rename would take away
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 
 from .deck_api import InvalidDeck, _deck_id, _if_match
 from .deck_edit import line_paths, problem_items, retitled_yaml
-from .deck_files import DeckFile, DeckFileError, id_problem
+from .deck_files import ID_PATTERN, RESERVED_IDS, DeckFile, DeckFileError, id_problem
 from .decks import DeckError, parse_deck
-from .web import ApiError, deck_files, is_facilitator, live, require
+from .languages import LANGUAGE_NAMES, LANGUAGES
+from .web import ApiError, deck_files, is_facilitator, live, logout_token, private, require
 
 bp = Blueprint("deck_library", __name__)
 
 COPY_KEYS = frozenset({"to", "title"})
 RENAME_KEYS = frozenset({"to"})
+
+
+@bp.get("/decks")
+def library() -> tuple[str, int] | Response:
+    """The facilitator's decks: create, duplicate, rename, rehearse, download, upload, delete (static/js/decks/)."""
+    if not is_facilitator():
+        return render_template("message.html", page_title=_("Decks"), title=_("Facilitator link needed"),
+                               message=_("Open the facilitator link printed by workshop serve, then come back "
+                                         "to this page."), status=401), 401
+    return private(render_template("decks.html", page_title=_("Decks"), logout_token=logout_token(),
+                                   languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+                                   id_pattern=ID_PATTERN.pattern.strip("^$"), reserved_ids=sorted(RESERVED_IDS)))
 
 
 def _request(allowed: frozenset[str]) -> tuple[str, dict[str, object]]:
