@@ -13,7 +13,7 @@ import json
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from .deck_edit import line_paths, problem_items, update_deck_yaml
-from .deck_files import DeckFile, DeckFileError, valid_id
+from .deck_files import DeckFile, DeckFileError, id_problem
 from .decks import MAX_DECK_BODY_BYTES, MAX_DECK_BYTES, DeckError, parse_deck
 from .polls import POLL_TYPES
 from .web import ApiError, deck_files, is_facilitator, require
@@ -21,7 +21,7 @@ from .web import ApiError, deck_files, is_facilitator, require
 bp = Blueprint("decks", __name__)
 
 FILE_ERROR_STATUS = {"invalid_id": 400, "unsafe_path": 403, "not_found": 404, "precondition_required": 412,
-                     "conflict": 409, "too_large": 413, "unavailable": 503}
+                     "conflict": 409, "exists": 409, "deck_in_use": 409, "too_large": 413, "unavailable": 503}
 YAML_TYPE = "application/yaml; charset=utf-8"
 # The keys every poll has, whatever its type (decks.py `_poll`).
 COMMON_POLL_KEYS = ("id", "type", "question", "results_visible")
@@ -49,9 +49,9 @@ def invalid_deck(error: InvalidDeck) -> tuple[Response, int]:
 
 
 def _deck_id(deck_id: str) -> str:
-    if not valid_id(deck_id):
-        raise ApiError(400, "invalid_deck_id", "a deck id is 1 to 64 of a-z, 0-9 and '-', starting with a letter or "
-                                               "digit")
+    problem = id_problem(deck_id)
+    if problem is not None:
+        raise ApiError(400, "invalid_deck_id", problem)
     return deck_id
 
 

@@ -182,6 +182,27 @@ def update_deck_yaml(text: str, new_data: Mapping[str, object]) -> str:
     return out.getvalue()
 
 
+def retitled_yaml(text: str, title: str) -> str:
+    """The deck's YAML with a new `title:` (a copy's), everything else as written: comments, order, quoting.
+
+    ValueError for a text that is not a YAML mapping (the caller validates the result in any case)."""
+    yaml = _yaml(text)
+    try:
+        document = yaml.load(text)
+    except YAMLError as error:
+        raise ValueError(f"the deck is not valid YAML ({error})") from error
+    if not isinstance(document, CommentedMap):
+        raise ValueError("a deck must be a mapping with 'title' and 'slides'")
+    if "title" in document:
+        document["title"] = _merge(document["title"], title)
+    else:
+        document.insert(0, "title", _fresh(title))
+    out = io.StringIO()
+    yaml.explicit_start = text.lstrip().startswith("---")
+    yaml.dump(document, out)
+    return out.getvalue()
+
+
 def line_paths(text: str) -> dict[int, list[str]]:
     """1-based line -> the paths that start on it, outermost first (`slides[2]`, `slides[2].title`)."""
     try:

@@ -28,11 +28,12 @@ import fcntl
 import hashlib
 import os
 import re
+import shutil
 import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,14 +41,22 @@ from pathlib import Path
 from .decks import FOLDER_DECK, MAX_DECK_BYTES
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# Words that name routes beside the decks under /api/decks/ (`POST /api/decks/validate`): never a deck's id, so a
+# deck can never shadow a route nor a route a deck. tests/test_deck_library_api.py checks every such route is here.
+RESERVED_IDS = frozenset({"validate"})
+ID_RULE = "a deck id is 1 to 64 of a-z, 0-9 and '-', starting with a letter or digit"
 LOCK_FILE = ".decks.lock"
 LOCK_TIMEOUT_SECONDS = 10.0
 NEW_FILE_MODE = 0o644
+NEW_FOLDER_MODE = 0o755
+# What a copy takes from a deck's folder at most (its pictures are at most 2 MB each, media.py).
+MAX_COPIED_FILES = 1000
+MAX_COPIED_BYTES = 256 * 1024 * 1024
 
 
 class DeckFileError(Exception):
     """A deck file operation refused: `code` is one of invalid_id, unsafe_path, not_found, precondition_required,
-    conflict, too_large, unavailable."""
+    conflict, exists, deck_in_use, too_large, unavailable."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
@@ -70,9 +79,18 @@ def etag_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def id_problem(deck_id: str) -> str | None:
+    """Why an id may not name a deck the API reads or writes, or None."""
+    if ID_PATTERN.match(deck_id) is None:
+        return ID_RULE
+    if deck_id in RESERVED_IDS:
+        return f"'{deck_id}' is a reserved word (it names an API route); choose another deck id"
+    return None
+
+
 def valid_id(deck_id: str) -> bool:
     """Whether an id may name a deck the API reads or writes."""
-    return ID_PATTERN.match(deck_id) is not None
+    return id_problem(deck_id) is None
 
 
 def iso_time(seconds: float) -> str:
@@ -93,9 +111,9 @@ class DeckFiles:
         return self.decks_dir.resolve()
 
     def _check_id(self, deck_id: str) -> None:
-        if not valid_id(deck_id):
-            raise DeckFileError("invalid_id", "a deck id is 1 to 64 of a-z, 0-9 and '-', starting with a letter "
-                                              "or digit")
+        problem = id_problem(deck_id)
+        if problem is not None:
+            raise DeckFileError("invalid_id", problem)
 
     def _inside(self, path: Path) -> Path:
         """The path, after checking that it is the decks directory's own entry (or its folder's deck.yaml)."""
@@ -272,6 +290,137 @@ class DeckFiles:
                 raise DeckFileError("unavailable", f"the deck could not be deleted ({error.strerror})") from error
             _fsync_directory(path.parent)
         return current
+
+
+    # Copying and renaming -------------------------------------------------------------------------------
+
+    def _free(self, deck_id: str) -> None:
+        """Refuse with `exists` unless the decks directory has neither `ID.yaml` nor `ID` (file, folder or link)."""
+        self._check_id(deck_id)
+        root = self._root()
+        if os.path.lexists(root / f"{deck_id}.yaml") or os.path.lexists(root / deck_id / FOLDER_DECK):
+            raise DeckFileError("exists", f"a deck called '{deck_id}' already exists; choose another id")
+        if os.path.lexists(root / deck_id):
+            raise DeckFileError("exists", f"the decks directory already has a folder or file called '{deck_id}' "
+                                          "(perhaps the pictures of a deleted deck); choose another id")
+
+    def _pictures_folder(self, deck_id: str) -> Path | None:
+        """The deck's pictures folder if it is a real folder (None when there is none); a symbolic link is refused."""
+        folder = self.folder_of(deck_id)
+        if folder.is_symlink():
+            raise DeckFileError("unsafe_path", f"the folder '{deck_id}' is a symbolic link; such decks are not "
+                                               "copied or renamed through the API")
+        return folder if folder.is_dir() else None
+
+    @staticmethod
+    def _pictures(folder: Path) -> list[Path]:
+        """The files a copy takes from a deck's folder: its plain, visible files (pictures are file names in it,
+        media.py), not `deck.yaml` (the deck itself, written separately), not links or subfolders."""
+        files: list[Path] = []
+        total = 0
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") or entry.name == FOLDER_DECK or not entry.is_file(follow_symlinks=False):
+                    continue
+                files.append(Path(entry.path))
+                total += entry.stat(follow_symlinks=False).st_size
+        if len(files) > MAX_COPIED_FILES or total > MAX_COPIED_BYTES:
+            raise DeckFileError("too_large", f"the deck's folder holds {len(files)} files ({total} bytes); a copy "
+                                             f"takes at most {MAX_COPIED_FILES} files and {MAX_COPIED_BYTES} bytes")
+        return sorted(files)
+
+    def copy(self, deck_id: str, new_id: str, prepare: Callable[[DeckFile], bytes]) -> DeckFile:
+        """Copy a deck and its pictures to a new id, as `NEW.yaml` and `NEW/`; returns the new deck's version.
+
+        `prepare` makes the copy's bytes from the source's current version (a new title, the validation; it may
+        raise), under the lock, so one version is copied. Nothing of the copy is visible as a deck until it is
+        whole: the pictures go to a hidden temporary folder that is renamed into place, then the YAML file (the
+        deck appears) is written as every save is. An error removes what was made; a crash leaves at most the
+        pictures folder without a deck, which loads as nothing.
+        """
+        self._check_id(new_id)
+        with self.locked():
+            path = self.path_of(deck_id)
+            if path is None:
+                raise DeckFileError("not_found", f"no deck called '{deck_id}'")
+            current = self._read(deck_id, path)
+            folder = self._pictures_folder(deck_id)
+            self._free(new_id)
+            data = prepare(current)
+            if len(data) > MAX_DECK_BYTES:
+                raise DeckFileError("too_large", f"a deck may be at most {MAX_DECK_BYTES} bytes")
+            pictures = self._pictures(folder) if folder is not None else []
+            root = self._root()
+            made: Path | None = None
+            try:
+                if pictures:
+                    made = Path(tempfile.mkdtemp(prefix=f".{new_id}.", suffix=".tmp", dir=root))
+                    for picture in pictures:
+                        _copy_file(picture, made / picture.name)
+                    os.chmod(made, NEW_FOLDER_MODE)
+                    _fsync_directory(made)
+                    os.rename(made, root / new_id)
+                    made = root / new_id
+                self._replace(root / f"{new_id}.yaml", data, NEW_FILE_MODE)
+            except BaseException as error:
+                if made is not None:
+                    shutil.rmtree(made, ignore_errors=True)
+                if isinstance(error, OSError):
+                    raise DeckFileError("unavailable", f"the deck could not be copied ({error.strerror})") from error
+                raise
+            return self._read(new_id, root / f"{new_id}.yaml")
+
+    def rename(self, deck_id: str, new_id: str, if_match: list[str] | None = None,
+               check: Callable[[], None] | None = None) -> DeckFile:
+        """Give a deck a new id: its YAML file and its pictures folder move; returns the moved version.
+
+        `if_match` is optional: given, the deck must still be that version (else `conflict`). `check` runs under
+        the lock just before the move and may refuse it (a deck in use by live sessions). A folder deck
+        (`ID/deck.yaml`) moves in one rename. A single file with pictures takes two, folder then file, a moment
+        apart; if the second fails the first is undone.
+        """
+        self._check_id(new_id)
+        with self.locked():
+            path = self.path_of(deck_id)
+            if path is None:
+                raise DeckFileError("not_found", f"no deck called '{deck_id}'")
+            current = self._read(deck_id, path)
+            if if_match is not None:
+                self._check_version(deck_id, current, if_match)
+            root = self._root()
+            folder = root / deck_id if path.name == FOLDER_DECK else self._pictures_folder(deck_id)
+            self._free(new_id)
+            if check is not None:
+                check()
+            target = root / new_id / FOLDER_DECK if path.name == FOLDER_DECK else root / f"{new_id}.yaml"
+            try:
+                if folder is not None:
+                    os.rename(folder, root / new_id)
+                if path.name != FOLDER_DECK:
+                    try:
+                        os.rename(path, target)
+                    except OSError:
+                        if folder is not None:
+                            with contextlib.suppress(OSError):
+                                os.rename(root / new_id, folder)
+                        raise
+            except OSError as error:
+                raise DeckFileError("unavailable", f"the deck could not be renamed ({error.strerror})") from error
+            _fsync_directory(root)
+            return self._read(new_id, target)
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    """Copy one regular file's bytes (never through a link, never over an existing file), fsynced, mode 0644."""
+    fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as reader:
+        if not stat.S_ISREG(os.fstat(reader.fileno()).st_mode):
+            raise DeckFileError("unsafe_path", f"'{source.name}' in the deck's folder is not a regular file")
+        with open(target, "xb") as writer:
+            shutil.copyfileobj(reader, writer, 1024 * 1024)
+            writer.flush()
+            os.fchmod(writer.fileno(), NEW_FILE_MODE)
+            os.fsync(writer.fileno())
 
 
 def _fsync_directory(directory: Path) -> None:
