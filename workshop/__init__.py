@@ -23,6 +23,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     from .broadcast import ResultsBroadcaster
     from .config import PROJECT_ROOT, ConfigError, Settings
     from .deck_api import bp as deck_api
+    from .deck_media_api import bp as deck_media_api
     from .i18n import install_i18n
     from .live import Workshop
     from .logins import Logins
@@ -54,6 +55,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     app.extensions["workshop_logins"] = Logins(live.store.redis)  # browser logins (workshop/logins.py)
     app.register_blueprint(bp)
     app.register_blueprint(deck_api)
+    app.register_blueprint(deck_media_api)
     install_static(app, PROJECT_ROOT / "static")
     install_i18n(app)
 
