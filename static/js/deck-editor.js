@@ -59,6 +59,7 @@ const state = {
   saving: false,
   conflict: false,
   validation: 0, // the latest validation asked for: older answers are dropped
+  checkFailed: false, // the last validation could not reach the server (its message is shown)
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   validateTimer: undefined,
   /** @type {{slide: DeckData, index: number} | null} */
@@ -155,10 +156,15 @@ async function validate() {
   try {
     problems = await validateDeck(deckId, state.deck);
   } catch (error) {
-    if (asked === state.validation) showActionError(error instanceof Error ? error.message : String(error));
+    if (asked === state.validation) {
+      state.checkFailed = true;
+      showActionError(t('The deck cannot be checked right now: {reason}', { reason: error instanceof Error ? error.message : String(error) }));
+    }
     return;
   }
   if (asked !== state.validation) return; // the deck changed since: a newer answer is coming
+  if (state.checkFailed) showActionError('');
+  state.checkFailed = false;
   state.problems = problems;
   renderProblems();
 }
@@ -320,6 +326,7 @@ function addSlide(/** @type {string} */ kind) {
   let slide = { title: t('New slide') };
   if (kind === 'join') slide = { kind: 'join', title: t('Join on your phone') };
   if (kind === 'poll') {
+    if (!state.types.length) return;
     slide = { title: t('Poll'), poll: newPoll(state.deck, state.types[0]) };
     autoIds.add(slide.poll);
   }
@@ -359,8 +366,10 @@ function deleteSlide() {
   els.undo.focus();
   clearTimeout(state.toastTimer);
   state.toastTimer = setTimeout(() => {
+    const hadFocus = els.toast.contains(document.activeElement);
     els.toast.hidden = true;
     state.deleted = null;
+    if (hadFocus) (state.selected >= 0 ? list.focus(state.selected) : els.settings.focus());
   }, UNDO_MS);
 }
 
