@@ -343,12 +343,36 @@ def test_the_balancer_speaks_http1_only_and_refuses_oversized_bodies_with_json(r
         assert json.loads(refused.value.read())["error"] == "too_large"
 
 
+def refused_from_headers(url: str, path: str, length: int) -> tuple[int, dict[str, Any]]:
+    """What the balancer answers to a PUT announcing `length` bytes, from its headers alone (no body is sent: the
+    balancer answers before reading one, and a client still sending would see its pipe broken)."""
+    import http.client
+
+    from tests.conftest import FACILITATOR_TOKEN
+
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.putrequest("PUT", path)
+        for name, value in (("Authorization", f"Bearer {FACILITATOR_TOKEN}"), ("Content-Type", "image/png"),
+                            ("Content-Length", str(length))):
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
 def test_deck_saves_pass_the_balancer_and_processes_agree_on_versions(redis_url: str, tmp_path: Path) -> None:
-    """A deck larger than a Socket.IO message goes through HAProxy; of racing saves of one version, one wins."""
+    """A deck larger than a Socket.IO message goes through HAProxy; of racing saves of one version, one wins.
+    A picture larger than a deck goes through too, up to the picture limit."""
     import hashlib
     from concurrent.futures import ThreadPoolExecutor
 
     from tests.conftest import FACILITATOR_TOKEN
+    from tests.pictures import png
+    from workshop.media import MAX_IMAGE_BYTES
 
     decks = tmp_path / "decks"
     decks.mkdir()
@@ -367,8 +391,24 @@ def test_deck_saves_pass_the_balancer_and_processes_agree_on_versions(redis_url:
         except urllib.error.HTTPError as error:
             return int(error.code)
 
+    def upload(name: str, size: int) -> tuple[int, dict[str, Any]]:
+        request = urllib.request.Request(f"{server.url}/api/decks/big/media/{name}", method="PUT",
+                                         data=png() + b"\x00" * (size - len(png())),
+                                         headers={"Authorization": f"Bearer {FACILITATOR_TOKEN}",
+                                                  "Content-Type": "image/png"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return int(response.status), json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return int(error.code), json.loads(error.read())
+
     with cluster(redis_url, tmp_path / "data", WORKSHOP_DECKS_DIR=str(decks)) as server, \
             ThreadPoolExecutor(6) as pool:
         statuses = sorted(pool.map(save, range(6)))
+        picture = upload("big.png", MAX_IMAGE_BYTES)  # twice the deck API's body limit
+        refused = refused_from_headers(server.url, "/api/decks/big/media/huge.png", MAX_IMAGE_BYTES + 1)
     assert statuses == [200] + [409] * 5
     assert (decks / "big.yaml").read_text().startswith("title: Saved by ")
+    assert picture[0] == 201 and (decks / "big" / "big.png").stat().st_size == MAX_IMAGE_BYTES
+    assert refused == (413, {"error": "too_large", "message": f"a picture may be at most {MAX_IMAGE_BYTES} bytes"})
+    assert not (decks / "big" / "huge.png").exists()

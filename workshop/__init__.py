@@ -23,7 +23,9 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     from .broadcast import ResultsBroadcaster
     from .config import PROJECT_ROOT, ConfigError, Settings
     from .deck_api import bp as deck_api
+    from .deck_editor import bp as deck_editor
     from .deck_library import bp as deck_library
+    from .deck_media_api import bp as deck_media_api
     from .i18n import install_i18n
     from .live import Workshop
     from .logins import Logins
@@ -56,6 +58,8 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     app.register_blueprint(bp)
     app.register_blueprint(deck_api)
     app.register_blueprint(deck_library)
+    app.register_blueprint(deck_media_api)
+    app.register_blueprint(deck_editor)
     install_static(app, PROJECT_ROOT / "static")
     install_i18n(app)
 

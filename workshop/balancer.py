@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .decks import MAX_DECK_BODY_BYTES, MAX_DECK_BYTES
+from .media import MAX_IMAGE_BYTES
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -37,6 +38,7 @@ COOKIE = "workshop-process"
 LOOPBACK = ("127.0.0.0/8", "::1")
 DECKS_API = "/api/decks"  # whose bodies are whole decks (the deck API), allowed up to MAX_DECK_BODY_BYTES
 DECK_BODY_BYTES = MAX_DECK_BODY_BYTES
+PICTURES_API = r"^/api/decks/[^/]+/media/"  # a deck's pictures (deck_media_api.py): raw bodies up to MAX_IMAGE_BYTES
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ def haproxy_config(settings: Settings, bind: str, servers: Sequence[Backend] | D
     too_large = json.dumps({"error": "too_large",
                             "message": f"the body is larger than {settings.max_message_bytes} bytes"})
     too_large_deck = json.dumps({"error": "too_large", "message": f"a deck may be at most {MAX_DECK_BYTES} bytes"})
+    too_large_picture = json.dumps({"error": "too_large",
+                                    "message": f"a picture may be at most {MAX_IMAGE_BYTES} bytes"})
     lines = [
         "# Generated from the workshop's settings (workshop/balancer.py): edit the settings, not this file.",
         "global",
@@ -99,9 +103,13 @@ def haproxy_config(settings: Settings, bind: str, servers: Sequence[Backend] | D
         # reading it, and the reset could lose the answer on the way back).
         f"    http-request return status 413 content-type application/json string '{too_large}' "
         f"if {{ req.hdr_val(content-length) gt {settings.max_message_bytes} }} !{{ path_beg {DECKS_API} }}",
-        # The deck API (`PUT /api/decks/<id>`, `POST /api/decks/validate`) takes whole decks, up to the deck limit.
+        # The deck API (`PUT /api/decks/<id>`, `POST /api/decks/validate`) takes whole decks, up to the deck limit,
+        # and a deck's pictures (`PUT /api/decks/<id>/media/<name>`) up to the picture limit.
         f"    http-request return status 413 content-type application/json string '{too_large_deck}' "
-        f"if {{ path_beg {DECKS_API} }} {{ req.hdr_val(content-length) gt {DECK_BODY_BYTES} }}",
+        f"if {{ path_beg {DECKS_API} }} !{{ path_reg {PICTURES_API} }} "
+        f"{{ req.hdr_val(content-length) gt {DECK_BODY_BYTES} }}",
+        f"    http-request return status 413 content-type application/json string '{too_large_picture}' "
+        f"if {{ path_reg {PICTURES_API} }} {{ req.hdr_val(content-length) gt {MAX_IMAGE_BYTES} }}",
         # A client's own X-Forwarded-For is dropped, unless trusted proxies stand in front of HAProxy.
         *(["    http-request del-header X-Forwarded-For"] if not settings.proxy_hops else []),
         "    option forwardfor",

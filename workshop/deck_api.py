@@ -14,7 +14,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from .deck_edit import line_paths, problem_items, update_deck_yaml
 from .deck_files import DeckFile, DeckFileError, id_problem
-from .decks import MAX_DECK_BODY_BYTES, MAX_DECK_BYTES, DeckError, parse_deck
+from .decks import MAX_DECK_BODY_BYTES, MAX_DECK_BYTES, DeckError, parse_deck, parse_yaml
 from .polls import POLL_TYPES
 from .web import ApiError, deck_files, is_facilitator, require
 
@@ -117,14 +117,43 @@ def _yaml_response(file: DeckFile) -> Response:
     return response
 
 
+def _wants_json() -> bool:
+    """`?format=json`, or an Accept that prefers JSON to YAML (a browser's `*/*` gets the YAML)."""
+    if request.args.get("download"):
+        return False
+    if request.args.get("format") == "json":
+        return True
+    return request.accept_mimetypes.best_match(["application/yaml", "application/json"]) == "application/json"
+
+
+def _json_response(file: DeckFile) -> Response:
+    """The deck's data as JSON (the editor's model; no YAML parser in the browser), with the file's ETag.
+
+    Read as `check-deck` reads it (aliases and tags refused); a file that is not such YAML is 422 with its problems.
+    Scale label keys come out as strings (`"1"`), as JSON has them; a JSON save takes them back.
+    """
+    text = _text(file.data, file.id)
+    data, problems = parse_yaml(text, f"{file.id}.yaml")
+    if not problems and not isinstance(data, dict):
+        problems = [f"{file.id}.yaml:1: a deck must be a mapping with 'title' and 'slides'"]
+    if problems:
+        raise InvalidDeck(problem_items(problems, line_paths(text)))
+    response = Response(json.dumps(data, ensure_ascii=False, default=str), mimetype="application/json")
+    response.set_etag(file.etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
 @bp.get("/api/decks/<path:deck_id>", merge_slashes=False)
 def get_deck(deck_id: str) -> Response:
-    """The deck's YAML as it is on disk, with its version as a strong ETag; `?download=1` as a file."""
+    """The deck's YAML as it is on disk, with its version as a strong ETag; `?download=1` as a file; as JSON with
+    `Accept: application/json` or `?format=json` (same data, same ETag)."""
     require(is_facilitator)
     file = deck_files().read(_deck_id(deck_id))
     if file is None:
         raise ApiError(404, "not_found", f"no deck called '{deck_id}'")
-    response = _yaml_response(file)
+    response = _json_response(file) if _wants_json() else _yaml_response(file)
+    response.vary.add("Accept")
     if request.args.get("download"):
         response.headers["Content-Disposition"] = f'attachment; filename="{file.id}.yaml"'
     response.make_conditional(request)

@@ -244,31 +244,9 @@ class DeckFiles:
                 with contextlib.suppress(OSError):
                     # The old file's permission bits, but never executable, and always readable and writable by us.
                     mode = (stat.S_IMODE(os.stat(path, follow_symlinks=False).st_mode) & 0o666) | 0o600
-            self._replace(target, data, mode)
+            replace_atomically(target, data, mode)
             written = self._read(deck_id, target)
         return written, current is None
-
-    def _replace(self, target: Path, data: bytes, mode: int) -> None:
-        """Write to a temporary file beside the target, fsync, chmod, rename over it, fsync the directory."""
-        directory = target.parent
-        try:
-            fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-        except OSError as error:
-            raise DeckFileError("unavailable", f"the decks directory cannot be written ({error.strerror})") from error
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fchmod(file.fileno(), mode)
-                os.fsync(file.fileno())
-            os.replace(temporary, target)
-        except BaseException as error:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            if isinstance(error, OSError):
-                raise DeckFileError("unavailable", f"the deck could not be saved ({error.strerror})") from error
-            raise
-        _fsync_directory(directory)
 
     def delete(self, deck_id: str, if_match: list[str] | None = None) -> DeckFile:
         """Delete a deck's YAML file (its pictures folder stays); returns the version deleted.
@@ -288,7 +266,7 @@ class DeckFiles:
                 raise DeckFileError("not_found", f"no deck called '{deck_id}'") from error
             except OSError as error:
                 raise DeckFileError("unavailable", f"the deck could not be deleted ({error.strerror})") from error
-            _fsync_directory(path.parent)
+            fsync_directory(path.parent)
         return current
 
 
@@ -358,10 +336,10 @@ class DeckFiles:
                     for picture in pictures:
                         _copy_file(picture, made / picture.name)
                     os.chmod(made, NEW_FOLDER_MODE)
-                    _fsync_directory(made)
+                    fsync_directory(made)
                     os.rename(made, root / new_id)
                     made = root / new_id
-                self._replace(root / f"{new_id}.yaml", data, NEW_FILE_MODE)
+                replace_atomically(root / f"{new_id}.yaml", data, NEW_FILE_MODE)
             except BaseException as error:
                 if made is not None:
                     shutil.rmtree(made, ignore_errors=True)
@@ -406,7 +384,7 @@ class DeckFiles:
                         raise
             except OSError as error:
                 raise DeckFileError("unavailable", f"the deck could not be renamed ({error.strerror})") from error
-            _fsync_directory(root)
+            fsync_directory(root)
             return self._read(new_id, target)
 
 
@@ -423,7 +401,33 @@ def _copy_file(source: Path, target: Path) -> None:
             os.fsync(writer.fileno())
 
 
-def _fsync_directory(directory: Path) -> None:
+def replace_atomically(target: Path, data: bytes, mode: int, what: str = "the deck") -> None:
+    """Write to a hidden temporary file beside the target, fsync, chmod, rename over it, fsync the directory.
+
+    The temporary name (`.NAME.XXXX.tmp`) is neither a deck nor a picture, so nothing lists or serves it.
+    """
+    directory = target.parent
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as error:
+        raise DeckFileError("unavailable", f"the decks directory cannot be written ({error.strerror})") from error
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fchmod(file.fileno(), mode)
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise DeckFileError("unavailable", f"{what} could not be saved ({error.strerror})") from error
+        raise
+    fsync_directory(directory)
+
+
+def fsync_directory(directory: Path) -> None:
     """Make a rename or unlink in the directory durable (best effort where directories cannot be opened)."""
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)

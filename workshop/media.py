@@ -95,24 +95,34 @@ def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1] if isinstance(name, str) else ""
 
 
+def content_problem(name: str, data: bytes, size: int | None = None) -> str | None:
+    """Why these bytes cannot be the picture `name` (too large, a bad SVG, another kind of file than its name
+    says), or None. For a bitmap `data` may be just its first 16 bytes, with `size` the whole file's."""
+    size = len(data) if size is None else size
+    if size > MAX_IMAGE_BYTES:
+        return f"is {size} bytes; a picture may be at most {MAX_IMAGE_BYTES}"
+    suffix = Path(name).suffix.lower()
+    if suffix == ".svg":
+        return svg_problem(data)
+    if suffix not in _MAGIC:
+        return f"must be one of {', '.join(sorted(IMAGE_TYPES))}"
+    if not _MAGIC[suffix](data[:16]):
+        return f"is not a {IMAGE_TYPES[suffix].removeprefix('image/').upper()} file (its first bytes say otherwise)"
+    return None
+
+
 def file_problem(path: Path) -> str | None:
     """Why this picture file cannot be shown (missing, too large, a bad SVG), or None."""
     try:
         if path.is_symlink() or not path.is_file():
             return "not found"
         size = path.stat().st_size
-        if size > MAX_IMAGE_BYTES:
-            return f"is {size} bytes; a picture may be at most {MAX_IMAGE_BYTES}"
-        suffix = path.suffix.lower()
-        if suffix == ".svg":
-            return svg_problem(path.read_bytes())
-        with path.open("rb") as file:
-            head = file.read(16)
-        if not _MAGIC[suffix](head):
-            return f"is not a {IMAGE_TYPES[suffix].removeprefix('image/').upper()} file (its first bytes say otherwise)"
+        if size > MAX_IMAGE_BYTES or path.suffix.lower() != ".svg":
+            with path.open("rb") as file:
+                return content_problem(path.name, file.read(16), size)
+        return content_problem(path.name, path.read_bytes())
     except OSError as error:
         return f"cannot be read ({error.strerror})"
-    return None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import { Countdown } from './countdown.js';
 import { ReactionFloater } from './reactions/floater.js';
 import { createStageQuestions } from './questions/presenter.js';
 import { fillResources } from './resources.js';
+import { fitStage, slideOverflows } from './stage-fit.js';
 
 /** @import { Ack, Slide } from './types.js' */
 /** @import { FollowedState } from './follower.js' */
@@ -204,22 +205,8 @@ function renderJoinPanel() {
 }
 
 /** Shrink the slide's type until it fits the 16:9 stage (long slides, many options). */
-function overflows() {
-  const el = els.slide;
-  if (el.scrollHeight > el.clientHeight + 1) return true;
-  // Charts live in a flexible box that clips; a bar chart or list must fit in it entirely.
-  const box = els.results;
-  const chart = box.querySelector('.bars, .answer-list, .scale-chart');
-  return Boolean(chart && !els.poll.hidden && box.scrollHeight > box.clientHeight + 1);
-}
-
 function fit() {
-  let scale = 1;
-  els.stage.style.setProperty('--fit', '1');
-  for (let i = 0; i < 10 && overflows() && scale > 0.55; i += 1) {
-    scale -= 0.05;
-    els.stage.style.setProperty('--fit', scale.toFixed(2));
-  }
+  fitStage(els.stage, () => slideOverflows(els.slide, els.poll, els.results));
   fitCloud();
 }
 
