@@ -43,6 +43,7 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LOCK_FILE = ".decks.lock"
 LOCK_TIMEOUT_SECONDS = 10.0
 NEW_FILE_MODE = 0o644
+VERSION_LENGTH = 8  # a deck version as people read it: the ETag's first hex digits ("3f2a91c0")
 
 
 class DeckFileError(Exception):
@@ -68,6 +69,16 @@ class DeckFile:
 def etag_of(data: bytes) -> str:
     """The version of a deck's bytes: their SHA-256 in hex."""
     return hashlib.sha256(data).hexdigest()
+
+
+def short_version(etag: str) -> str:
+    """A deck version as sessions keep it and people read it: the ETag's first `VERSION_LENGTH` hex digits."""
+    return etag[:VERSION_LENGTH]
+
+
+def _as_loaded(data: bytes) -> str:
+    """A deck file's bytes as `decks.load_deck` reads them (UTF-8, universal newlines)."""
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def valid_id(deck_id: str) -> bool:
@@ -163,6 +174,16 @@ class DeckFiles:
             if error.code == "not_found":  # removed between the look and the read
                 return None
             raise
+
+    def version_of(self, deck_id: str, source: str) -> str:
+        """The short version of deck `deck_id` whose text is `source` (what a session copies): its file's ETag
+        when the file still reads as `source`, else the hash of `source` itself (the file changed since it was
+        loaded, or its id is not one the API reads)."""
+        with contextlib.suppress(DeckFileError):
+            current = self.read(deck_id) if valid_id(deck_id) else None
+            if current is not None and _as_loaded(current.data) == source:
+                return short_version(current.etag)
+        return short_version(etag_of(source.encode("utf-8")))
 
     # Writing --------------------------------------------------------------------------------------------
 
