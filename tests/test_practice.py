@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN, app_config, key_of, received, wait_for
 from workshop import create_app
+from workshop.commands import cli
 from workshop.deck_files import DeckFiles
 from workshop.live import PRACTICE_HOURS, PRACTICE_IDLE_MINUTES
 from workshop.store import RoomClosed
@@ -117,6 +119,15 @@ def test_practice_sessions_are_left_out_of_the_organisers_list_and_exports(clien
     assert client.post(f"/api/sessions/{sid}/end", headers=ORGANISER).status_code == 404
     assert client.delete(f"/api/sessions/{sid}", headers=ORGANISER).status_code == 404
     assert client.get(f"/api/sessions/{real['id']}/results.json", headers=ORGANISER).status_code == 200
+
+
+def test_workshop_export_finds_no_practice_session(client, redis_url, tmp_path) -> None:
+    practice, real = start(client, practice=True), start(client)
+    env = {"WORKSHOP_REDIS_URL": redis_url, "WORKSHOP_DATA_DIR": str(tmp_path)}
+    refused = CliRunner().invoke(cli, ["export", practice["id"], "--format", "json"], env=env)
+    assert refused.exit_code == 1 and "no such session" in refused.output
+    exported = CliRunner().invoke(cli, ["export", real["id"], "--format", "json"], env=env)
+    assert exported.exit_code == 0 and f'"deck_version": "{BUNDLED_VERSION}"' in exported.output
 
 
 def test_results_and_the_report_name_the_deck_version(client) -> None:
