@@ -159,6 +159,35 @@ def test_haproxy_accepts_the_config() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_the_image_seeds_a_decks_volume_its_user_can_write_before_serving() -> None:
+    environment = dict(re.findall(r"\b(WORKSHOP_[A-Z_]+)=(\S+)", DOCKERFILE))
+    data, decks = Path(environment["WORKSHOP_DATA_DIR"]), Path(environment["WORKSHOP_DECKS_DIR"])
+    assert data in decks.parents and f"VOLUME {data}" in DOCKERFILE, "the decks must live on the data volume"
+    user = _dockerfile(r"^USER (\S+)$")
+    assert re.search(rf"chown {user} {data}\b", DOCKERFILE), "the volume must be the app user's"
+    assert re.search(rf"chown -R {user} /app/decks\b", DOCKERFILE), "the bundled decks must be the app user's too"
+    entrypoint = yaml.safe_load(_dockerfile(r"^ENTRYPOINT (\[.*\])$"))
+    script = _dockerfile(r"^COPY deploy/docker-entrypoint.sh (\S+)$")
+    assert entrypoint == [Path(script).name] and Path(script).parent == Path("/usr/local/bin")
+    assert re.search(rf"chmod 755 {script}\b", DOCKERFILE)
+    # The script seeds (failing the start if it cannot), then runs the image's command as its own process.
+    lines = [line for line in (PROJECT_ROOT / "deploy" / "docker-entrypoint.sh").read_text().splitlines()
+             if line and not line.startswith("#")]
+    assert lines == ["set -e", "workshop seed-decks", 'exec "$@"']
+    assert (PROJECT_ROOT / "deploy" / "docker-entrypoint.sh").stat().st_mode & 0o111
+
+
+def test_compose_replicas_share_one_decks_directory_on_their_shared_volume() -> None:
+    app = COMPOSE["services"]["app"]
+    settings = _loads(compose_environment("app"), "compose.yaml's app environment")
+    mounts = {target: source for source, target in (str(volume).split(":")[:2] for volume in app["volumes"])}
+    mount = next(Path(target) for target in mounts if Path(target) == settings.decks_dir
+                 or Path(target) in settings.decks_dir.parents)
+    source = mounts[str(mount)]
+    assert source in COMPOSE["volumes"], "a named volume: one for every replica, not a folder per container"
+    assert settings.decks_dir != PROJECT_ROOT / "decks", "the bundled decks are inside each container"
+
+
 # --- Kubernetes ----------------------------------------------------------------------------------------------
 
 def _kubernetes() -> dict[tuple[str, str], dict[str, Any]]:
@@ -288,6 +317,40 @@ def test_ingress_sticks_by_cookie_and_outwaits_engineio() -> None:
     assert INGRESS["spec"]["ingressClassName"] == "nginx"
 
 
+def test_kubernetes_replicas_share_one_read_write_many_decks_volume() -> None:
+    settings = _loads(_app_environment(), "deploy/kubernetes/app.yaml")
+    pod = DEPLOYMENT["spec"]["template"]["spec"]
+    mount = next(mount for mount in CONTAINER["volumeMounts"] if Path(mount["mountPath"]) == settings.decks_dir)
+    volume = next(volume for volume in pod["volumes"] if volume["name"] == mount["name"])
+    claim = K8S[("PersistentVolumeClaim", volume["persistentVolumeClaim"]["claimName"])]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"], "every replica saves decks on it"
+    assert DEPLOYMENT["spec"]["replicas"] > 1
+    # Written by the image's user: the pod's group owns the volume.
+    assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"]
+    assert not mount.get("readOnly")
+
+
+def test_only_the_deck_api_takes_bodies_larger_than_a_message() -> None:
+    from workshop.decks import MAX_DECK_BODY_BYTES
+    from workshop.media import MAX_IMAGE_BYTES
+
+    settings = _loads(_app_environment(), "deploy/kubernetes/app.yaml")
+    prefix = "nginx.ingress.kubernetes.io/"
+    decks = K8S[("Ingress", "workshop-decks")]
+    notes = decks["metadata"]["annotations"]
+    limit = _nginx_bytes(notes[prefix + "proxy-body-size"])
+    assert max(MAX_DECK_BODY_BYTES, MAX_IMAGE_BYTES) <= limit <= 4 * 1024 ** 2
+    assert _nginx_bytes(ANNOTATIONS[prefix + "proxy-body-size"]) < 64 * 1024, "everything else stays small"
+    assert settings.max_message_bytes <= _nginx_bytes(ANNOTATIONS[prefix + "proxy-body-size"])
+    (rule,) = decks["spec"]["rules"]
+    assert [(path["path"], path["pathType"]) for path in rule["http"]["paths"]] == [("/api/decks", "Prefix")]
+    assert rule["host"] == INGRESS["spec"]["rules"][0]["host"] and decks["spec"]["tls"] == INGRESS["spec"]["tls"]
+    assert decks["spec"]["ingressClassName"] == INGRESS["spec"]["ingressClassName"]
+    assert rule["http"]["paths"][0]["backend"] == INGRESS["spec"]["rules"][0]["http"]["paths"][0]["backend"]
+    assert notes[prefix + "enable-access-log"] == "false", "the access log would keep phones' addresses"
+    assert notes[prefix + "limit-connections"] == ANNOTATIONS[prefix + "limit-connections"]
+
+
 # --- systemd -------------------------------------------------------------------------------------------------
 
 def _unit(path: Path) -> list[tuple[str, str, str]]:
@@ -326,6 +389,9 @@ def test_systemd_unit_settings_are_real_and_only_the_data_dir_is_writable() -> N
     assert SERVICE["NoNewPrivileges"] == "yes" and SERVICE["PrivateTmp"] == "yes"
     assert SERVICE["ProtectSystem"] == "strict"
     assert SERVICE["ReadWritePaths"].split() == [str(settings.data_dir)]
+    # The decks facilitators edit are in the data dir (the only writable path), seeded before the start.
+    assert settings.data_dir in settings.decks_dir.parents
+    assert shlex.split(SERVICE["ExecStartPre"]) == [shlex.split(SERVICE["ExecStart"])[0], "seed-decks"]
     example = (SYSTEMD_UNIT.parent / "workshop.env.example").read_text()
     named = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", example, re.MULTILINE))
     assert named and named <= VARIABLES, named - VARIABLES

@@ -1,4 +1,5 @@
-"""The `workshop` commands: serve, check-deck, export, settings (click, each option bound to its variable)."""
+"""The `workshop` commands: serve, check-deck, export, seed-decks, settings (click; `serve`'s options bound to
+their variables)."""
 
 from __future__ import annotations
 
@@ -290,6 +291,38 @@ def export(session: str, kind: str, output: str) -> None:
     # Bytes, so line ends and the byte-order mark are exactly the HTTP download's on every platform.
     with click.open_file(output, "wb") as stream:
         stream.write(text.encode("utf-8"))
+
+
+@cli.command("seed-decks")
+@click.option("--from", "source", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="the decks to copy [default: the bundled decks/]")
+def seed_decks_command(source: Path | None) -> None:
+    """Copy the bundled decks into WORKSHOP_DECKS_DIR if it never held any (a decks volume's first start).
+
+    Safe to run before every start: a directory that was seeded once, or holds decks of its own, is left alone.
+    """
+    from .config import PROJECT_ROOT, ConfigError, Settings
+    from .seeding import SeedError, seed_decks
+
+    try:
+        target = Settings.load().decks_dir
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    source = source or PROJECT_ROOT / "decks"
+    try:
+        seeded = seed_decks(source, target)
+    except SeedError as error:
+        _fail(str(error), 1)
+        return
+    messages = {
+        "seeded": f"{target}: copied {', '.join(seeded.copied) or 'nothing'} from {source}",
+        "already": f"{target}: seeded before; left as it is",
+        "has_decks": f"{target}: holds decks already; left as it is",
+        "same": f"{target} is the bundled decks directory; nothing to copy",
+        "no_source": f"no decks to copy at {source}; {target} left as it is",
+    }
+    click.echo(f"workshop seed-decks: {messages[seeded.status]}", err=True)
 
 
 @cli.command("settings")

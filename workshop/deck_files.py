@@ -52,6 +52,7 @@ NEW_FOLDER_MODE = 0o755
 # What a copy takes from a deck's folder at most (its pictures are at most 2 MB each, media.py).
 MAX_COPIED_FILES = 1000
 MAX_COPIED_BYTES = 256 * 1024 * 1024
+VERSION_LENGTH = 8  # a deck version as people read it: the ETag's first hex digits ("3f2a91c0")
 
 
 class DeckFileError(Exception):
@@ -86,6 +87,14 @@ def id_problem(deck_id: str) -> str | None:
     if deck_id in RESERVED_IDS:
         return f"'{deck_id}' is a reserved word (it names an API route); choose another deck id"
     return None
+def short_version(etag: str) -> str:
+    """A deck version as sessions keep it and people read it: the ETag's first `VERSION_LENGTH` hex digits."""
+    return etag[:VERSION_LENGTH]
+
+
+def _as_loaded(data: bytes) -> str:
+    """A deck file's bytes as `decks.load_deck` reads them (UTF-8, universal newlines)."""
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def valid_id(deck_id: str) -> bool:
@@ -181,6 +190,16 @@ class DeckFiles:
             if error.code == "not_found":  # removed between the look and the read
                 return None
             raise
+
+    def version_of(self, deck_id: str, source: str) -> str:
+        """The short version of deck `deck_id` whose text is `source` (what a session copies): its file's ETag
+        when the file still reads as `source`, else the hash of `source` itself (the file changed since it was
+        loaded, or its id is not one the API reads)."""
+        with contextlib.suppress(DeckFileError):
+            current = self.read(deck_id) if valid_id(deck_id) else None
+            if current is not None and _as_loaded(current.data) == source:
+                return short_version(current.etag)
+        return short_version(etag_of(source.encode("utf-8")))
 
     # Writing --------------------------------------------------------------------------------------------
 

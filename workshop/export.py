@@ -23,6 +23,7 @@ class ExportedSession(TypedDict):
     id: str
     deck: str
     title: str
+    deck_version: str | None  # the deck file's short ETag when the session started
     created: str
     ended: str | None
     participants: int

@@ -67,6 +67,10 @@ from .timers import DurationError, checked_seconds, timer_state
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read off a projector
 CODE_LENGTH = 6
 PRESENCE_SECONDS = 20  # how long a process's phones go on counting after its last heartbeat (every 5 s)
+# A practice session (a facilitator rehearsing alone) ends, and is deleted whole, at most this long after it
+# started, or after this long without the facilitator doing anything: nothing of it is worth keeping.
+PRACTICE_HOURS = 2
+PRACTICE_IDLE_MINUTES = 30
 
 
 class LiveError(Exception):
@@ -108,6 +112,7 @@ class StartedSession:
     code: str
     facilitator_key: str
     presenter_key: str
+    practice: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,7 @@ class JoinPage:
     code: str
     status: str  # "live", "ended" or "unknown"
     title: str = ""
+    practice: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,8 @@ class SessionPage:
     key: str | None
     role: str | None
     ended: bool = False
+    practice: bool = False
+    deck: str = ""
 
 
 def new_code() -> str:
@@ -168,6 +176,11 @@ def session_name(raw: object) -> str:
     return name
 
 
+def is_practice(session: Mapping[str, str]) -> bool:
+    """Whether a session is a facilitator's rehearsal (see `Workshop.start_session`)."""
+    return session.get("practice") == "1"
+
+
 def shows_results(view: str, revealed: bool) -> bool:
     """The one rule of who sees a poll's results: staff always, phones only while the facilitator reveals them."""
     return view != "participant" or revealed
@@ -204,27 +217,37 @@ class Workshop:
         """Whether the data store answers."""
         return self.store.ping()
 
-    def start_session(self, deck: Deck, name: object = None) -> StartedSession:
+    def start_session(self, deck: Deck, name: object = None, practice: bool = False,
+                      deck_version: str = "") -> StartedSession:
         """Create a live session on a deck, with an optional name ("Tuesday group, Leeds"); its per-person data
-        expires `auto_end_hours` from now."""
+        expires `auto_end_hours` from now. `deck_version`: the deck file's short ETag, kept with the session.
+
+        `practice`: a facilitator's rehearsal. Organisers never see it (no list, no export), every answer shows at
+        once (one person clicks through alone), and it ends within `PRACTICE_HOURS`, or `PRACTICE_IDLE_MINUTES`
+        without a facilitator's action; at its end all of it is deleted, nothing is kept for retention.
+        """
         session_id = secrets.token_hex(6)
-        started = StartedSession(session_id, new_code(), secrets.token_urlsafe(24), secrets.token_urlsafe(24))
+        started = StartedSession(session_id, new_code(), secrets.token_urlsafe(24), secrets.token_urlsafe(24),
+                                 practice)
         now = datetime.now(UTC)
+        hours = min(self.auto_end_hours, PRACTICE_HOURS) if practice else self.auto_end_hours
         fields = {
             "id": started.id, "deck": deck.id, "title": deck.title, "deck_source": deck.source,
             "name": session_name(name), "started_at": now.isoformat(timespec="seconds"),
             "status": "live", "created": now.date().isoformat(), "ended": "", "slide": "0",
             "facilitator_key": started.facilitator_key, "presenter_key": started.presenter_key,
-            "qr_overlay": "0", "auto_end_at": str(int(time.time()) + self.auto_end_hours * 3600),
+            "qr_overlay": "0", "auto_end_at": str(int(time.time()) + hours * 3600),
             "reactions": "1" if deck.reactions_on else "0",
-            "active_at": str(int(time.time())),
+            "active_at": str(int(time.time())), "deck_version": deck_version,
         }
+        if practice:
+            fields["practice"] = "1"
         visible = {poll.id: poll.results_visible for poll in deck.polls()}
         for _ in range(20):
             fields["code"] = started.code
             if self.store.create_session(fields, visible):
                 return started
-            started = StartedSession(started.id, new_code(), started.facilitator_key, started.presenter_key)
+            started = dataclasses.replace(started, code=new_code())
         raise LiveError("unavailable", "could not find a free join code")
 
     def join_url(self, code: str) -> str:
@@ -251,6 +274,18 @@ class Workshop:
             raise LiveError("not_found", "no such session")
         return session
 
+    def _organisers_session(self, session_id: str) -> dict[str, str]:
+        """A session as organisers may see it: a practice session is none of theirs, as if it did not exist."""
+        session = self._session(session_id)
+        if is_practice(session):
+            raise LiveError("not_found", "no such session")
+        return session
+
+    def min_responses_of(self, session: Mapping[str, str]) -> int:
+        """k, the answers a snapshot needs: 1 in a practice session (one person rehearses alone; its phones
+        say "Practice"), else `WORKSHOP_MIN_RESPONSES`."""
+        return 1 if is_practice(session) else self.min_responses
+
     # Pages --------------------------------------------------------------------------------------------
 
     def join_page(self, code: str) -> JoinPage:
@@ -260,7 +295,8 @@ class Workshop:
         session = self.store.session(session_id) if session_id else None
         if session is None:
             return JoinPage(code, "unknown")
-        return JoinPage(code, "live" if session.get("status") == "live" else "ended", session.get("title", ""))
+        return JoinPage(code, "live" if session.get("status") == "live" else "ended", session.get("title", ""),
+                        is_practice(session))
 
     def session_page(self, session_id: str, held_keys: list[str], roles: tuple[str, ...],
                      facilitator: bool = False) -> SessionPage:
@@ -271,7 +307,8 @@ class Workshop:
         """
         session = self._session(session_id)
         page = SessionPage(session_id=session_id, code=session["code"], title=session.get("title", ""),
-                           join_url=self.join_url(session["code"]), key=None, role=None)
+                           join_url=self.join_url(session["code"]), key=None, role=None,
+                           practice=is_practice(session), deck=session.get("deck", ""))
         if session.get("status") != "live":
             return dataclasses.replace(page, ended=True)
         if facilitator and "facilitator" in roles and session.get("facilitator_key"):
@@ -345,7 +382,9 @@ class Workshop:
                                                 self.join_limits)
             except RoomClosed as closed:
                 raise Refused(str(closed)) from closed
-        return Client("participant", session_id, "participant", token, counts_toward_release=not staff_browser)
+        # In a practice session the facilitator's own phone preview (a staff browser) is the room.
+        return Client("participant", session_id, "participant", token,
+                      counts_toward_release=not staff_browser or is_practice(session))
 
     def _address_hash(self, address: str) -> str:
         return hmac.new(self.address_secret, address.encode(), "sha256").hexdigest()[:16]
@@ -391,7 +430,7 @@ class Workshop:
         results = None
         if poll is not None and poll_payload is not None \
                 and shows_results(client.view, bool(poll_payload["results_visible"])):
-            results = self.results_views(client.session_id, poll)[client.view]
+            results = self.results_views(client.session_id, poll, self.min_responses_of(session))[client.view]
         state = SessionState(
             role=client.role, view=client.view,
             session={"id": session.get("id", ""), "code": session.get("code", ""),
@@ -399,8 +438,10 @@ class Workshop:
             join_url=self.join_url(session["code"]), slide=slide, results=results,
             qr_overlay=session.get("qr_overlay") == "1", blank=session.get("blank") == "1",
             timer=self.timer_of(session),
-            min_responses=self.min_responses,
+            min_responses=self.min_responses_of(session),
         )
+        if is_practice(session):
+            state["session"]["practice"] = True
         state["phone_slides"] = self.phone_slides_of(deck, session)
         if deck.resources is not None and client.role == "participant":
             state["resources"] = resources_payload(deck)  # for the phone's thank-you screen
@@ -478,15 +519,16 @@ class Workshop:
     def _revealed(poll: Poll, meta: Mapping[str, str]) -> bool:
         return meta.get("visible", "1" if poll.results_visible else "0") == "1"
 
-    def results_views(self, session_id: str, poll: Poll) -> dict[View, ResultsPayload]:
-        """Every view's results for a poll from one read of Redis, suppressed below the anonymity threshold."""
+    def results_views(self, session_id: str, poll: Poll, k: int | None = None) -> dict[View, ResultsPayload]:
+        """Every view's results for a poll from one read of Redis, suppressed below the anonymity threshold k (the
+        session's, `min_responses_of`; `WORKSHOP_MIN_RESPONSES` when not given)."""
+        k = self.min_responses if k is None else k
         tally = self.store.tally(session_id, poll.id)
-        if tally.total < self.min_responses:
+        if tally.total < k:
             # No total, no "n more needed": either would tell when each person answers.
-            suppressed: ResultsPayload = {"poll": poll.id, "suppressed": True, "min_responses": self.min_responses}
+            suppressed: ResultsPayload = {"poll": poll.id, "suppressed": True, "min_responses": k}
             return {view: suppressed for view in VIEWS}
-        base: ResultsPayload = {"poll": poll.id, "total": tally.total, "min_responses": self.min_responses,
-                                "suppressed": False}
+        base: ResultsPayload = {"poll": poll.id, "total": tally.total, "min_responses": k, "suppressed": False}
         public = {**base, **poll.results(tally.shown, tally.total)}
         staff = {**base, **poll.staff_results(tally)} if tally.hidden else public
         return {"facilitator": staff, "presenter": public, "participant": public}
@@ -508,23 +550,35 @@ class Workshop:
         poll = self.deck_of(session_id, session).poll(poll_id)
         if poll is None:
             return {}
-        released = self.store.release(session_id, poll_id, self.min_responses, for_screens=True)
+        k = self.min_responses_of(session)
+        released = self.store.release(session_id, poll_id, k, for_screens=True)
         if not released and not audience_changed:
             return {}
         revealed = self._revealed(poll, self.store.poll_meta(session_id, poll_id))
-        views = self.results_views(session_id, poll)
+        views = self.results_views(session_id, poll, k)
         return {view: payload for view, payload in views.items() if shows_results(view, revealed)}
 
     # Organisers --------------------------------------------------------------------------------------
 
     def decks_in_use(self) -> dict[str, int]:
-        """Deck id -> live sessions running on it (the deck library's "in use"; editing is safe all the same)."""
+        """Deck id -> live sessions running on it (the deck library's "in use"; editing is safe all the same).
+        Practice sessions are not counted: nobody but the facilitator is in them."""
         return self.store.live_decks()
 
     def session_summaries(self) -> list[SessionSummary]:
-        """Every session still kept, newest first, with answer counts and when it will be deleted."""
+        """Every session still kept, newest first, with answer counts and when it will be deleted; practice
+        sessions are left out (they are nobody's results)."""
+        return [summary for summary in self._summaries(self.store.session_ids()) if not summary.get("practice")]
+
+    def running_sessions(self) -> list[SessionSummary]:
+        """The live sessions, practice ones too (marked `practice`), newest first: the facilitator's home."""
+        running = [summary for summary in self._summaries(self.store.live_session_ids())
+                   if summary["status"] == "live"]
+        return sorted(running, key=lambda summary: summary["started_at"] or "", reverse=True)
+
+    def _summaries(self, session_ids: list[str]) -> list[SessionSummary]:
         summaries: list[SessionSummary] = []
-        for session_id in self.store.session_ids():
+        for session_id in session_ids:
             session = self.store.session(session_id)
             if session is None:  # its retention time ran out
                 self.store.forget_session(session_id)
@@ -538,14 +592,18 @@ class Workshop:
             delete_after = None
             if ended and session.get("ended"):
                 delete_after = (date.fromisoformat(session["ended"]) + timedelta(days=self.retention_days)).isoformat()
-            summaries.append({
+            summary: SessionSummary = {
                 "id": session_id, "deck": session.get("deck"), "title": session.get("title"),
+                "deck_version": session.get("deck_version") or None,
                 "name": session.get("name") or "", "started_at": session.get("started_at") or None,
                 "ended_at": session.get("ended_at") or None,
                 "status": "ended" if ended else "live", "created": session.get("created"),
                 "ended": session.get("ended") or None, "participants": self._participants(session),
                 "answers": answers, "answers_total": sum(answers.values()), "delete_after": delete_after,
-            })
+            }
+            if is_practice(session):
+                summary["practice"] = True
+            summaries.append(summary)
         return summaries
 
     def _participants(self, session: Mapping[str, str]) -> int:
@@ -554,14 +612,15 @@ class Workshop:
         return self.store.participant_total(session["id"])  # sessions from before the count was kept
 
     def results_document(self, session_id: str) -> ResultsDocument:
-        """The anonymised results of one session, live or ended."""
-        session = self._session(session_id)
+        """The anonymised results of one session, live or ended (a practice session has none: not found)."""
+        session = self._organisers_session(session_id)
         deck = self.deck_of(session_id, session)
         if session.get("status") == "live":
             for poll in deck.polls():  # whatever is ready for release; an ended session released at its end
                 self.store.release(session_id, poll.id, self.min_responses)
         tallies = {poll.id: self.store.tally(session_id, poll.id) for poll in deck.polls()}
         summary = ExportedSession(id=session_id, deck=session.get("deck", ""), title=session.get("title", ""),
+                                  deck_version=session.get("deck_version") or None,
                                   created=session.get("created", ""), ended=session.get("ended") or None,
                                   participants=self._participants(session))
         return results_document(summary, deck, tallies, self.min_responses,
@@ -687,12 +746,14 @@ class Workshop:
         return timer_state(None, 0, 0)
 
     def end_session(self, client: Client) -> None:
-        """End the session: no more answers; only aggregates are kept, until the retention time."""
-        self._end(client.session_id, [poll.id for poll in self._require_facilitator(client).polls()])
+        """End the session: no more answers; only aggregates are kept, until the retention time (a practice
+        session: nothing is kept)."""
+        poll_ids = [poll.id for poll in self._require_facilitator(client).polls()]
+        self._end(client.session_id, poll_ids, is_practice(self.store.session(client.session_id) or {}))
 
     def end_by_organiser(self, session_id: str) -> bool:
         """End a session from the organiser's page; False if it had already ended."""
-        session = self._session(session_id)
+        session = self._organisers_session(session_id)
         if session.get("status") != "live":
             return False
         return self._end(session_id, self._poll_ids(session_id, session))
@@ -706,11 +767,15 @@ class Workshop:
         self._compaction_due = True  # the deleted data must leave the append-only file too
         return was_live
 
-    def _end(self, session_id: str, poll_ids: list[str]) -> bool:
+    def _end(self, session_id: str, poll_ids: list[str], practice: bool = False) -> bool:
+        """End a session in one step; a practice one is then deleted whole (its end made every script refuse
+        it first, so nothing is written to it after the deletion)."""
         now = datetime.now(UTC)
         ended = self.store.end_session(session_id, poll_ids, now.date().isoformat(),
                                        self.retention_days * 86400, self.min_responses,
                                        now.isoformat(timespec="seconds"))
+        if practice:
+            self.store.delete_session(session_id)
         self._decks.pop(session_id, None)
         self._compaction_due = True
         return ended
@@ -725,13 +790,14 @@ class Workshop:
         sessions whose facilitator did nothing for `idle_end_hours` (a forgotten tab must not keep a room open)."""
         ended = []
         stale = self.store.stale_sessions(now, now - self.auto_end_hours * 3600)
-        if self.idle_end_hours:
-            stale += self.store.idle_sessions(now - self.idle_end_hours * 3600)
+        stale += self.store.idle_sessions(now - self.idle_end_hours * 3600 if self.idle_end_hours else None,
+                                          now - PRACTICE_IDLE_MINUTES * 60)
         for session_id in dict.fromkeys(stale):
             session = self.store.session(session_id)
             if session is None:
                 self.store.forget_session(session_id)
-            elif session.get("status") == "live" and self._end(session_id, self._poll_ids(session_id, session)):
+            elif session.get("status") == "live" and self._end(session_id, self._poll_ids(session_id, session),
+                                                               is_practice(session)):
                 ended.append(session_id)
         return ended
 

@@ -44,6 +44,7 @@ class SessionInfo(TypedDict):
     code: str
     title: str
     status: str
+    practice: NotRequired[bool]  # only on a practice session: the screens say "Practice"
 
 
 class SlidePayload(TypedDict):
@@ -146,6 +147,7 @@ class SessionSummary(TypedDict):
     id: str
     deck: str | None
     title: str | None
+    deck_version: str | None  # the deck file's short ETag when the session started (None: started before kept)
     name: str
     status: str
     created: str | None
@@ -156,6 +158,7 @@ class SessionSummary(TypedDict):
     answers: dict[str, int]
     answers_total: int
     delete_after: str | None
+    practice: NotRequired[bool]  # only in the facilitator's running list; organisers never see one
 
 
 class ResourcesPayload(TypedDict):

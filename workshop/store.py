@@ -3,7 +3,8 @@
 Key schema (`{S}` is a session id; the braces are a Redis Cluster hash tag, so one session's keys
 share a slot and its Lua scripts stay legal on a cluster):
 
-    ws:sessions                  ZSET   session id -> created (epoch seconds); the organisers' index
+    ws:sessions                  ZSET   session id -> created (epoch seconds); the organisers' index (no practice
+                                        session is ever in it)
     ws:live                      ZSET   live session id -> auto_end_at; the sweep ends what is past it
     ws:code:CODE                 STRING session id, for joining by code; expires at the session's auto_end_at
     ws:throttle:{H}              STRING failed join-code lookups of an address (H: keyed hash), for a minute;
@@ -18,6 +19,9 @@ share a slot and its Lua scripts stay legal on a cluster):
                                         reactions (0|1: phones may send reactions now)
                                         active_at (epoch seconds of the facilitator's last action)
                                         phone_slides (0|1: phones show slide content; absent: the deck's)
+                                        deck_version (the deck file's ETag when the session started, short)
+                                        practice (1: a facilitator's rehearsal: never in ws:sessions, so no
+                                        organiser lists or exports it; deleted whole when it ends)
     ws:{S}:joins:{W}             STRING new participants in time window W (10 s), for the join limit
     ws:{S}:joins:{A}:{W}         STRING the same from one address; A is a keyed hash, never the address
     ws:{S}:participants          SET    sha256 of each issued participant token (never the token itself)
@@ -81,7 +85,7 @@ SESSION_FIELDS = ("id", "code", "deck", "title", "status", "created", "ended", "
                   "presenter_key", "qr_overlay", "participants", "auto_end_at", "locked", "cap", "refused_joins",
                   "name", "started_at", "ended_at", "blank", "timer_ends", "timer_seconds", "active_at",
                   "phone_slides",  # phone_slides: 0|1 once the facilitator chose; absent: the deck's
-                  "reactions")
+                  "reactions", "deck_version", "practice")
 
 # Stores one participant's answer and moves the counts from the old answer to the new one, atomically; a
 # participant who counts toward the release threshold joins the poll's current batch.
@@ -212,14 +216,18 @@ end
 return count
 """
 
-# Admits a new participant, or says why not: the room is locked (-1), full (-2), or joins arrive faster than
-# people join (-3: the session's or the address's count in this time window is at its limit; the refusal is
-# counted for the facilitator). An admitted token (by hash) is remembered until the session's auto-end time
-# and counted in the session hash, which outlives the set, so the count survives the set's expiry.
+# Admits a new participant, or says why not: the session is not live (-4), the room is locked (-1), full (-2), or
+# joins arrive faster than people join (-3: the session's or the address's count in this time window is at its
+# limit; the refusal is counted for the facilitator). An admitted token (by hash) is remembered until the
+# session's auto-end time and counted in the session hash, which outlives the set, so the count survives the
+# set's expiry.
 # KEYS: session, participants set, the session's joins in this window, the address's joins in this window.
 # ARGV: participant hash, session limit per window, address limit per window, window seconds.
 _REGISTER_PARTICIPANT = """
-local session = redis.call('HMGET', KEYS[1], 'locked', 'cap', 'participants', 'auto_end_at')
+local session = redis.call('HMGET', KEYS[1], 'locked', 'cap', 'participants', 'auto_end_at', 'status')
+-- Ended (or deleted, as a practice session is at its end) since the caller looked: write nothing, or the token
+-- set would be left behind without an expiry.
+if session[5] ~= 'live' then return -4 end
 if session[1] == '1' then return -1 end
 local joined = tonumber(session[3] or '0')
 if session[2] and tonumber(session[2]) > 0 and joined >= tonumber(session[2]) then return -2 end
@@ -381,7 +389,8 @@ class Store:
         pipe.hset(self._session(sid), mapping=mapping)
         for pid, visible in polls_visible.items():
             pipe.hset(self._poll(sid, pid), mapping={"status": "closed", "visible": int(visible), "total": 0})
-        pipe.zadd(SESSIONS_INDEX, {sid: time.time()})
+        if fields.get("practice") != "1":  # a rehearsal is nobody's results: organisers never see it
+            pipe.zadd(SESSIONS_INDEX, {sid: time.time()})
         pipe.zadd(LIVE_INDEX, {sid: int(fields["auto_end_at"])})
         pipe.execute()
         return True
@@ -406,16 +415,21 @@ class Store:
         return cast(list[str], self.redis.zrevrange(SESSIONS_INDEX, 0, -1))
 
     def live_decks(self) -> dict[str, int]:
-        """Deck id -> how many live sessions run on it (each holds its own copy of the deck's YAML)."""
+        """Deck id -> how many live sessions run on it (each holds its own copy of the deck's YAML); practice
+        sessions are not counted."""
         counts: dict[str, int] = {}
-        for _, (deck, status) in self._live_fields("deck", "status"):
-            if deck is not None and status == "live":
+        for _, (deck, status, practice) in self._live_fields("deck", "status", "practice"):
+            if deck is not None and status == "live" and practice != "1":
                 counts[deck] = counts.get(deck, 0) + 1
         return counts
 
+    def live_session_ids(self) -> list[str]:
+        """Every session in the live index, practice ones too."""
+        return cast(list[str], self.redis.zrange(LIVE_INDEX, 0, -1))
+
     def _live_fields(self, *fields: str) -> list[tuple[str, list[str | None]]]:
         """Each session in the live index with these fields of its hash, read in one round trip."""
-        live = cast(list[str], self.redis.zrange(LIVE_INDEX, 0, -1))
+        live = self.live_session_ids()
         pipe = self.redis.pipeline(transaction=False)
         for sid in live:
             pipe.hmget(self._session(sid), list(fields))
@@ -521,7 +535,7 @@ class Store:
         result = int(self._register_participant(keys=keys, args=[who, limits.per_session, limits.per_address,
                                                                  limits.window_seconds]))
         if result < 0:
-            raise RoomClosed({-1: "room_locked", -2: "room_full"}.get(result, "rate_limited"))
+            raise RoomClosed({-1: "room_locked", -2: "room_full", -4: "unknown_session"}.get(result, "rate_limited"))
 
     def set_room(self, sid: str, locked: bool | None, cap: int | None) -> None:
         """Lock or unlock a live session's room, or set its participant cap (0: none)."""
@@ -609,10 +623,15 @@ class Store:
         """The facilitator is at work on a live session (a console connected)."""
         self._set_live_field(sid, "active_at", str(int(time.time())))
 
-    def idle_sessions(self, active_before: float) -> list[str]:
-        """Live sessions whose facilitator last did something before a time (epoch seconds)."""
-        return [sid for sid, (mark,) in self._live_fields("active_at")
-                if mark is not None and float(mark) < active_before]
+    def idle_sessions(self, active_before: float | None, practice_active_before: float) -> list[str]:
+        """Live sessions whose facilitator last did something before a time (epoch seconds; None: never idle),
+        and practice sessions before their own, sooner, time."""
+        idle = []
+        for sid, (mark, practice) in self._live_fields("active_at", "practice"):
+            before = practice_active_before if practice == "1" else active_before
+            if mark is not None and before is not None and float(mark) < before:
+                idle.append(sid)
+        return idle
 
     def stale_sessions(self, now: float, started_before: float) -> list[str]:
         """Sessions past their own auto-end time, or started before a time (epoch seconds); live or not."""

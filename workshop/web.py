@@ -26,6 +26,7 @@ from flask import (
     url_for,
 )
 from flask.sansio.blueprints import BlueprintSetupState
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as Redirect
 
@@ -212,16 +213,23 @@ def same_site_location(path: str, query: str = "") -> str:
 # Pages load only their own scripts: slide HTML and text answers can never run script, even if escaping failed.
 # The one inline script a page may have is its import map, allowed by its hash (statics.module_script).
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
-                           "img-src 'self' data:; connect-src 'self'; worker-src 'self'; frame-ancestors 'none'; "
+                           "img-src 'self' data:; connect-src 'self'; worker-src 'self'; frame-ancestors {frames}; "
                            "base-uri 'none'; form-action 'self'")
+
+
+def framed_by_this_site() -> None:
+    """Let this response's page be shown in a frame of this site's own pages (the rehearse page frames a practice
+    session's console, presenter screen and phone); every other page may be framed by nothing."""
+    g.workshop_frame_ancestors = "'self'"
 
 
 @bp.after_app_request
 def security_headers(response: Response) -> Response:
-    """Same-origin everything; no framing; no sniffing."""
+    """Same-origin everything; no framing (but a practice session's pages, by this site); no sniffing."""
     hashes = "".join(" " + source for source in g.get("workshop_script_hashes", ()))
     if request.endpoint != "static":  # static files set their own (statics.static_file), or need none
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(hashes=hashes))
+        policy = CONTENT_SECURITY_POLICY.format(hashes=hashes, frames=g.get("workshop_frame_ancestors", "'none'"))
+        response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
@@ -281,7 +289,7 @@ def home() -> Response | str:
         return render_template("home.html", page_title="Workshop", authorized=False, decks=[], error=None)
     listing = [{"id": deck.id, "title": deck.title, "description": deck.description,
                 "slides": len(deck.slides)} for deck in decks().values()]
-    running = [summary for summary in live().session_summaries() if summary["status"] == "live"]
+    running = live().running_sessions()
     return private(render_template("home.html", page_title="Workshop", authorized=True, decks=listing,
                                    running=running, error=None, logout_token=logout_token()))
 
@@ -329,8 +337,10 @@ def participant(code: str) -> tuple[str, int, dict[str, str]] | str:
                                title="This workshop has ended, or the code is wrong",
                                message=f"There is no live workshop with the code {page.code}. If you are joining, "
                                        "check the code on the screen and try again.", status=404), 404, {}
+    if page.practice:
+        framed_by_this_site()
     return render_template("participant.html", page_title=page.title or "Workshop", code=page.code,
-                           service_worker=url_for("web.service_worker"),
+                           practice=page.practice, service_worker=url_for("web.service_worker"),
                            service_worker_scope=url_for("web.join_by_code") + "/")
 
 
@@ -390,7 +400,8 @@ def _ended_page() -> Response:
 
 def _page_context(page: SessionPage) -> dict[str, object]:
     return {"session_id": page.session_id, "code": page.code, "join_url": page.join_url, "key": page.key,
-            "qr_url": url_for("web.qr_code", session_id=page.session_id), "page_title": page.title}
+            "qr_url": url_for("web.qr_code", session_id=page.session_id), "page_title": page.title,
+            "practice": page.practice}
 
 
 @bp.get("/s/<session_id>/present")
@@ -401,6 +412,8 @@ def presenter(session_id: str) -> Response:
         return _ended_page()
     if page.key is None:
         abort(403, "This screen needs the presenter link of the session.")
+    if page.practice:
+        framed_by_this_site()
     return private(render_template("presenter.html", can_control=page.role == "facilitator",
                                    **_page_context(page)))
 
@@ -413,9 +426,30 @@ def console(session_id: str) -> Response:
         return _ended_page()
     if page.key is None:
         abort(403, "The console needs the facilitator link of the session.")
+    if page.practice:
+        framed_by_this_site()
     presenter_url = url_for("web.presenter", session_id=session_id)
+    # In the rehearse page's frame (a practice session only) the console leaves out what that page shows itself.
+    embedded = page.practice and request.args.get("embed") == "1"
     return private(render_template("console.html", presenter_url=presenter_url, logout_token=logout_token(),
-                                   **_page_context(page)))
+                                   embedded=embedded, **_page_context(page)))
+
+
+@bp.get("/s/<session_id>/rehearse")
+def rehearse(session_id: str) -> Response:
+    """A practice session on one screen: its console, presenter screen and a phone side by side (rehearse.js)."""
+    page = _session_page(session_id, "facilitator")
+    if page.ended:
+        return _ended_page()
+    if page.key is None:
+        abort(403, _("Rehearsing needs the facilitator link of the session."))
+    if not page.practice:
+        abort(404, _("Only a practice session can be rehearsed here; this session is live with its room."))
+    return private(render_template(
+        "rehearse.html", deck=page.deck, logout_token=logout_token(),
+        console_url=url_for("web.console", session_id=session_id, embed=1),
+        presenter_url=url_for("web.presenter", session_id=session_id),
+        phone_url=url_for("web.participant", code=page.code), **_page_context(page)))
 
 
 # API ----------------------------------------------------------------------------------------------------
@@ -450,18 +484,28 @@ def start_session() -> tuple[Response, int]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("deck"), str):
         raise ApiError(400, "invalid_payload", 'send JSON like {"deck": "interdependence"}')
+    practice = body.get("practice", False)
+    if not isinstance(practice, bool):
+        raise ApiError(400, "invalid_payload", "practice must be true or false")
     deck = decks().get(body["deck"])
     if deck is None:
         raise ApiError(404, "not_found", f"no deck called '{body['deck']}'")
-    started = live().start_session(deck, body.get("name"))
-    return jsonify(
-        id=started.id,
-        code=started.code,
-        join_url=live().join_url(started.code),
-        presenter_url=_absolute(url_for("web.presenter", session_id=started.id, key=started.presenter_key)),
-        facilitator_url=_absolute(url_for("web.console", session_id=started.id, key=started.facilitator_key)),
-        qr_url=_absolute(url_for("web.qr_code", session_id=started.id)),
-    ), 201
+    version = deck_files().version_of(deck.id, deck.source)
+    started = live().start_session(deck, body.get("name"), practice=practice, deck_version=version)
+    answer: dict[str, object] = {
+        "id": started.id,
+        "code": started.code,
+        "join_url": live().join_url(started.code),
+        "presenter_url": _absolute(url_for("web.presenter", session_id=started.id, key=started.presenter_key)),
+        "facilitator_url": _absolute(url_for("web.console", session_id=started.id, key=started.facilitator_key)),
+        "qr_url": _absolute(url_for("web.qr_code", session_id=started.id)),
+        "deck_version": version,
+        "practice": practice,
+    }
+    if practice:
+        answer["rehearse_url"] = _absolute(url_for("web.rehearse", session_id=started.id,
+                                                   key=started.facilitator_key))
+    return jsonify(answer), 201
 
 
 @bp.get("/api/sessions/<session_id>/qr.svg")

@@ -10,11 +10,14 @@ import { installShortcuts, toggleFullscreen } from './keys.js';
 import { consoleReactions } from './reactions/console.js';
 import { Countdown, clock } from './countdown.js';
 import { createConsoleQuestions } from './questions/console.js';
+import { t } from './i18n.js';
 
 /** @import { Ack, ParticipantCount, RoomState, Slide, SlideOutline, Timer } from './types.js' */
 /** @import { FollowedState } from './follower.js' */
 
 const cfg = document.body.dataset;
+// A practice session (the rehearse page): ending it deletes everything, and no organiser ever sees it.
+const practice = cfg.practice === 'true';
 
 const els = {
   sessionTitle: element('#session-title', HTMLElement),
@@ -129,12 +132,14 @@ const follower = followSession(state, {
   auth: () => ({ session: cfg.session, key: cfg.key }),
   titleSuffix: 'Console',
   screens: {
-    session_ended: {
-      title: 'Session ended',
-      message: 'Participants now see a thank-you screen. The anonymised results stay available to the organiser.',
-      testid: 'ended',
-      link: home,
-    },
+    session_ended: practice
+      ? { title: t('Practice ended'), message: t('Everything this practice session held has been deleted.'), testid: 'ended', link: home }
+      : {
+          title: 'Session ended',
+          message: 'Participants now see a thank-you screen. The anonymised results stay available to the organiser.',
+          testid: 'ended',
+          link: home,
+        },
     unknown_session: {
       title: 'Session not found',
       message: 'This workshop session does not exist (any more).',
@@ -613,7 +618,10 @@ function toggleTimer() {
 function endSession() {
   if (!state.connected || state.ended) return;
   // eslint-disable-next-line no-alert
-  if (!window.confirm('End this session for everyone? Phones will show a thank-you screen and no more answers can be given.')) return;
+  const question = practice
+    ? t('End this practice session? Everything in it is deleted now.')
+    : 'End this session for everyone? Phones will show a thank-you screen and no more answers can be given.';
+  if (!window.confirm(question)) return;
   act(els.end, 'end_session', {}, () => follower.end());
 }
 
