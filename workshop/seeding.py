@@ -120,13 +120,13 @@ def seed_decks(source: Path, target: Path) -> Seeded:
         raise SeedError(f"{target} is not a directory")
     if (target / MARKER).exists():
         return Seeded("already")
-    if holds_decks(target):
-        with contextlib.suppress(OSError):  # a read-only directory of one's own decks is fine as it is
-            _mark(target, "held decks already: nothing copied")
-        return Seeded("has_decks")
     if not os.access(target, os.W_OK | os.X_OK):
+        if holds_decks(target):  # a read-only directory of one's own decks is fine as it is
+            return Seeded("has_decks")
         raise SeedError(f"the decks directory {target} cannot be written by this user (uid {os.getuid()}): "
                         "make it theirs (chown), or mount a volume they can write")
+    # Whether it holds decks is checked under the lock only: a replica seeding meanwhile has placed some of the
+    # bundled decks but not yet its marker.
     try:
         with DeckFiles(target).locked():
             return _seed_locked(source, target)
