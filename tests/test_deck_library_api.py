@@ -33,12 +33,12 @@ slides:
 @pytest.fixture
 def decks_dir(tmp_path: Path) -> Path:
     """gentle.yaml (no pictures; an id no other test module starts sessions on, since they share Redis),
-    pics.yaml with pics/ (a picture, plus what a copy must leave alone)."""
+    lib-pics.yaml with lib-pics/ (a picture, plus what a copy must leave alone)."""
     directory = tmp_path / "decks"
     directory.mkdir()
     (directory / "gentle.yaml").write_text(HAND_WRITTEN, encoding="utf-8")
-    (directory / "pics.yaml").write_text(PICTURES_DECK, encoding="utf-8")
-    pictures = directory / "pics"
+    (directory / "lib-pics.yaml").write_text(PICTURES_DECK, encoding="utf-8")
+    pictures = directory / "lib-pics"
     pictures.mkdir()
     (pictures / "seesaw.svg").write_bytes(SVG)
     (pictures / ".hidden").write_text("not a picture")
@@ -81,22 +81,22 @@ def deck_ids(api: Any) -> set[str]:
 # Copying ----------------------------------------------------------------------------------------------------
 
 def test_a_copy_takes_the_yaml_and_the_pictures_and_is_a_deck_at_once(api, decks_dir: Path) -> None:
-    response = copy(api, "pics", {"to": "pics-2"})
+    response = copy(api, "lib-pics", {"to": "lib-pics-2"})
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    assert body["id"] == "pics-2" and body["etag"] == etag_of(PICTURES_DECK.encode())
+    assert body["id"] == "lib-pics-2" and body["etag"] == etag_of(PICTURES_DECK.encode())
     assert response.headers["ETag"] == f'"{body["etag"]}"'
-    assert response.headers["Location"].endswith("/api/decks/pics-2")
-    assert (decks_dir / "pics-2.yaml").read_text() == PICTURES_DECK  # without a title: the very same bytes
-    assert (decks_dir / "pics-2" / "seesaw.svg").read_bytes() == SVG
+    assert response.headers["Location"].endswith("/api/decks/lib-pics-2")
+    assert (decks_dir / "lib-pics-2.yaml").read_text() == PICTURES_DECK  # without a title: the very same bytes
+    assert (decks_dir / "lib-pics-2" / "seesaw.svg").read_bytes() == SVG
     # Only the folder's plain visible files: no hidden file, no subfolder, and never what a link points to.
-    assert sorted(path.name for path in (decks_dir / "pics-2").iterdir()) == ["seesaw.svg"]
-    assert oct((decks_dir / "pics-2" / "seesaw.svg").stat().st_mode & 0o777) == oct(0o644)
-    assert deck_ids(api) == {"gentle", "pics", "pics-2"}
-    picture = api.get("/decks/pics-2/media/seesaw.svg")
+    assert sorted(path.name for path in (decks_dir / "lib-pics-2").iterdir()) == ["seesaw.svg"]
+    assert oct((decks_dir / "lib-pics-2" / "seesaw.svg").stat().st_mode & 0o777) == oct(0o644)
+    assert deck_ids(api) == {"gentle", "lib-pics", "lib-pics-2"}
+    picture = api.get("/decks/lib-pics-2/media/seesaw.svg")
     assert picture.status_code == 200 and picture.get_data() == SVG
     # The source is untouched, and nothing hidden is left behind.
-    assert (decks_dir / "pics.yaml").read_text() == PICTURES_DECK
+    assert (decks_dir / "lib-pics.yaml").read_text() == PICTURES_DECK
     assert not [name for name in os.listdir(decks_dir) if name.startswith(".") and name != ".decks.lock"]
 
 
@@ -133,7 +133,7 @@ def test_a_title_must_be_one_line_of_text(api, decks_dir: Path, title: object) -
 
 def test_a_copy_that_would_not_load_is_422_and_nothing_is_written(api, decks_dir: Path) -> None:
     before = listing(decks_dir)
-    long_title = copy(api, "pics", {"to": "long", "title": "x" * 121})
+    long_title = copy(api, "lib-pics", {"to": "long", "title": "x" * 121})
     assert long_title.status_code == 422
     assert long_title.get_json()["problems"][0]["line"] == 2  # the title's line, under the leading comment
     (decks_dir / "broken.yaml").write_text("title: Broken\nslides: []\n")
@@ -150,7 +150,7 @@ def test_a_copy_never_replaces_anything(api, decks_dir: Path, tmp_path: Path) ->
     (decks_dir / "linked.yaml").symlink_to(tmp_path / "secret.txt")
     (decks_dir / "linkdir").symlink_to(tmp_path, target_is_directory=True)
     before = listing(decks_dir)
-    for target in ("gentle", "pics", "orphan", "linked", "linkdir"):
+    for target in ("gentle", "lib-pics", "orphan", "linked", "linkdir"):
         response = copy(api, "gentle", {"to": target})
         assert response.status_code == 409, target
         assert response.get_json()["error"] == "exists"
@@ -208,12 +208,12 @@ def test_a_failed_copy_leaves_no_half_deck(api, decks_dir: Path, monkeypatch: py
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)  # the YAML's last step: the pictures are in place by then
-    response = copy(api, "pics", {"to": "half"})
+    response = copy(api, "lib-pics", {"to": "half"})
     assert response.status_code == 503 and response.get_json()["error"] == "unavailable"
     monkeypatch.undo()
     assert listing(decks_dir) == before  # neither the pictures folder nor a temporary file is left
     assert "half" not in deck_ids(api)
-    assert copy(api, "pics", {"to": "half"}).status_code == 201
+    assert copy(api, "lib-pics", {"to": "half"}).status_code == 201
 
 
 def test_two_copies_to_one_id_at_once_make_one_deck(decks_dir: Path) -> None:
@@ -229,7 +229,7 @@ def test_two_copies_to_one_id_at_once_make_one_deck(decks_dir: Path) -> None:
         except DeckFileError as error:
             outcomes.append(error.code)
 
-    threads = [threading.Thread(target=attempt, args=(source,)) for source in ("gentle", "pics")]
+    threads = [threading.Thread(target=attempt, args=(source,)) for source in ("gentle", "lib-pics")]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -237,25 +237,25 @@ def test_two_copies_to_one_id_at_once_make_one_deck(decks_dir: Path) -> None:
     assert sorted(outcomes)[0] == "exists" and len(outcomes) == 2
     winner = next(outcome for outcome in outcomes if outcome != "exists")
     assert (decks_dir / "twin.yaml").read_bytes() == (decks_dir / f"{winner}.yaml").read_bytes()
-    assert (decks_dir / "twin").is_dir() == (winner == "pics")
+    assert (decks_dir / "twin").is_dir() == (winner == "lib-pics")
 
 
 # Renaming ---------------------------------------------------------------------------------------------------
 
 def test_a_rename_moves_the_yaml_and_the_pictures(api, decks_dir: Path) -> None:
-    response = rename(api, "pics", {"to": "seesaw"})
+    response = rename(api, "lib-pics", {"to": "seesaw"})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["id"] == "seesaw" and response.get_json()["etag"] == etag_of(PICTURES_DECK.encode())
-    assert not (decks_dir / "pics.yaml").exists() and not (decks_dir / "pics").exists()
+    assert not (decks_dir / "lib-pics.yaml").exists() and not (decks_dir / "lib-pics").exists()
     assert (decks_dir / "seesaw.yaml").read_text() == PICTURES_DECK
     # The whole folder moves (a rename takes what is there, unlike a copy).
     assert sorted(path.name for path in (decks_dir / "seesaw").iterdir()) == [".hidden", "drafts", "linked.svg",
                                                                                "seesaw.svg"]
     assert deck_ids(api) == {"gentle", "seesaw"}
     assert api.get("/decks/seesaw/media/seesaw.svg").status_code == 200
-    assert api.get("/decks/pics/media/seesaw.svg").status_code == 404
-    assert api.get("/api/decks/pics", headers=AUTH).status_code == 404
-    assert rename(api, "pics", {"to": "again"}).status_code == 404
+    assert api.get("/decks/lib-pics/media/seesaw.svg").status_code == 404
+    assert api.get("/api/decks/lib-pics", headers=AUTH).status_code == 404
+    assert rename(api, "lib-pics", {"to": "again"}).status_code == 404
 
 
 def test_a_folder_deck_moves_in_one_piece(api, decks_dir: Path) -> None:
@@ -273,7 +273,7 @@ def test_a_rename_checks_if_match_when_given_and_never_replaces(api, decks_dir: 
     before = listing(decks_dir)
     stale = rename(api, "gentle", {"to": "renamed"}, **{"If-Match": '"0123"'})
     assert stale.status_code == 409 and stale.get_json()["error"] == "conflict"
-    taken = rename(api, "gentle", {"to": "pics"})
+    taken = rename(api, "gentle", {"to": "lib-pics"})
     assert taken.status_code == 409 and taken.get_json()["error"] == "exists"
     assert rename(api, "gentle", {"to": "gentle"}).status_code == 409
     assert listing(decks_dir) == before
@@ -292,29 +292,29 @@ def test_a_failed_rename_puts_the_pictures_back(api, decks_dir: Path, monkeypatc
         real_rename(source, target)
 
     monkeypatch.setattr(os, "rename", failing)
-    response = rename(api, "pics", {"to": "moved"})
+    response = rename(api, "lib-pics", {"to": "moved"})
     assert response.status_code == 503 and response.get_json()["error"] == "unavailable"
     monkeypatch.undo()
     assert listing(decks_dir) == before
-    assert api.get("/decks/pics/media/seesaw.svg").status_code == 200
+    assert api.get("/decks/lib-pics/media/seesaw.svg").status_code == 200
 
 
 def test_a_deck_in_use_by_a_live_session_is_not_renamed_until_it_ends(api, decks_dir: Path) -> None:
-    started = api.post("/api/sessions", json={"deck": "pics"}, headers=AUTH)
+    started = api.post("/api/sessions", json={"deck": "lib-pics"}, headers=AUTH)
     assert started.status_code == 201
     before = listing(decks_dir)
-    refused = rename(api, "pics", {"to": "seesaw"})
+    refused = rename(api, "lib-pics", {"to": "seesaw"})
     assert refused.status_code == 409
     assert refused.get_json()["error"] == "deck_in_use"
     assert "end them first" in refused.get_json()["message"]
     assert listing(decks_dir) == before
     # Its pictures are still where the session's slides point.
-    assert api.get("/decks/pics/media/seesaw.svg").status_code == 200
+    assert api.get("/decks/lib-pics/media/seesaw.svg").status_code == 200
     # A copy is fine while it runs.
-    assert copy(api, "pics", {"to": "pics-copy"}).status_code == 201
+    assert copy(api, "lib-pics", {"to": "lib-pics-copy"}).status_code == 201
     ended = api.post(f"/api/sessions/{started.get_json()['id']}/end", headers=ORGANISER)
     assert ended.status_code == 200
-    assert rename(api, "pics", {"to": "seesaw"}).status_code == 200
+    assert rename(api, "lib-pics", {"to": "seesaw"}).status_code == 200
 
 
 # Reserved ids -----------------------------------------------------------------------------------------------
