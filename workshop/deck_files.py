@@ -82,7 +82,7 @@ def etag_of(data: bytes) -> str:
 
 def id_problem(deck_id: str) -> str | None:
     """Why an id may not name a deck the API reads or writes, or None."""
-    if ID_PATTERN.match(deck_id) is None:
+    if ID_PATTERN.fullmatch(deck_id) is None:  # not `match`: its `$` also matches before a final newline
         return ID_RULE
     if deck_id in RESERVED_IDS:
         return f"'{deck_id}' is a reserved word (it names an API route); choose another deck id"

@@ -50,7 +50,7 @@ def reference_problem(src: str) -> str | None:
         return f"image '{src}' must be a file name in the deck's folder, without a path"
     if src.startswith("."):
         return f"image '{src}' is a hidden file"
-    if not FILE_NAME.match(src):
+    if not FILE_NAME.fullmatch(src):  # `match` would take a final newline
         return f"image '{src}' must be a file name of letters, digits, '.', '_' or '-'"
     if Path(src).suffix.lower() not in IMAGE_TYPES:
         return f"image '{src}' must be one of {', '.join(sorted(IMAGE_TYPES))}"
@@ -143,7 +143,7 @@ class DeckMedia:
 
     def folder(self, deck_id: str) -> Path | None:
         """The deck's own folder, or None for an id that cannot name one."""
-        if not FILE_NAME.match(deck_id):
+        if not FILE_NAME.fullmatch(deck_id):
             return None
         return self.decks_dir / deck_id
 
