@@ -405,6 +405,41 @@ def test_validate_json_maps_problems_to_the_editors_fields(api) -> None:
     assert api.post("/api/decks/validate?deck=..", json=deck, headers=AUTH).status_code == 400
 
 
+HOSTILE_YAML = [
+    "title: !!python/object/apply:os.system ['true']\nslides:\n  - title: A\n",  # a tag on a sequence
+    "title: T\nslides:\n  - <<: {title: merged}\n",  # a merge key: no line of its own in the round-trip reader
+    "title: T\nslides:\n  - title: A\x00B\n",  # a NUL
+    "title: T\nslides:\n  - title: A\n    timer: " + "9" * 5000 + "\n",  # past Python's digit limit
+    "title: T\nslides: " + "[" * 5000 + "]" * 5000 + "\n",  # nested past the recursion limit
+    "title: T\nslides:\n  - title: \"\\uD800\"\n",  # half a character
+]
+HOSTILE_JSON = [
+    '{"title": "T", "slides": ' + "[" * 5000 + "]" * 5000 + "}",  # too deep for json.loads
+    '{"title": "T", "slides": [{"title": "A", "poll": ' + '{"a": ' * 900 + "1" + "}" * 900 + "}]}",  # for the merge
+    '{"title": "T\\ud800", "slides": [{"title": "A"}]}',  # half a character, as JSON may escape it
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE_YAML)
+def test_hostile_yaml_is_a_problem_not_a_crash_and_nothing_is_written(api, decks_dir: Path, body: str) -> None:
+    for response in (api.post("/api/decks/validate", data=body, headers=YAML_HEADERS), put(api, "hostile", body)):
+        assert response.status_code == 422, response.get_data(as_text=True)[:300]
+        assert response.get_json()["problems"]
+    assert not (decks_dir / "hostile.yaml").exists()
+
+
+@pytest.mark.parametrize("body", HOSTILE_JSON)
+def test_hostile_json_is_refused_not_a_crash_and_nothing_is_written(api, decks_dir: Path, body: str) -> None:
+    headers = {**AUTH, "Content-Type": "application/json"}
+    for response in (api.post("/api/decks/validate", data=body, headers=headers),
+                     api.put("/api/decks/hostile", data=body, headers=headers)):
+        assert response.status_code in (400, 422), response.get_data(as_text=True)[:300]
+        assert response.get_json()["error"] in ("invalid_payload", "invalid_deck")
+    assert not (decks_dir / "hostile.yaml").exists()
+    # The home page still lists the decks: nothing half-valid reached the directory.
+    assert api.get("/", headers=AUTH).status_code == 200
+
+
 def test_poll_types_come_from_the_registry(api) -> None:
     response = api.get("/api/poll-types", headers=AUTH)
     assert response.status_code == 200
