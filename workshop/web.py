@@ -133,6 +133,12 @@ def _holds(role: str, configured: str | None) -> bool:
     return login is not None and login.holds(role, configured)
 
 
+def staff_browser() -> bool:
+    """This browser holds a staff login (a server token or a session key), as `sockets.py` judges a connection."""
+    login = current_login()
+    return login is not None and bool(login.fingerprints or login.keys)
+
+
 def is_facilitator() -> bool:
     """The request carries the server-wide facilitator token."""
     return _holds("facilitator", settings().facilitator_token)
@@ -330,7 +336,9 @@ def participant(code: str) -> tuple[str, int, dict[str, str]] | str:
                                        "the code shown on the screen.", status=429), \
             429, {"Retry-After": str(int(wait) + 1)}
     page = live().join_page(code)
-    if page.status != "live":
+    # A practice admits only its facilitator's own browser (`Workshop._connect_participant`); to any other phone
+    # its code is a wrong one.
+    if page.status != "live" or (page.practice and not staff_browser()):
         join_throttle().failed(address)
         # One page for both: a phone reloading after the end and a mistyped code read it right.
         return render_template("message.html", page_title="Not found",
