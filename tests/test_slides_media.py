@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,25 @@ def check(tmp_path: Path, body: str, files: dict[str, bytes] | None = None) -> l
     except DeckError as error:
         return [problem.removeprefix(f"{path}:") for problem in error.problems]
     return []
+
+
+def test_a_large_svg_shown_many_times_is_checked_once_per_version(tmp_path: Path) -> None:
+    """Every deck is read (and its pictures checked) on each home page and deck list, in the one process that also
+    serves the live rooms: a 2 MB SVG named 120 times on a slide was parsed 120 times a load (about a minute)."""
+    big = (b'<svg xmlns="http://www.w3.org/2000/svg">'
+           + b'<rect x="1" y="2" width="3" height="4" fill="#abc"/>' * 38_000 + b"</svg>")
+    assert len(big) <= MAX_IMAGE_BYTES
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "big.svg").write_bytes(big)
+    (tmp_path / "d.yaml").write_text(deck_with(" ".join(["![A big drawing](big.svg)"] * 120)), encoding="utf-8")
+    started = time.monotonic()
+    for _ in range(3):
+        decks, problems = load_decks(tmp_path)
+        assert problems == [] and "d" in decks
+    assert time.monotonic() - started < 10
+    # A changed file is checked again: a version with a script is refused at once.
+    (tmp_path / "d" / "big.svg").write_bytes(big.replace(b"</svg>", b"<script>alert(1)</script></svg>"))
+    assert "holds a <script> element" in "".join(load_decks(tmp_path)[1])
 
 
 def test_a_picture_in_the_decks_folder_with_alt_text_is_fine(tmp_path: Path) -> None:

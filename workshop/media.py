@@ -15,6 +15,7 @@ import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from xml.parsers import expat
 
@@ -147,17 +148,29 @@ def content_problem(name: str, data: bytes, size: int | None = None) -> str | No
 
 
 def file_problem(path: Path) -> str | None:
-    """Why this picture file cannot be shown (missing, too large, a bad SVG), or None."""
+    """Why this picture file cannot be shown (missing, too large, a bad SVG), or None.
+
+    Checked once per version of the file (its inode, time and size): every deck is read, with its pictures, on
+    each home page and deck list, by the process that serves the live rooms, and a slide may show one 2 MB SVG
+    many times."""
     try:
         if path.is_symlink() or not path.is_file():
             return "not found"
-        size = path.stat().st_size
-        if size > MAX_IMAGE_BYTES or path.suffix.lower() != ".svg":
-            with path.open("rb") as file:
-                return content_problem(path.name, file.read(16), size)
-        return content_problem(path.name, path.read_bytes())
+        info = path.stat()
+        return _checked_file(str(path), info.st_ino, info.st_mtime_ns, info.st_size)
     except OSError as error:
         return f"cannot be read ({error.strerror})"
+
+
+@lru_cache(maxsize=1024)
+def _checked_file(path: str, inode: int, mtime_ns: int, size: int) -> str | None:
+    """`file_problem` of one version of a file (the arguments after `path` only make the cache's key)."""
+    name = Path(path).name
+    if size > MAX_IMAGE_BYTES or Path(path).suffix.lower() != ".svg":
+        with open(path, "rb") as file:
+            return content_problem(name, file.read(16), size)
+    with open(path, "rb") as file:
+        return content_problem(name, file.read(MAX_IMAGE_BYTES + 1))
 
 
 @dataclass(frozen=True)
