@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -223,6 +224,32 @@ def test_a_symlinked_deck_file_is_neither_read_nor_written_nor_deleted(api, deck
     assert secret.read_text() == deck_yaml("Outside")
     assert (tmp_path / "elsewhere" / "deck.yaml").read_text() == deck_yaml("Folder outside")
     assert (decks_dir / "linked.yaml").is_symlink()
+
+
+def test_a_fifo_in_the_decks_directory_never_hangs_the_server(api, decks_dir: Path) -> None:
+    """Opening a FIFO blocks until someone writes to it, and one blocked call holds the whole (green) process: every
+    room. One planted in the decks volume is a file that is not a deck, read by nothing."""
+    fifo = decks_dir / "pipe.yaml"
+    os.mkfifo(fifo)
+    answers: dict[str, Any] = {}
+
+    def ask() -> None:
+        answers["list"] = api.get("/api/decks", headers=AUTH)
+        answers["deck"] = api.get("/api/decks/pipe", headers=AUTH)
+
+    asking = threading.Thread(target=ask, daemon=True)
+    asking.start()
+    asking.join(timeout=15)
+    try:
+        assert not asking.is_alive(), "a request is stuck opening the FIFO"
+    finally:
+        while asking.is_alive():  # release a reader stuck in open(), so the test run goes on
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            asking.join(timeout=0.2)
+    assert answers["list"].status_code == 200
+    assert {deck["id"] for deck in answers["list"].get_json()} == {"hand"}
+    assert answers["deck"].status_code == 403 and answers["deck"].get_json()["error"] == "unsafe_path"
 
 
 def test_bodies_over_the_deck_limit_are_413(api, decks_dir: Path) -> None:

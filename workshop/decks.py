@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -445,10 +447,16 @@ def load_deck(path: Path) -> Deck:
     if path.is_dir():
         path = path / FOLDER_DECK
     try:
-        size = path.stat().st_size
-        if size > MAX_DECK_BYTES:
-            raise DeckError([f"{path}:1: the file is {size} bytes; a deck may be at most {MAX_DECK_BYTES}"])
-        text = path.read_text(encoding="utf-8")
+        # Non-blocking: opening a FIFO planted in the decks directory would wait for a writer, holding the process.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)), "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise DeckError([f"{path}:1: not a regular file"])
+            if info.st_size > MAX_DECK_BYTES:
+                raise DeckError([f"{path}:1: the file is {info.st_size} bytes; a deck may be at most "
+                                 f"{MAX_DECK_BYTES}"])
+            data = file.read(MAX_DECK_BYTES + 1)
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as read_text
     except UnicodeDecodeError as error:
         raise DeckError([f"{path}:1: the file is not UTF-8 text ({error.reason})"]) from error
     except OSError as error:
