@@ -169,6 +169,19 @@ def _session_role(session_id: str, key: str) -> str | None:
         return None
 
 
+# What a browser says of a request's origin (`Sec-Fetch-Site`) when another site's page made it.
+_OTHER_SITES = frozenset({"cross-site", "same-site"})
+
+
+@bp.before_app_request
+def refuse_writes_from_other_sites() -> None:
+    """No page of another origin may write with this browser's login cookie: SameSite=Lax keeps it off other
+    sites' POSTs but not off a same-site origin's (another port of this host, a sibling subdomain), whose plain
+    form needs no CORS preflight. Scripts send no `Sec-Fetch-Site`, and a Bearer token is never sent by a page."""
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.headers.get("Sec-Fetch-Site") in _OTHER_SITES:
+        raise ApiError(403, "forbidden", "this request came from another site's page; use this site's own pages")
+
+
 @bp.before_app_request
 def keep_secret_from_query() -> Redirect | None:
     """Log in with a `?token=` or `?key=` and redirect to the same URL without it.
