@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -225,6 +226,32 @@ def test_a_symlinked_deck_file_is_neither_read_nor_written_nor_deleted(api, deck
     assert (decks_dir / "linked.yaml").is_symlink()
 
 
+def test_a_fifo_in_the_decks_directory_never_hangs_the_server(api, decks_dir: Path) -> None:
+    """Opening a FIFO blocks until someone writes to it, and one blocked call holds the whole (green) process: every
+    room. One planted in the decks volume is a file that is not a deck, read by nothing."""
+    fifo = decks_dir / "pipe.yaml"
+    os.mkfifo(fifo)
+    answers: dict[str, Any] = {}
+
+    def ask() -> None:
+        answers["list"] = api.get("/api/decks", headers=AUTH)
+        answers["deck"] = api.get("/api/decks/pipe", headers=AUTH)
+
+    asking = threading.Thread(target=ask, daemon=True)
+    asking.start()
+    asking.join(timeout=15)
+    try:
+        assert not asking.is_alive(), "a request is stuck opening the FIFO"
+    finally:
+        while asking.is_alive():  # release a reader stuck in open(), so the test run goes on
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            asking.join(timeout=0.2)
+    assert answers["list"].status_code == 200
+    assert {deck["id"] for deck in answers["list"].get_json()} == {"hand"}
+    assert answers["deck"].status_code == 403 and answers["deck"].get_json()["error"] == "unsafe_path"
+
+
 def test_bodies_over_the_deck_limit_are_413(api, decks_dir: Path) -> None:
     big = deck_yaml() + "# " + "x" * MAX_DECK_BYTES + "\n"
     response = put(api, "big", big)
@@ -403,6 +430,41 @@ def test_validate_json_maps_problems_to_the_editors_fields(api) -> None:
     assert "alt text" in paths["slides[4].body"]
     assert api.post("/api/decks/validate", json=[1], headers=AUTH).status_code == 400
     assert api.post("/api/decks/validate?deck=..", json=deck, headers=AUTH).status_code == 400
+
+
+HOSTILE_YAML = [
+    "title: !!python/object/apply:os.system ['true']\nslides:\n  - title: A\n",  # a tag on a sequence
+    "title: T\nslides:\n  - <<: {title: merged}\n",  # a merge key: no line of its own in the round-trip reader
+    "title: T\nslides:\n  - title: A\x00B\n",  # a NUL
+    "title: T\nslides:\n  - title: A\n    timer: " + "9" * 5000 + "\n",  # past Python's digit limit
+    "title: T\nslides: " + "[" * 5000 + "]" * 5000 + "\n",  # nested past the recursion limit
+    "title: T\nslides:\n  - title: \"\\uD800\"\n",  # half a character
+]
+HOSTILE_JSON = [
+    '{"title": "T", "slides": ' + "[" * 5000 + "]" * 5000 + "}",  # too deep for json.loads
+    '{"title": "T", "slides": [{"title": "A", "poll": ' + '{"a": ' * 900 + "1" + "}" * 900 + "}]}",  # for the merge
+    '{"title": "T\\ud800", "slides": [{"title": "A"}]}',  # half a character, as JSON may escape it
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE_YAML)
+def test_hostile_yaml_is_a_problem_not_a_crash_and_nothing_is_written(api, decks_dir: Path, body: str) -> None:
+    for response in (api.post("/api/decks/validate", data=body, headers=YAML_HEADERS), put(api, "hostile", body)):
+        assert response.status_code == 422, response.get_data(as_text=True)[:300]
+        assert response.get_json()["problems"]
+    assert not (decks_dir / "hostile.yaml").exists()
+
+
+@pytest.mark.parametrize("body", HOSTILE_JSON)
+def test_hostile_json_is_refused_not_a_crash_and_nothing_is_written(api, decks_dir: Path, body: str) -> None:
+    headers = {**AUTH, "Content-Type": "application/json"}
+    for response in (api.post("/api/decks/validate", data=body, headers=headers),
+                     api.put("/api/decks/hostile", data=body, headers=headers)):
+        assert response.status_code in (400, 422), response.get_data(as_text=True)[:300]
+        assert response.get_json()["error"] in ("invalid_payload", "invalid_deck")
+    assert not (decks_dir / "hostile.yaml").exists()
+    # The home page still lists the decks: nothing half-valid reached the directory.
+    assert api.get("/", headers=AUTH).status_code == 200
 
 
 def test_poll_types_come_from_the_registry(api) -> None:

@@ -165,7 +165,10 @@ def test_a_copy_never_replaces_anything(api, decks_dir: Path, tmp_path: Path) ->
     ({"to": "fine", "extra": 1}, "invalid_payload"), ({"to": "../x"}, "invalid_deck_id"),
     ({"to": "%2e%2e"}, "invalid_deck_id"), ({"to": ".."}, "invalid_deck_id"), ({"to": "/tmp/x"}, "invalid_deck_id"),
     ({"to": "Upper"}, "invalid_deck_id"), ({"to": "a" * 65}, "invalid_deck_id"), ({"to": "x.yaml"}, "invalid_deck_id"),
-    ({"to": "validate"}, "invalid_deck_id")])
+    ({"to": "validate"}, "invalid_deck_id"),
+    # `$` also matches before a final newline: such an id once made a file `fresh\n.yaml`, a deck whose sessions'
+    # exports then failed (a newline in the download's file name).
+    ({"to": "fresh\n"}, "invalid_deck_id"), ({"to": "fresh\r\n"}, "invalid_deck_id")])
 def test_bad_targets_are_400_and_nothing_is_written(api, decks_dir: Path, body: object, error: str) -> None:
     before = listing(decks_dir)
     for response in (copy(api, "gentle", body), rename(api, "gentle", body)):

@@ -100,6 +100,15 @@ def test_a_good_deck_loads_into_dataclasses() -> None:
     ("", "broken.yaml:1: the file is empty"),
     ("- just\n- a list\n", "broken.yaml:1: a deck must be a mapping"),
     ("title: T\nlang: klingon\nslides:\n  - title: A\n", "broken.yaml:2: 'lang' must be one of en, de, es, fr, ar"),
+    # Hostile files: each is a problem on its line, never a crash (the deck API once answered 500 to these).
+    ("title: T\nslides:\n  - title: A\n    poll: {id: \"p\\n\", type: text, question: Q}\n",
+     "broken.yaml:4: poll 'id' must be"),
+    ("title: T\nslides:\n  - title: A\x00B\n", "broken.yaml:3: the file holds a character YAML does not allow"),
+    ("title: T\nslides:\n  - title: A\n    timer: " + "9" * 5000 + "\n", "broken.yaml:4: this value cannot be read"),
+    ("title: 2001-13-45\nslides:\n  - title: A\n", "broken.yaml:1: this value cannot be read"),
+    ("title: T\nslides:\n  - title: \"A\\uD800\"\n", "broken.yaml:3: the text holds \\uD800"),
+    ("title: T\nslides: " + "[" * 5000 + "]" * 5000 + "\n", "broken.yaml:1: the file is nested too deeply"),
+    ("title: T\nslides: " + "{a: " * 5000 + "}" * 5000 + "\n", "broken.yaml:1: the file is nested too deeply"),
 ])
 def test_each_problem_names_file_and_line(text: str, expected: str) -> None:
     assert any(problem.startswith(expected) for problem in problems_of(text)), problems_of(text)

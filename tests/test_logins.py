@@ -120,6 +120,29 @@ def test_changing_a_server_wide_token_ends_old_logins(client, other_app) -> None
     assert b'data-testid="deck"' not in browser.get("/").data
 
 
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_no_other_site_writes_with_a_logged_in_cookie(app, started, site: str) -> None:
+    """SameSite=Lax keeps the cookie off other sites' POSTs, but not off a same-site one (another port of this host,
+    a sibling subdomain): a plain form posted from there ended a session with the organiser's cookie."""
+    browser = app.test_client()
+    browser.get(f"/?token={FACILITATOR_TOKEN}")
+    browser.get(f"/organiser?token={ORGANISER_TOKEN}")
+    other_site = {"Sec-Fetch-Site": site, "Origin": "http://127.0.0.1:9999"}
+    ending = browser.post(f"/api/sessions/{started['id']}/end", data="x", content_type="text/plain",
+                          headers=other_site)
+    assert ending.status_code == 403 and ending.get_json()["error"] == "forbidden"
+    assert browser.post("/api/sessions", json={"deck": "interdependence", "practice": True},
+                        headers=other_site).status_code == 403
+    assert browser.put("/api/decks/csrf", data="title: T\nslides: [{title: A}]\n", content_type="application/yaml",
+                       headers=other_site).status_code == 403
+    assert browser.get("/api/decks", headers=other_site).status_code == 200, "reading is no write"
+    assert app.extensions["workshop"].store.session(started["id"])["status"] == "live"
+    # This site's own pages (and scripts, which send no such header) still write.
+    assert browser.post("/api/sessions", json={"deck": "interdependence", "practice": True},
+                        headers={"Sec-Fetch-Site": "same-origin"}).status_code == 201
+    assert browser.post(f"/api/sessions/{started['id']}/end").get_json()["status"] == "ended"
+
+
 def test_logout_needs_the_form_token_and_ends_the_login_everywhere(client, redis) -> None:
     home = client.get(f"/?token={FACILITATOR_TOKEN}", follow_redirects=True)
     token = logout_token(home.data)

@@ -228,13 +228,36 @@ def test_in_a_practice_the_facilitators_own_phone_counts_and_one_answer_shows(st
     assert all(r["suppressed"] for r in received(real_console, "results_updated") if r["poll"] == POLL)
 
 
+def test_a_practice_admits_no_phone_but_the_facilitators_own(strict_app) -> None:
+    """k is 1 in a practice and no organiser sees it: a room's phones in one would show each person's answer the
+    moment they give it. A phone without a staff login is told the code is wrong, as for a code that never was."""
+    http = strict_app.test_client()
+    practice = start(http, practice=True)
+    socketio = strict_app.extensions["workshop_socketio"]
+    strangers = [socketio.test_client(strict_app, auth={"code": practice["code"]}) for _ in range(3)]
+    assert not any(phone.is_connected() for phone in strangers)
+    page = strict_app.test_client().get(f"/j/{practice['code']}")
+    assert page.status_code == 404 and "the code is wrong" in page.get_data(as_text=True)
+    assert strict_app.test_client().get("/j/ZZZZZZ").get_data(as_text=True).replace("ZZZZZZ", practice["code"]) \
+        == page.get_data(as_text=True)
+
+    http.get(f"/?token={FACILITATOR_TOKEN}")  # the facilitator's own browser (the rehearse page's phone)
+    assert http.get(f"/j/{practice['code']}").status_code == 200
+    assert socketio.test_client(strict_app, auth={"code": practice["code"]}, flask_test_client=http).is_connected()
+    # A real session's phones need no login at all.
+    real = start(http)
+    assert socketio.test_client(strict_app, auth={"code": real["code"]}).is_connected()
+    assert strict_app.test_client().get(f"/j/{real['code']}").status_code == 200
+
+
 def test_ending_a_practice_deletes_every_key_of_it_at_once(app, redis) -> None:
     http = app.test_client()
+    http.get(f"/?token={FACILITATOR_TOKEN}")  # the phone is the facilitator's own: no other joins a practice
     practice = start(http, practice=True)
     sid, code = practice["id"], practice["code"]
     socketio = app.extensions["workshop_socketio"]
     console = socketio.test_client(app, auth={"session": sid, "key": practice["facilitator_key"]})
-    phone = socketio.test_client(app, auth={"code": code})
+    phone = socketio.test_client(app, auth={"code": code}, flask_test_client=http)
     assert console.emit("open_poll", {"poll": POLL}, callback=True)["ok"]
     assert phone.emit("submit_answer", {"poll": POLL, "value": 1}, callback=True)["ok"]
     assert console.emit("set_qa", {"open": True}, callback=True)["ok"]
@@ -257,10 +280,11 @@ def test_ending_a_practice_deletes_every_key_of_it_at_once(app, redis) -> None:
 
 def test_a_practice_nobody_touches_ends_and_is_deleted_by_the_sweep(app, redis) -> None:
     http = app.test_client()
+    http.get(f"/?token={FACILITATOR_TOKEN}")
     practice, real = start(http, practice=True), start(http)
     live = app.extensions["workshop"]
     socketio = app.extensions["workshop_socketio"]
-    phone = socketio.test_client(app, auth={"code": practice["code"]})
+    phone = socketio.test_client(app, auth={"code": practice["code"]}, flask_test_client=http)
     just_before = time.time() + PRACTICE_IDLE_MINUTES * 60 - 30
     assert practice["id"] not in live.end_forgotten_sessions(just_before)
     assert redis.exists(f"ws:{{{practice['id']}}}:session")

@@ -96,6 +96,18 @@ def test_hidden_files_links_and_other_files_are_not_copied(tmp_path) -> None:
     assert not (target / "linked.yaml").exists() and not (target / "notes.txt").exists()
 
 
+def test_a_marker_that_is_a_link_is_never_written_through(tmp_path) -> None:
+    """Someone who can write the decks volume plants `.seeded` as a link to a file that does not exist yet: the
+    seeding must not create that file (anywhere the server's user may write)."""
+    target, elsewhere = tmp_path / "decks", tmp_path / "elsewhere"
+    target.mkdir()
+    elsewhere.mkdir()
+    (target / MARKER).symlink_to(elsewhere / "planted")
+    seed_decks(BUNDLED, target)
+    assert list(elsewhere.iterdir()) == []
+    assert (target / MARKER).is_symlink()
+
+
 def test_a_file_that_appeared_is_never_replaced(tmp_path) -> None:
     staged, placed = tmp_path / "staged.yaml", tmp_path / "deck.yaml"
     staged.write_text("bundled", encoding="utf-8")

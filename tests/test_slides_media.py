@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,25 @@ def check(tmp_path: Path, body: str, files: dict[str, bytes] | None = None) -> l
     except DeckError as error:
         return [problem.removeprefix(f"{path}:") for problem in error.problems]
     return []
+
+
+def test_a_large_svg_shown_many_times_is_checked_once_per_version(tmp_path: Path) -> None:
+    """Every deck is read (and its pictures checked) on each home page and deck list, in the one process that also
+    serves the live rooms: a 2 MB SVG named 120 times on a slide was parsed 120 times a load (about a minute)."""
+    big = (b'<svg xmlns="http://www.w3.org/2000/svg">'
+           + b'<rect x="1" y="2" width="3" height="4" fill="#abc"/>' * 38_000 + b"</svg>")
+    assert len(big) <= MAX_IMAGE_BYTES
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "big.svg").write_bytes(big)
+    (tmp_path / "d.yaml").write_text(deck_with(" ".join(["![A big drawing](big.svg)"] * 120)), encoding="utf-8")
+    started = time.monotonic()
+    for _ in range(3):
+        decks, problems = load_decks(tmp_path)
+        assert problems == [] and "d" in decks
+    assert time.monotonic() - started < 10
+    # A changed file is checked again: a version with a script is refused at once.
+    (tmp_path / "d" / "big.svg").write_bytes(big.replace(b"</svg>", b"<script>alert(1)</script></svg>"))
+    assert "holds a <script> element" in "".join(load_decks(tmp_path)[1])
 
 
 def test_a_picture_in_the_decks_folder_with_alt_text_is_fine(tmp_path: Path) -> None:
@@ -87,6 +107,23 @@ def test_each_picture_problem_names_the_line_of_the_body(tmp_path: Path, body: s
     (b'<svg xmlns="http://www.w3.org/2000/svg"><a><set attributeName="href" to="javascript:alert(1)"/></a></svg>',
      "animates 'href'"),
     (b"<svg", "is not well-formed XML"),
+    # Written in UTF-16 (with or without its byte order mark), "<!ENTITY" is not those bytes; expat reads it all.
+    ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
+     '<svg xmlns="http://www.w3.org/2000/svg"><text>&a;</text></svg>'.encode("utf-16"),
+     "holds a DOCTYPE or entity declarations"),
+    ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE svg SYSTEM "https://x.test/a.dtd">'
+     '<svg xmlns="http://www.w3.org/2000/svg"/>'.encode("utf-16-le"), "holds a DOCTYPE or entity declarations"),
+    # CSS escapes spell url( and @import without those letters; image-set() loads a bare string.
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:\\75 rl(https://x.test/p)"/></svg>',
+     "has a style with a CSS escape"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><style>rect{fill:u\\72l(https://x.test/p)}</style></svg>',
+     "has a style with a CSS escape"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><style>@\\69mport "https://x.test/a.css";</style></svg>',
+     "has a style with a CSS escape"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><rect fill="\\75 rl(https://x.test/p)"/></svg>',
+     "has a style with a CSS escape"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><rect style="background:image-set(\'https://x.test/a.png\' 1x)"/>'
+     b'</svg>', "has a style that loads something from outside"),
 ])
 def test_svgs_that_could_run_or_load_anything_are_refused(svg: bytes, message: str) -> None:
     problem = svg_problem(svg)
@@ -97,6 +134,11 @@ def test_an_svg_with_inner_references_and_gradients_is_fine() -> None:
     svg = (b'<svg xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g"/></defs>'
            b'<rect fill="url(#g)" width="4" height="4"/><use href="#g"/></svg>')
     assert svg_problem(svg) is None
+    # A drawing program's own namespaced notes may hold a Windows path; that is no style.
+    inkscape = (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"'
+                b' inkscape:export-filename="C:\\Users\\me\\seesaw (1).png"><rect width="4" height="4"/></svg>')
+    assert svg_problem(inkscape) is None
+    assert svg_problem('<svg xmlns="http://www.w3.org/2000/svg"><text>caf\u00e9</text></svg>'.encode("utf-16")) is None
 
 
 def test_a_live_sessions_own_copy_of_its_deck_does_not_check_files() -> None:

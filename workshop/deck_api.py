@@ -80,6 +80,8 @@ def _json_deck() -> dict[str, object]:
         value = json.loads(_body())
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(400, "invalid_payload", "the body is not valid JSON") from error
+    except RecursionError as error:
+        raise ApiError(400, "invalid_payload", "the body is nested too deeply to be a deck") from error
     if not isinstance(value, dict):
         raise ApiError(400, "invalid_payload", 'send a deck as a JSON object: {"title": ..., "slides": [...]}')
     return value
@@ -107,7 +109,10 @@ def _merged(deck_id: str, current: DeckFile | None) -> str:
     """The editor's JSON deck merged into the deck's current YAML (comments and order kept), as text."""
     data = _json_deck()
     base = current.data.decode("utf-8", errors="replace") if current is not None else ""
-    return update_deck_yaml(base, data)
+    try:
+        return update_deck_yaml(base, data)
+    except RecursionError as error:  # JSON json.loads took, nested too deeply to write out as YAML
+        raise ApiError(400, "invalid_payload", "the body is nested too deeply to be a deck") from error
 
 
 def _yaml_response(file: DeckFile) -> Response:

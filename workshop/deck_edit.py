@@ -42,7 +42,7 @@ def _yaml(text: str = "") -> YAML:
             offset = block_seq_indent or 0
             sequence = indent or 2
             mapping = max(2, sequence - offset)
-        except (YAMLError, ValueError, TypeError, AttributeError):
+        except (YAMLError, ValueError, TypeError, AttributeError, RecursionError):
             pass
     yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
     return yaml
@@ -207,23 +207,31 @@ def line_paths(text: str) -> dict[int, list[str]]:
     """1-based line -> the paths that start on it, outermost first (`slides[2]`, `slides[2].title`)."""
     try:
         document = _yaml(text).load(text)
-    except YAMLError:
+    except (YAMLError, ValueError, RecursionError):  # as `parse_deck` reports these, a problem without a path
         return {}
     paths: dict[int, list[str]] = {}
+
+    def add(position: object, child: str) -> None:
+        # A merged key (`<<:`) or a tagged value may have no position of its own.
+        if isinstance(position, list | tuple) and position and isinstance(position[0], int):
+            paths.setdefault(position[0] + 1, []).append(child)
 
     def walk(node: object, path: str) -> None:
         if isinstance(node, CommentedMap):
             for key in node:
                 child = f"{path}.{key}" if path else str(key)
-                paths.setdefault(node.lc.key(key)[0] + 1, []).append(child)
+                add(node.lc.key(key), child)
                 walk(node[key], child)
         elif isinstance(node, CommentedSeq):
             for index in range(len(node)):
                 child = f"{path}[{index}]"
-                paths.setdefault(node.lc.item(index)[0] + 1, []).append(child)
+                add(node.lc.item(index), child)
                 walk(node[index], child)
 
-    walk(document, "")
+    try:
+        walk(document, "")
+    except RecursionError:
+        return {}
     return paths
 
 

@@ -82,7 +82,7 @@ def etag_of(data: bytes) -> str:
 
 def id_problem(deck_id: str) -> str | None:
     """Why an id may not name a deck the API reads or writes, or None."""
-    if ID_PATTERN.match(deck_id) is None:
+    if ID_PATTERN.fullmatch(deck_id) is None:  # not `match`: its `$` also matches before a final newline
         return ID_RULE
     if deck_id in RESERVED_IDS:
         return f"'{deck_id}' is a reserved word (it names an API route); choose another deck id"
@@ -164,7 +164,8 @@ class DeckFiles:
 
     def _read(self, deck_id: str, path: Path) -> DeckFile:
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+            # Non-blocking: a FIFO would wait for a writer (the fstat below refuses it).
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError as error:
             raise DeckFileError("not_found", f"no deck called '{deck_id}'") from error
         except OSError as error:
@@ -409,7 +410,7 @@ class DeckFiles:
 
 def _copy_file(source: Path, target: Path) -> None:
     """Copy one regular file's bytes (never through a link, never over an existing file), fsynced, mode 0644."""
-    fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(fd, "rb") as reader:
         if not stat.S_ISREG(os.fstat(reader.fileno()).st_mode):
             raise DeckFileError("unsafe_path", f"'{source.name}' in the deck's folder is not a regular file")

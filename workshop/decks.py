@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,19 +160,41 @@ def _to_python(loader: yaml.SafeLoader, node: yaml.Node, problems: _Problems) ->
         items.line = node.start_mark.line + 1
         items.item_lines = [item.start_mark.line + 1 for item in node.value]
         return items
-    return loader.construct_object(node, deep=True)
+    try:
+        value = loader.construct_object(node, deep=True)
+    except ValueError:  # a number past Python's digit limit, a date that does not exist (2001-13-45)
+        problems.add(node.start_mark.line + 1, "this value cannot be read (a number too long, or a date that "
+                                               "does not exist)")
+        return None
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a "\uD800" escape: no character, and no page or Redis could carry it
+            problems.add(node.start_mark.line + 1, "the text holds \\uD800-\\uDFFF (half of a character); "
+                                                   "write the whole character")
+            return None
+    return value
 
 
 def parse_yaml(text: str, filename: str) -> tuple[object, list[str]]:
     """Parse YAML safely, keeping lines; returns (value, problems)."""
     problems = _Problems(filename)
-    loader = _DeckLoader(text)
+    loader: _DeckLoader | None = None
     try:
+        loader = _DeckLoader(text)  # reads the whole text first: a NUL or other forbidden character stops it here
         node = loader.get_single_node()
         if node is None:
             problems.add(1, "the file is empty")
             return None, problems.items
         return _to_python(loader, node, problems), problems.items
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        problems.add(line, f"the file holds a character YAML does not allow (U+{error.character:04X})"
+                     if isinstance(error.character, int) else "the file holds a character YAML does not allow")
+        return None, problems.items
+    except RecursionError:  # thousands of nested [ or {: PyYAML's parser and ours both recurse
+        problems.add(1, "the file is nested too deeply")
+        return None, problems.items
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
@@ -183,7 +207,8 @@ def parse_yaml(text: str, filename: str) -> tuple[object, list[str]]:
         problems.add(1, f"invalid YAML: {error}")
         return None, problems.items
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _text(value: object, where: int, name: str, problems: _Problems, *, required: bool, limit: int) -> str:
@@ -218,7 +243,7 @@ def _poll(raw: object, line: int, problems: _Problems) -> Poll | None:
     lines = raw.key_lines
     before = len(problems.items)
     poll_id = raw.get("id")
-    if not isinstance(poll_id, str) or not POLL_ID_PATTERN.match(poll_id):
+    if not isinstance(poll_id, str) or not POLL_ID_PATTERN.fullmatch(poll_id):
         problems.add(lines.get("id", raw.line), "poll 'id' must be 1-40 of a-z, 0-9, '_' or '-'")
         poll_id = ""
     type_name = raw.get("type")
@@ -422,10 +447,16 @@ def load_deck(path: Path) -> Deck:
     if path.is_dir():
         path = path / FOLDER_DECK
     try:
-        size = path.stat().st_size
-        if size > MAX_DECK_BYTES:
-            raise DeckError([f"{path}:1: the file is {size} bytes; a deck may be at most {MAX_DECK_BYTES}"])
-        text = path.read_text(encoding="utf-8")
+        # Non-blocking: opening a FIFO planted in the decks directory would wait for a writer, holding the process.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)), "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise DeckError([f"{path}:1: not a regular file"])
+            if info.st_size > MAX_DECK_BYTES:
+                raise DeckError([f"{path}:1: the file is {info.st_size} bytes; a deck may be at most "
+                                 f"{MAX_DECK_BYTES}"])
+            data = file.read(MAX_DECK_BYTES + 1)
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as read_text
     except UnicodeDecodeError as error:
         raise DeckError([f"{path}:1: the file is not UTF-8 text ({error.reason})"]) from error
     except OSError as error:

@@ -374,6 +374,10 @@ class Workshop:
         # were in the session heard `session_ended` when it ended.)
         if session is None or session_id is None or session.get("status") != "live":
             raise Refused("unknown_session")
+        if is_practice(session) and not staff_browser:
+            # A rehearsal is the facilitator's alone: k is 1 there and no organiser sees it, so a room's phones in
+            # it would show each person's answer as they give it. Any other phone hears a wrong code.
+            raise Refused("unknown_session")
         token = auth.get("participant")
         if not isinstance(token, str) or not self._known_token(session_id, token):
             token = secrets.token_urlsafe(24)

@@ -15,7 +15,9 @@ import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from xml.parsers import expat
 
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".webp": "image/webp", ".gif": "image/gif"}
@@ -27,7 +29,7 @@ FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _SVG_FORBIDDEN_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "audio", "video", "handler",
                            "listener", "animation"}
 _SVG_LINK_ATTRIBUTES = {"href", "src"}
-_CSS_OUTSIDE = re.compile(r"url\(\s*['\"]?\s*(?!#)|@import|expression\(", re.IGNORECASE)
+_CSS_OUTSIDE = re.compile(r"url\(\s*['\"]?\s*(?!#)|@import|expression\(|image-set\(", re.IGNORECASE)
 # The headers every picture is served with; an SVG also gets a policy of its own (it is a document).
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
@@ -50,17 +52,49 @@ def reference_problem(src: str) -> str | None:
         return f"image '{src}' must be a file name in the deck's folder, without a path"
     if src.startswith("."):
         return f"image '{src}' is a hidden file"
-    if not FILE_NAME.match(src):
+    if not FILE_NAME.fullmatch(src):  # `match` would take a final newline
         return f"image '{src}' must be a file name of letters, digits, '.', '_' or '-'"
     if Path(src).suffix.lower() not in IMAGE_TYPES:
         return f"image '{src}' must be one of {', '.join(sorted(IMAGE_TYPES))}"
     return None
 
 
+class _Declaration(Exception):
+    """A DOCTYPE or entity declaration met while reading an SVG (it stops the reading there)."""
+
+
+def _declares(data: bytes) -> bool:
+    """Whether the XML has a DOCTYPE or an entity declaration, in whatever encoding it is written: expat decodes
+    it as the parser will (the bytes of "<!ENTITY" are not those letters in UTF-16)."""
+    parser = expat.ParserCreate()
+
+    def refuse(*_: object) -> None:
+        raise _Declaration
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(data, True)
+    except _Declaration:
+        return True
+    except expat.ExpatError:
+        return False  # not well-formed: ElementTree says so
+    return False
+
+
+def _css_escape(element: ElementTree.Element) -> bool:
+    """Whether the element's CSS (a <style>'s text, its style or presentation attributes) holds a backslash: a CSS
+    escape spells `url(` or `@import` without those letters. Namespaced attributes are a drawing program's notes
+    (a Windows path in `inkscape:export-filename`), no CSS."""
+    if _local(element.tag).lower() == "style" and element.text and "\\" in element.text:
+        return True
+    return any("\\" in value for name, value in element.attrib.items() if not name.startswith("{"))
+
+
 def svg_problem(data: bytes) -> str | None:
     """Why an SVG may not be shown (script, embedded documents, event handlers, outside references), or None."""
     head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
+    if b"<!doctype" in head or b"<!entity" in data.lower() or _declares(data):
         return "holds a DOCTYPE or entity declarations"
     try:
         root = ElementTree.fromstring(data)
@@ -74,6 +108,8 @@ def svg_problem(data: bytes) -> str | None:
             return f"holds a <{_local(element.tag)}> element"
         if name == "style" and element.text and _CSS_OUTSIDE.search(element.text):
             return "has a style that loads something from outside"
+        if _css_escape(element):
+            return "has a style with a CSS escape (\\), which could hide what it loads"
         for attribute, value in element.attrib.items():
             local = _local(attribute).lower()
             if local.startswith("on"):
@@ -85,7 +121,7 @@ def svg_problem(data: bytes) -> str | None:
                 return f"animates '{value}', which could make a link or a handler"
             if local == "style" and _CSS_OUTSIDE.search(value):
                 return "has a style that loads something from outside"
-            if "url(" in value.lower() and _CSS_OUTSIDE.search(value):
+            if ("url(" in value.lower() or "image-set(" in value.lower()) and _CSS_OUTSIDE.search(value):
                 return f"refers to something outside the file ({_local(attribute)})"
     return None
 
@@ -112,17 +148,29 @@ def content_problem(name: str, data: bytes, size: int | None = None) -> str | No
 
 
 def file_problem(path: Path) -> str | None:
-    """Why this picture file cannot be shown (missing, too large, a bad SVG), or None."""
+    """Why this picture file cannot be shown (missing, too large, a bad SVG), or None.
+
+    Checked once per version of the file (its inode, time and size): every deck is read, with its pictures, on
+    each home page and deck list, by the process that serves the live rooms, and a slide may show one 2 MB SVG
+    many times."""
     try:
         if path.is_symlink() or not path.is_file():
             return "not found"
-        size = path.stat().st_size
-        if size > MAX_IMAGE_BYTES or path.suffix.lower() != ".svg":
-            with path.open("rb") as file:
-                return content_problem(path.name, file.read(16), size)
-        return content_problem(path.name, path.read_bytes())
+        info = path.stat()
+        return _checked_file(str(path), info.st_ino, info.st_mtime_ns, info.st_size)
     except OSError as error:
         return f"cannot be read ({error.strerror})"
+
+
+@lru_cache(maxsize=1024)
+def _checked_file(path: str, inode: int, mtime_ns: int, size: int) -> str | None:
+    """`file_problem` of one version of a file (the arguments after `path` only make the cache's key)."""
+    name = Path(path).name
+    if size > MAX_IMAGE_BYTES or Path(path).suffix.lower() != ".svg":
+        with open(path, "rb") as file:
+            return content_problem(name, file.read(16), size)
+    with open(path, "rb") as file:
+        return content_problem(name, file.read(MAX_IMAGE_BYTES + 1))
 
 
 @dataclass(frozen=True)
@@ -143,7 +191,7 @@ class DeckMedia:
 
     def folder(self, deck_id: str) -> Path | None:
         """The deck's own folder, or None for an id that cannot name one."""
-        if not FILE_NAME.match(deck_id):
+        if not FILE_NAME.fullmatch(deck_id):
             return None
         return self.decks_dir / deck_id
 

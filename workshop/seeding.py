@@ -93,8 +93,11 @@ def _place(staged: Path, target: Path) -> bool:
 def _mark(target: Path, note: str) -> None:
     """Write the marker that says this directory had its first start."""
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    (target / MARKER).write_text(f"{stamp} {note}\nworkshop seed-decks leaves a directory with this file alone.\n",
-                                 encoding="utf-8")
+    # A new file only, never through a link (one planted meanwhile makes this fail, as nothing else may be made).
+    fd = os.open(target / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0),
+                 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as marker:
+        marker.write(f"{stamp} {note}\nworkshop seed-decks leaves a directory with this file alone.\n")
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -118,7 +121,7 @@ def seed_decks(source: Path, target: Path) -> Seeded:
         raise SeedError(f"cannot create the decks directory {target}: {error.strerror}") from error
     if not stat.S_ISDIR(os.stat(target).st_mode):
         raise SeedError(f"{target} is not a directory")
-    if (target / MARKER).exists():
+    if os.path.lexists(target / MARKER):  # a link too: it is never written through
         return Seeded("already")
     if not os.access(target, os.W_OK | os.X_OK):
         if holds_decks(target):  # a read-only directory of one's own decks is fine as it is
@@ -138,7 +141,7 @@ def seed_decks(source: Path, target: Path) -> Seeded:
 
 def _seed_locked(source: Path, target: Path) -> Seeded:
     """The copy, under the decks directory's lock, after checking again that it is still needed."""
-    if (target / MARKER).exists():
+    if os.path.lexists(target / MARKER):  # a link too: it is never written through
         return Seeded("already")
     if holds_decks(target):
         _mark(target, "held decks already: nothing copied")

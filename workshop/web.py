@@ -133,6 +133,12 @@ def _holds(role: str, configured: str | None) -> bool:
     return login is not None and login.holds(role, configured)
 
 
+def staff_browser() -> bool:
+    """This browser holds a staff login (a server token or a session key), as `sockets.py` judges a connection."""
+    login = current_login()
+    return login is not None and bool(login.fingerprints or login.keys)
+
+
 def is_facilitator() -> bool:
     """The request carries the server-wide facilitator token."""
     return _holds("facilitator", settings().facilitator_token)
@@ -161,6 +167,19 @@ def _session_role(session_id: str, key: str) -> str | None:
         return live().session_page(session_id, [key], ("facilitator", "presenter")).role
     except LiveError:
         return None
+
+
+# What a browser says of a request's origin (`Sec-Fetch-Site`) when another site's page made it.
+_OTHER_SITES = frozenset({"cross-site", "same-site"})
+
+
+@bp.before_app_request
+def refuse_writes_from_other_sites() -> None:
+    """No page of another origin may write with this browser's login cookie: SameSite=Lax keeps it off other
+    sites' POSTs but not off a same-site origin's (another port of this host, a sibling subdomain), whose plain
+    form needs no CORS preflight. Scripts send no `Sec-Fetch-Site`, and a Bearer token is never sent by a page."""
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.headers.get("Sec-Fetch-Site") in _OTHER_SITES:
+        raise ApiError(403, "forbidden", "this request came from another site's page; use this site's own pages")
 
 
 @bp.before_app_request
@@ -330,7 +349,9 @@ def participant(code: str) -> tuple[str, int, dict[str, str]] | str:
                                        "the code shown on the screen.", status=429), \
             429, {"Retry-After": str(int(wait) + 1)}
     page = live().join_page(code)
-    if page.status != "live":
+    # A practice admits only its facilitator's own browser (`Workshop._connect_participant`); to any other phone
+    # its code is a wrong one.
+    if page.status != "live" or (page.practice and not staff_browser()):
         join_throttle().failed(address)
         # One page for both: a phone reloading after the end and a mistyped code read it right.
         return render_template("message.html", page_title="Not found",
