@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from .config import Settings
 from .decks import Deck, DeckError, Slide, parse_deck
 from .export import ExportedSession, ResultsDocument, results_document
+from .languages import DEFAULT_LANGUAGE, supported
 from .media import DeckMedia
 from .payloads import (
     VIEWS,
@@ -70,12 +71,13 @@ PRESENCE_SECONDS = 20  # how long a process's phones go on counting after its la
 
 
 class LiveError(Exception):
-    """A refused request; `code` is one of the contract's error codes."""
+    """A refused request; `code` is one of the contract's error codes, `details` extra acknowledgement fields."""
 
-    def __init__(self, code: str, message: str = ""):
+    def __init__(self, code: str, message: str = "", **details: str | int):
         super().__init__(message or code)
         self.code = code
         self.message = message or code
+        self.details = details
 
 
 class Refused(Exception):
@@ -117,6 +119,7 @@ class JoinPage:
     code: str
     status: str  # "live", "ended" or "unknown"
     title: str = ""
+    lang: str = DEFAULT_LANGUAGE  # the deck's language: the page's, unless the phone chose its own
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ class SessionPage:
     key: str | None
     role: str | None
     ended: bool = False
+    lang: str = DEFAULT_LANGUAGE  # the deck's language: the presenter's (and the phones')
 
 
 def new_code() -> str:
@@ -166,6 +170,11 @@ def session_name(raw: object) -> str:
     if len(name) > SESSION_NAME_LENGTH:
         raise LiveError("invalid_payload", f"the name can be at most {SESSION_NAME_LENGTH} characters")
     return name
+
+
+def session_language(session: Mapping[str, str]) -> str:
+    """The language of a session's deck, kept with the session when it started (English for older sessions)."""
+    return supported(session.get("lang")) or DEFAULT_LANGUAGE
 
 
 def shows_results(view: str, revealed: bool) -> bool:
@@ -211,7 +220,7 @@ class Workshop:
         started = StartedSession(session_id, new_code(), secrets.token_urlsafe(24), secrets.token_urlsafe(24))
         now = datetime.now(UTC)
         fields = {
-            "id": started.id, "deck": deck.id, "title": deck.title, "deck_source": deck.source,
+            "id": started.id, "deck": deck.id, "title": deck.title, "deck_source": deck.source, "lang": deck.lang,
             "name": session_name(name), "started_at": now.isoformat(timespec="seconds"),
             "status": "live", "created": now.date().isoformat(), "ended": "", "slide": "0",
             "facilitator_key": started.facilitator_key, "presenter_key": started.presenter_key,
@@ -260,7 +269,8 @@ class Workshop:
         session = self.store.session(session_id) if session_id else None
         if session is None:
             return JoinPage(code, "unknown")
-        return JoinPage(code, "live" if session.get("status") == "live" else "ended", session.get("title", ""))
+        return JoinPage(code, "live" if session.get("status") == "live" else "ended", session.get("title", ""),
+                        session_language(session))
 
     def session_page(self, session_id: str, held_keys: list[str], roles: tuple[str, ...],
                      facilitator: bool = False) -> SessionPage:
@@ -271,7 +281,8 @@ class Workshop:
         """
         session = self._session(session_id)
         page = SessionPage(session_id=session_id, code=session["code"], title=session.get("title", ""),
-                           join_url=self.join_url(session["code"]), key=None, role=None)
+                           join_url=self.join_url(session["code"]), key=None, role=None,
+                           lang=session_language(session))
         if session.get("status") != "live":
             return dataclasses.replace(page, ended=True)
         if facilitator and "facilitator" in roles and session.get("facilitator_key"):
@@ -910,18 +921,19 @@ class Workshop:
 
 
 def _qa_error(refused: QaRefused) -> LiveError:
-    """A refused question or vote as the contract's error, with a message a phone can show."""
+    """A refused question or vote as the contract's error, with its reason: phones say it in their own language."""
     if refused.reason == "rate_limited":
         wait = max(1, refused.wait_seconds)
         return LiveError("rate_limited", f"You can ask {PER_MINUTE} questions a minute. "
-                                         f"Try again in {wait} second{'s' if wait != 1 else ''}.")
+                                         f"Try again in {wait} second{'s' if wait != 1 else ''}.",
+                         reason="per_minute", per_minute=PER_MINUTE, retry_after=wait)
     if refused.reason == "full":
-        return LiveError("rate_limited", "This session has as many questions as it can take.")
+        return LiveError("rate_limited", "This session has as many questions as it can take.", reason="full")
     if refused.reason == "not_found":
-        return LiveError("not_found", "That question is not on the list any more.")
+        return LiveError("not_found", "That question is not on the list any more.", reason="not_found")
     if refused.reason == "ended":
-        return LiveError("poll_closed", "The session has ended.")
-    return LiveError("poll_closed", "Questions are closed right now.")
+        return LiveError("poll_closed", "The session has ended.", reason="ended")
+    return LiveError("poll_closed", "Questions are closed right now.", reason="closed")
 
 
 def _now_ms() -> int:
