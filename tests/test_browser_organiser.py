@@ -43,7 +43,8 @@ def test_a_named_session_is_ended_then_deleted_by_the_organiser(browser_server, 
     row = organiser.locator(f'[data-testid="session-row"][data-session="{session_id}"]')
     expect(row.get_by_test_id("session-name")).to_have_text(NAME)
     expect(row).to_contain_text("Live")
-    expect(row.locator("time")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$"))
+    # In the page's language (Babel): "Nov 27, 2026, 2:05 PM UTC" in English.
+    expect(row.locator("time")).to_have_text(re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d\s[AP]M UTC$"))
     screenshot(organiser, "organiser, live named session")
 
     # Dismissing the confirmation changes nothing.
