@@ -171,13 +171,14 @@ def test_the_console_shows_what_comes_next(browser_server, contexts) -> None:
     session = server.start_session()
     console = contexts.page(session["facilitator_url"], **PRESENTER)
     wait_connected(console)
-    expect(console.get_by_test_id("next-up")).to_have_text(f"Next: {slide_title(1)}")
+    # Deck text in isolates (U+2068 ... U+2069) inside the interface's sentence.
+    expect(console.get_by_test_id("next-up")).to_have_text(f"Next: \u2068{slide_title(1)}\u2069")
     before_poll = POLL_SLIDE["warmup_word"] - 1
     for _ in range(before_poll):
         console.get_by_test_id("next").click()
     expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(before_poll))
     expect(console.get_by_test_id("next-up")).to_have_text(
-        f"Next: {slide_title(before_poll + 1)} · poll: {question}")
+        f"Next: \u2068{slide_title(before_poll + 1)}\u2069 · poll: \u2068{question}\u2069")
     console.get_by_test_id("slide-item").last.click()
     expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(len(SLIDES) - 1))
     expect(console.get_by_test_id("next-up")).to_have_text("Last slide")

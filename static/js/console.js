@@ -10,7 +10,7 @@ import { installShortcuts, toggleFullscreen } from './keys.js';
 import { consoleReactions } from './reactions/console.js';
 import { Countdown, clock } from './countdown.js';
 import { createConsoleQuestions } from './questions/console.js';
-import { t, nt, formatNumber } from './i18n.js';
+import { t, nt, formatNumber, isolate } from './i18n.js';
 
 /** @import { Ack, ParticipantCount, RoomState, Slide, SlideOutline, Timer } from './types.js' */
 /** @import { FollowedState } from './follower.js' */
@@ -277,7 +277,8 @@ function setSlides(/** @type {SlideOutline[]} */ slides) {
 function nextUpText(/** @type {SlideOutline | undefined} */ next) {
   if (!next) return t('Last slide');
   const title = next.title || (next.kind === 'join' ? t('Join screen') : t('Untitled'));
-  return next.poll ? t('Next: {title} · poll: {question}', { title, question: next.poll.question }) : t('Next: {title}', { title });
+  return next.poll ? t('Next: {title} · poll: {question}', { title: isolate(title), question: isolate(next.poll.question) })
+    : t('Next: {title}', { title: isolate(title) });
 }
 
 function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChanged) {
@@ -567,8 +568,8 @@ function resetPoll() {
   if (!poll || !state.connected || state.ended) return;
   const r = state.results[poll.id];
   const question = r && r.total
-    ? nt('Clear the {n} answer to “{question}”?', 'Clear all {n} answers to “{question}”?', r.total, { n: formatNumber(r.total), question: poll.question })
-    : t('Clear all answers to “{question}”?', { question: poll.question });
+    ? nt('Clear the {n} answer to “{question}”?', 'Clear all {n} answers to “{question}”?', r.total, { n: formatNumber(r.total), question: isolate(poll.question) })
+    : t('Clear all answers to “{question}”?', { question: isolate(poll.question) });
   const consequence = t('They are deleted for good, from the screens, the phones and the results. Phones can then answer again.');
   // eslint-disable-next-line no-alert
   if (!window.confirm(`${question}\n\n${consequence}`)) return;

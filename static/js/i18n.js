@@ -56,5 +56,9 @@ export function nt(singular, plural, count, params) {
  */
 export const formatNumber = (value, options) => new Intl.NumberFormat(lang, options).format(value);
 
+/** The deck's or people's words inside a message, in an isolate of their own: a right-to-left message keeps its
+ * order around a left-to-right title, and the other way round. */
+export const isolate = (/** @type {string} */ text) => `\u2068${text}\u2069`;
+
 /** Items joined as the page's language lists them ("a, b and c"). */
 export const formatList = (/** @type {string[]} */ items) => new Intl.ListFormat(lang).format(items);

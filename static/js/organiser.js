@@ -1,7 +1,7 @@
 // Organiser page: end a live session, or delete a session's data now, each after a confirmation that says
 // what happens.
 import { $$, element } from './dom.js';
-import { t, nt } from './i18n.js';
+import { t, nt, isolate } from './i18n.js';
 
 const problem = element('#manage-error', HTMLElement);
 
@@ -44,7 +44,7 @@ async function act(button, method, path) {
 
 for (const button of $$('button[data-action="end"]', HTMLButtonElement)) {
   button.addEventListener('click', () => {
-    const question = button.dataset.label ? t('End “{session}” now?', { session: button.dataset.label }) : t('End this session now?');
+    const question = button.dataset.label ? t('End “{session}” now?', { session: isolate(button.dataset.label) }) : t('End this session now?');
     const consequence = t('Phones can no longer answer, and the link between phones and answers is deleted. The results stay here for download until their deletion date.');
     const ok = window.confirm(`${question}\n\n${consequence}`);
     if (ok) act(button, 'POST', `/api/sessions/${encodeURIComponent(button.dataset.session || '')}/end`);
@@ -55,7 +55,7 @@ for (const button of $$('button[data-action="delete"]', HTMLButtonElement)) {
   button.addEventListener('click', () => {
     const answers = Number(button.dataset.answers) || 0;
     const parts = [
-      t('Delete all data of “{session}” ({date}) now?', { session: button.dataset.label || '', date: button.dataset.created || '' }),
+      t('Delete all data of “{session}” ({date}) now?', { session: isolate(button.dataset.label || ''), date: button.dataset.created || '' }),
       nt('Its results ({n} answer), its report and its downloads are deleted for good; they cannot be recovered.',
         'Its results ({n} answers), its report and its downloads are deleted for good; they cannot be recovered.', answers, { n: answers }),
     ];

@@ -6,7 +6,7 @@ import { fillResources } from '../resources.js';
 import { ResultsView, suppressedMessage } from '../results-view.js';
 import { pollType, definitionKey } from '../polls/index.js';
 import { hasAnswer } from '../polls/controls.js';
-import { t } from '../i18n.js';
+import { t, isolate } from '../i18n.js';
 
 /** @import { AnswerValue, Poll, Slide } from '../types.js' */
 /** @import { AnswerContext, AnswerControl } from '../polls/registry.js' */
@@ -123,7 +123,7 @@ export function createPhoneView(state, contextFor) {
       text = '';
       kind = 'closed';
     } else if (poll.status !== 'open') {
-      text = hasAnswer(saved) ? t('Your answer: {answer}', { answer: pollType(poll.type).describe(poll, saved) }) : t('You did not answer this one.');
+      text = hasAnswer(saved) ? t('Your answer: {answer}', { answer: isolate(pollType(poll.type).describe(poll, saved)) }) : t('You did not answer this one.');
       kind = 'closed';
     } else if (state.notice && state.notice.poll === poll.id) {
       ({ text, kind } = state.notice);
