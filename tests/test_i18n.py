@@ -225,3 +225,16 @@ def test_every_language_has_its_name_direction_and_catalogue() -> None:
     assert {"ar"} == RIGHT_TO_LEFT
     for lang in OTHERS:
         assert po_path(TRANSLATIONS, lang).is_file(), f"no catalogue for {lang}: run scripts/i18n"
+
+
+def test_a_phones_offline_page_is_kept_in_its_language(web) -> None:
+    """The phone page registers /sw.js?lang=…; the worker precaches the offline page in that language."""
+    worker = web.get("/sw.js?lang=ar").get_data(as_text=True)
+    config = json.loads(re.search(r"^const OFFLINE = /\*\* @type .*? \*/ \((\{.*\})\);$", worker,  # type: ignore[union-attr]
+                                  re.MULTILINE).group(1))
+    assert config["page"] == "/offline?lang=ar"
+    offline = web.get(config["page"], headers={"Accept-Language": "de"})
+    assert html_tag(offline.get_data(as_text=True)) == '<html lang="ar" dir="rtl"'
+    assert "Set-Cookie" not in offline.headers, "a phone's offline page is no staff choice"
+    assert json.loads(re.search(r"^const OFFLINE = /\*\* @type .*? \*/ \((\{.*\})\);$",  # type: ignore[union-attr]
+                                web.get("/sw.js").get_data(as_text=True), re.MULTILINE).group(1))["page"] == "/offline"

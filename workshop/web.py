@@ -34,7 +34,7 @@ from .deck_files import DeckFiles, valid_id
 from .decks import Deck, load_decks
 from .export import ResultsDocument, report_reactions, report_sections, to_csv, to_json
 from .i18n import gettext as _
-from .i18n import keep_phone_language, phone_language, use_language
+from .i18n import keep_phone_language, phone_language, request_language, use_language
 from .languages import DEFAULT_LANGUAGE, supported
 from .live import LiveError, SessionPage, Workshop, keys_equal, normalise_code
 from .logins import LOGIN_TTL, Login, Logins
@@ -380,7 +380,11 @@ SW_CONFIG_PLACEHOLDER = "({ cache: 'workshop-offline-dev', page: '', urls: [] })
 
 @bp.get("/offline")
 def offline() -> str:
-    """What a phone's service worker shows while the server cannot be reached: no session data in it."""
+    """What a phone's service worker shows while the server cannot be reached: no session data in it.
+
+    In the language its phone page asked for (`?lang=`), which is not a staff browser's choice to keep.
+    """
+    use_language(supported(request.args.get("lang")) or request_language())
     return render_template("offline.html", page_title=_("Reconnecting · Workshop"),
                            health_url=url_for("web.healthz"), home_url=url_for("web.home"))
 
@@ -394,7 +398,7 @@ def service_worker() -> Response:
     """
     static = Path(current_app.static_folder or "static")
     source = (static / "js" / "sw.js").read_text(encoding="utf-8")
-    page = url_for("web.offline")
+    page = url_for("web.offline", lang=supported(request.args.get("lang")))  # the phone page's language
     urls = [page, *(url_for("static", filename=name) for name in OFFLINE_STATIC)]
     digest = hashlib.sha256("\n".join([source, *urls, offline()]).encode())
     for name in OFFLINE_STATIC:
