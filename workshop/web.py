@@ -529,7 +529,7 @@ def deck_media(deck_id: str, name: str) -> Response:
     """
     picture = live().media.picture(deck_id, name)
     if picture is None:
-        abort(404, "There is no such picture.")
+        abort(404, _("There is no such picture."))
     response = Response(picture.data, content_type=picture.content_type)  # no charset: XML says its own
     response.set_etag(picture.digest)
     if request.args.get("v") == picture.digest:
