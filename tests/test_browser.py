@@ -192,7 +192,9 @@ def test_first_live_workshop(browser_server, contexts, screenshot) -> None:
     expect(presenter.get_by_test_id("poll-status")).to_have_text("Closed")
     for phone, chosen in ((phones[0], honest), (phones[1], steady)):
         expect(phone.locator("#poll-hint")).to_have_text("This poll is closed")
-        expect(phone.get_by_test_id("answer-status")).to_have_text(f"Your answer: {WARMUP['options'][chosen]}")
+        # The answer in an isolate of its own (U+2068 ... U+2069): the sentence keeps its order in any direction.
+        expect(phone.get_by_test_id("answer-status")).to_have_text(
+            f"Your answer: \u2068{WARMUP['options'][chosen]}\u2069")
         expect(option(phone, chosen)).to_be_disabled()
 
     expect_fits(presenter)
@@ -882,7 +884,7 @@ def test_a_ranking_poll(redis_url, tmp_path, contexts, screenshot) -> None:
 
             facilitator.call("close_poll", {"poll": "priorities"})
             expect(phone.get_by_test_id("answer-status")).to_have_text(
-                "Your answer: Shared plans \u203a Trust \u203a Time apart")  # U+203A between places
+                "Your answer: \u2068Shared plans \u203a Trust \u203a Time apart\u2069")  # U+203A between places
             expect(phone.get_by_test_id("rank-up")).to_have_count(3)
             for button in phone.get_by_test_id("rank-up").all():
                 expect(button).to_be_disabled()

@@ -44,7 +44,8 @@ def test_a_named_session_is_ended_then_deleted_by_the_organiser(browser_server, 
     row = organiser.locator(f'[data-testid="session-row"][data-session="{session_id}"]')
     expect(row.get_by_test_id("session-name")).to_have_text(NAME)
     expect(row).to_contain_text("Live")
-    expect(row.locator("time")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$"))
+    # In the page's language (Babel): "Nov 27, 2026, 2:05 PM UTC" in English.
+    expect(row.locator("time")).to_have_text(re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d\s[AP]M UTC$"))
     screenshot(organiser, "organiser, live named session")
 
     # Dismissing the confirmation changes nothing.
@@ -171,13 +172,14 @@ def test_the_console_shows_what_comes_next(browser_server, contexts) -> None:
     session = server.start_session()
     console = contexts.page(session["facilitator_url"], **PRESENTER)
     wait_connected(console)
-    expect(console.get_by_test_id("next-up")).to_have_text(f"Next: {slide_title(1)}")
+    # Deck text in isolates (U+2068 ... U+2069) inside the interface's sentence.
+    expect(console.get_by_test_id("next-up")).to_have_text(f"Next: \u2068{slide_title(1)}\u2069")
     before_poll = POLL_SLIDE["warmup_word"] - 1
     for _ in range(before_poll):
         console.get_by_test_id("next").click()
     expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(before_poll))
     expect(console.get_by_test_id("next-up")).to_have_text(
-        f"Next: {slide_title(before_poll + 1)} · poll: {question}")
+        f"Next: \u2068{slide_title(before_poll + 1)}\u2069 · poll: \u2068{question}\u2069")
     console.get_by_test_id("slide-item").last.click()
     expect(console.get_by_test_id("slide-title")).to_have_text(slide_title(len(SLIDES) - 1))
     expect(console.get_by_test_id("next-up")).to_have_text("Last slide")

@@ -176,7 +176,7 @@ def test_a_session_nobody_ends_ends_itself_after_a_day(strict_app, redis) -> Non
 def test_a_report_of_an_unknown_session_is_a_page_not_json(strict_app) -> None:
     response = strict_app.test_client().get("/organiser/sessions/nosuch/report", headers=ORGANISER)
     assert response.status_code == 404 and response.mimetype == "text/html"
-    assert b"No such session." in response.data
+    assert b"There is no such session." in response.data
 
 
 def test_one_number_everywhere_the_screens_the_report_and_the_csv() -> None:

@@ -19,7 +19,8 @@ def ask(phone, text: str) -> dict:
 
 def test_only_phones_ask_and_vote_and_only_the_facilitator_moderates(sockets) -> None:
     facilitator, presenter, phone = sockets("facilitator"), sockets("presenter"), sockets("participant")
-    assert ask(phone, "Too early?") == {"ok": False, "error": "poll_closed",
+    # The reason, for the phone's own words in its language; the English message for programs.
+    assert ask(phone, "Too early?") == {"ok": False, "error": "poll_closed", "reason": "closed",
                                         "message": "Questions are closed right now."}
     for client in (presenter, phone):
         assert client.emit("set_qa", {"open": True}, callback=True)["error"] == "forbidden"
@@ -126,6 +127,7 @@ def test_too_long_empty_and_too_many_questions_say_why(sockets) -> None:
     assert [ask(phone, f"Question {n}")["ok"] for n in range(3)] == [True, True, True]
     limited = ask(phone, "One more")
     assert limited["error"] == "rate_limited" and "3 questions a minute" in limited["message"]
+    assert limited["reason"] == "per_minute" and limited["per_minute"] == 3 and 1 <= limited["retry_after"] <= 60
     assert ask(sockets("participant"), "Another phone may ask")["ok"], "the limit is per phone"
 
 

@@ -21,6 +21,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     from flask_socketio import SocketIO
 
     from .broadcast import ResultsBroadcaster
+    from .catalogues import Catalogues
     from .config import PROJECT_ROOT, ConfigError, Settings
     from .deck_api import bp as deck_api
     from .deck_editor import bp as deck_editor
@@ -61,7 +62,7 @@ def create_app(test_config: Settings | Mapping[str, object] | None = None) -> Fl
     app.register_blueprint(deck_media_api)
     app.register_blueprint(deck_editor)
     install_static(app, PROJECT_ROOT / "static")
-    install_i18n(app)
+    install_i18n(app, Catalogues(settings.translations_dir))
 
     from .fanout import RedisQueue
 

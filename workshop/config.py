@@ -121,6 +121,9 @@ class Settings:
         shown_default="this machine's LAN address and port")
     decks_dir: Path = setting(
         PROJECT_ROOT / "decks", "the decks directory", _path, shown_default="the bundled `decks/`")
+    translations_dir: Path = setting(
+        PROJECT_ROOT / "translations", "the interface's translations (`<lang>/LC_MESSAGES/messages.po`, compiled in "
+                                       "memory when first needed)", _path, shown_default="the bundled `translations/`")
     min_responses: int = setting(
         3, "answers a poll needs before its results are shown or exported", _whole(1, 1000))
     retention_days: int = setting(

@@ -9,9 +9,9 @@ Markdown implementation and stays as sanitised as the slides are.
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request
-from flask_babel import gettext as _
 
 from .deck_files import DeckFileError, valid_id
+from .i18n import gettext as _
 from .languages import LANGUAGE_NAMES, LANGUAGES
 from .media import MAX_IMAGE_BYTES
 from .render import markdown_to_html

@@ -9,12 +9,12 @@ folder under its id (`/decks/<id>/media/<file>`), which a rename would take away
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
-from flask_babel import gettext as _
 
 from .deck_api import InvalidDeck, _deck_id, _if_match
 from .deck_edit import line_paths, problem_items, retitled_yaml
 from .deck_files import ID_PATTERN, RESERVED_IDS, DeckFile, DeckFileError, id_problem
 from .decks import DeckError, parse_deck
+from .i18n import gettext as _
 from .languages import LANGUAGE_NAMES, LANGUAGES
 from .web import ApiError, deck_files, is_facilitator, live, logout_token, private, require
 

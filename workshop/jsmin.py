@@ -2,12 +2,17 @@
 
 It scans strings, template literals (with `${...}` nested to any depth) and regular expression literals, and
 leaves them byte for byte: whitespace inside them is data. Line breaks are kept, so automatic semicolon
-insertion reads the code as before. (rjsmin, tried first, squeezed the space out of a nested template
-literal: `${a ? ` ${b}` : ''}` lost its blank.) Brotli does the rest.
+insertion reads the code as before, except where no statement can end: after `(`, `[`, `{`, `,` and `;`, and
+before `}` (where a semicolon is inserted whatever the line). Spaces go after `(`, `[`, `{`, `,`, `;` and
+before `)`, `]`, `}`, `,`, `;`: no two tokens run together there. (rjsmin, tried first, squeezed the space out
+of a nested template literal: `${a ? ` ${b}` : ''}` lost its blank.) Brotli does the rest.
 """
 
 from __future__ import annotations
 
+# Punctuation after which neither a space nor a line break is ever needed, and before which no space is.
+_OPENERS = frozenset("([{,;")
+_CLOSERS = frozenset(")]},;")
 # After one of these (or at the start), a `/` begins a regular expression literal, not a division.
 _BEFORE_REGEX = set("(,=:[!&|?{};+-*%<>~^")
 _KEYWORDS_BEFORE_REGEX = {"return", "typeof", "case", "do", "else", "in", "of", "new", "delete", "void", "throw",
@@ -37,15 +42,21 @@ def minify(source: str) -> str:
     i, n = 0, len(source)
 
     def space() -> None:
-        # One space between tokens; none at the start of a line or after another.
-        if out and out[-1] not in (" ", "\n"):
+        # One space between tokens; none at the start of a line, after another, or after an opener.
+        if out and out[-1] not in (" ", "\n") and out[-1] not in _OPENERS:
             out.append(" ")
 
     def newline() -> None:
         while out and out[-1] == " ":
             out.pop()
-        if out and out[-1] != "\n":
+        if out and out[-1] != "\n" and out[-1] not in _OPENERS:
             out.append("\n")
+
+    def closer(char: str) -> None:
+        # No space before it; before `}` no line break either (a semicolon is inserted there anyway).
+        while out and (out[-1] == " " or (char == "}" and out[-1] == "\n")):
+            out.pop()
+        out.append(char)
 
     def template(start: int) -> int:
         """Copy a template literal from just after its backtick (or a `}` that ends a `${`); returns where the
@@ -117,13 +128,15 @@ def minify(source: str) -> str:
             i += 1
         elif char == "}":
             depth -= 1
+            closer(char)
             if templates and templates[-1] == depth:
                 templates.pop()
-                out.append(char)
                 i = template(i + 1)
             else:
-                out.append(char)
                 i += 1
+        elif char in _CLOSERS:
+            closer(char)
+            i += 1
         else:
             out.append(char)
             i += 1

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from .config import Settings
 from .decks import Deck, DeckError, Slide, parse_deck
 from .export import ExportedSession, ResultsDocument, results_document
+from .languages import DEFAULT_LANGUAGE, supported
 from .media import DeckMedia
 from .payloads import (
     VIEWS,
@@ -74,12 +75,13 @@ PRACTICE_IDLE_MINUTES = 30
 
 
 class LiveError(Exception):
-    """A refused request; `code` is one of the contract's error codes."""
+    """A refused request; `code` is one of the contract's error codes, `details` extra acknowledgement fields."""
 
-    def __init__(self, code: str, message: str = ""):
+    def __init__(self, code: str, message: str = "", **details: str | int):
         super().__init__(message or code)
         self.code = code
         self.message = message or code
+        self.details = details
 
 
 class Refused(Exception):
@@ -123,6 +125,7 @@ class JoinPage:
     status: str  # "live", "ended" or "unknown"
     title: str = ""
     practice: bool = False
+    lang: str = DEFAULT_LANGUAGE  # the deck's language: the page's, unless the phone chose its own
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class SessionPage:
     ended: bool = False
     practice: bool = False
     deck: str = ""
+    lang: str = DEFAULT_LANGUAGE  # the deck's language: the presenter's (and the phones')
 
 
 def new_code() -> str:
@@ -179,6 +183,11 @@ def session_name(raw: object) -> str:
 def is_practice(session: Mapping[str, str]) -> bool:
     """Whether a session is a facilitator's rehearsal (see `Workshop.start_session`)."""
     return session.get("practice") == "1"
+
+
+def session_language(session: Mapping[str, str]) -> str:
+    """The language of a session's deck, kept with the session when it started (English for older sessions)."""
+    return supported(session.get("lang")) or DEFAULT_LANGUAGE
 
 
 def shows_results(view: str, revealed: bool) -> bool:
@@ -232,7 +241,7 @@ class Workshop:
         now = datetime.now(UTC)
         hours = min(self.auto_end_hours, PRACTICE_HOURS) if practice else self.auto_end_hours
         fields = {
-            "id": started.id, "deck": deck.id, "title": deck.title, "deck_source": deck.source,
+            "id": started.id, "deck": deck.id, "title": deck.title, "deck_source": deck.source, "lang": deck.lang,
             "name": session_name(name), "started_at": now.isoformat(timespec="seconds"),
             "status": "live", "created": now.date().isoformat(), "ended": "", "slide": "0",
             "facilitator_key": started.facilitator_key, "presenter_key": started.presenter_key,
@@ -296,7 +305,7 @@ class Workshop:
         if session is None:
             return JoinPage(code, "unknown")
         return JoinPage(code, "live" if session.get("status") == "live" else "ended", session.get("title", ""),
-                        is_practice(session))
+                        is_practice(session), session_language(session))
 
     def session_page(self, session_id: str, held_keys: list[str], roles: tuple[str, ...],
                      facilitator: bool = False) -> SessionPage:
@@ -308,7 +317,8 @@ class Workshop:
         session = self._session(session_id)
         page = SessionPage(session_id=session_id, code=session["code"], title=session.get("title", ""),
                            join_url=self.join_url(session["code"]), key=None, role=None,
-                           practice=is_practice(session), deck=session.get("deck", ""))
+                           practice=is_practice(session), deck=session.get("deck", ""),
+                           lang=session_language(session))
         if session.get("status") != "live":
             return dataclasses.replace(page, ended=True)
         if facilitator and "facilitator" in roles and session.get("facilitator_key"):
@@ -980,18 +990,19 @@ class Workshop:
 
 
 def _qa_error(refused: QaRefused) -> LiveError:
-    """A refused question or vote as the contract's error, with a message a phone can show."""
+    """A refused question or vote as the contract's error, with its reason: phones say it in their own language."""
     if refused.reason == "rate_limited":
         wait = max(1, refused.wait_seconds)
         return LiveError("rate_limited", f"You can ask {PER_MINUTE} questions a minute. "
-                                         f"Try again in {wait} second{'s' if wait != 1 else ''}.")
+                                         f"Try again in {wait} second{'s' if wait != 1 else ''}.",
+                         reason="per_minute", per_minute=PER_MINUTE, retry_after=wait)
     if refused.reason == "full":
-        return LiveError("rate_limited", "This session has as many questions as it can take.")
+        return LiveError("rate_limited", "This session has as many questions as it can take.", reason="full")
     if refused.reason == "not_found":
-        return LiveError("not_found", "That question is not on the list any more.")
+        return LiveError("not_found", "That question is not on the list any more.", reason="not_found")
     if refused.reason == "ended":
-        return LiveError("poll_closed", "The session has ended.")
-    return LiveError("poll_closed", "Questions are closed right now.")
+        return LiveError("poll_closed", "The session has ended.", reason="ended")
+    return LiveError("poll_closed", "Questions are closed right now.", reason="closed")
 
 
 def _now_ms() -> int:

@@ -35,6 +35,11 @@ class Ack(TypedDict, total=False):
     status: str  # ask_question: 'shown' or 'pending' (awaits the facilitator's approval)
     votes: int  # vote_question: the question's votes now
     qa: QuestionsPayload  # set_qa: the questions as the facilitator sees them
+    # A refused question or vote, for the phone's own words in its language: `reason` (`per_minute`, `full`,
+    # `not_found`, `ended`, `closed`), and with `per_minute` the limit and the seconds to wait.
+    reason: str
+    per_minute: int
+    retry_after: int
 
 
 class SessionInfo(TypedDict):

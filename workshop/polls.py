@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal, Self, TypedDict, TypeVar
+from typing import ClassVar, Literal, NotRequired, Self, TypedDict, TypeVar
 
 Report = Callable[[str, str], None]
 MAX_OPTIONS = 12
@@ -83,6 +83,11 @@ class PollTally:
         return {key: count for key, count in self.counts.items() if member_group(key) not in self.hidden}
 
 
+def N_(text: str) -> str:  # gettext's own name for it
+    """Mark a text for the catalogue without translating it here (pure code): the page that shows it does."""
+    return text
+
+
 class Common(TypedDict):
     """The deck fields every poll has."""
 
@@ -99,6 +104,7 @@ class ReportRow(TypedDict):
     percent: int
     share: float  # relative to the largest, 0..1: bar width or word size
     figure: str  # what the row's number column shows, e.g. "3 (38%)" or "mean rank 1.5"
+    mean_rank: NotRequired[float | None]  # ranking rows: the figure's number (None: not ranked)
 
 
 class ReportView(TypedDict):
@@ -107,6 +113,7 @@ class ReportView(TypedDict):
     layout: Literal["bars", "words"]
     note: str  # e.g. "mean 3.5"; empty when there is nothing to add
     rows: list[ReportRow]
+    mean: NotRequired[float]  # a scale's mean, the note's number (the report writes the note in its language)
 
 
 def _drop_format(text: str) -> str:
@@ -189,7 +196,7 @@ class Poll:
     """One poll as a deck defines it; each type is a subclass with its own settings and behaviour."""
 
     type: ClassVar[str] = ""
-    label: ClassVar[str] = ""  # how the report names the type
+    label: ClassVar[str] = ""  # how the report names the type (translated there: marked with N_)
     deck_keys: ClassVar[frozenset[str]] = frozenset()
     views: ClassVar[tuple[str, ...]] = ()  # ways screens can show results, first = default; switchable if 2+
     moderated: ClassVar[bool] = False  # whether the facilitator may hide single answers from the screens
@@ -303,7 +310,7 @@ class SinglePoll(_ChoicePoll):
     """One option out of several."""
 
     type: ClassVar[str] = "single"
-    label: ClassVar[str] = "one choice"
+    label: ClassVar[str] = N_("one choice")
     whole: ClassVar[bool] = True
 
     def answer(self, value: object) -> Answer:
@@ -317,7 +324,7 @@ class MultiplePoll(_ChoicePoll):
     """Any number of options, at least one."""
 
     type: ClassVar[str] = "multiple"
-    label: ClassVar[str] = "several choices"
+    label: ClassVar[str] = N_("several choices")
 
     def answer(self, value: object) -> Answer:
         if not isinstance(value, list) or not value:
@@ -332,7 +339,7 @@ class ScalePoll(Poll):
     """A whole number on a labelled scale."""
 
     type: ClassVar[str] = "scale"
-    label: ClassVar[str] = "scale"
+    label: ClassVar[str] = N_("scale")
     whole: ClassVar[bool] = True
     deck_keys: ClassVar[frozenset[str]] = frozenset({"scale"})
     scale_min: int = 1
@@ -399,6 +406,8 @@ class ScalePoll(Poll):
         view = super().report_view(exported)
         mean = exported.get("mean")
         view["note"] = f"mean {mean}" if mean is not None else ""
+        if isinstance(mean, int | float):
+            view["mean"] = float(mean)
         return view
 
 
@@ -416,7 +425,7 @@ class TextPoll(Poll):
     """A short free-text answer, counted by its normalised form."""
 
     type: ClassVar[str] = "text"
-    label: ClassVar[str] = "short text"
+    label: ClassVar[str] = N_("short text")
     deck_keys: ClassVar[frozenset[str]] = frozenset({"max_length"})
     views: ClassVar[tuple[str, ...]] = ("cloud", "list")
     moderated: ClassVar[bool] = True
@@ -490,7 +499,7 @@ class RankingPoll(_ChoicePoll):
     """Every option put in order, first = top; results are each option's mean rank."""
 
     type: ClassVar[str] = "ranking"
-    label: ClassVar[str] = "ranking"
+    label: ClassVar[str] = N_("ranking")
 
     def answer(self, value: object) -> Answer:
         if not isinstance(value, list) or len(value) != len(self.options):
@@ -539,5 +548,6 @@ class RankingPoll(_ChoicePoll):
             # The bar shows how high the option ranks: full for a mean rank of 1, one step for the last place.
             share = round((len(ranked) - float(mean) + 1) / len(ranked), 3) if isinstance(mean, int | float) else 0.0
             rows.append(ReportRow(label=option, count=total if isinstance(total, int) else 0, percent=0,
-                                  share=share, figure=f"mean rank {mean}" if mean is not None else "not ranked"))
+                                  share=share, figure=f"mean rank {mean}" if mean is not None else "not ranked",
+                                  mean_rank=float(mean) if isinstance(mean, int | float) else None))
         return ReportView(layout="bars", note="mean rank, 1 = top", rows=rows)

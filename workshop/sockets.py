@@ -86,8 +86,10 @@ class _Server(Protocol):
     def disconnect(self, sid: str, namespace: str | None = None) -> None: ...
 
 
-def _error(code: str, message: str = "") -> Ack:
-    return {"ok": False, "error": code, "message": message or code}
+def _error(code: str, message: str = "", details: dict[str, str | int] | None = None) -> Ack:
+    ack: Ack = {"ok": False, "error": code, "message": message or code}
+    ack.update(details or {})  # type: ignore[typeddict-item]  # LiveError's details are Ack fields
+    return ack
 
 
 def _sid() -> str:
@@ -231,7 +233,7 @@ class WorkshopNamespace(Namespace):
         try:
             return {"ok": True, **action(client, data)}
         except LiveError as error:
-            return _error(error.code, error.message)
+            return _error(error.code, error.message, error.details)
         except redis.RedisError:
             log.warning("Redis unavailable while handling an event")
             return _error("unavailable", "the server cannot store this right now; try again")

@@ -18,6 +18,7 @@ from flask import Flask, Response, abort, current_app, g, request, url_for
 from markupsafe import Markup
 
 from .assets import BUNDLES, Asset, Assets, accepted, csp_hash
+from .i18n import page_catalogue
 from .jsmin import minify
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -79,20 +80,29 @@ def static_file(filename: str) -> Response:
     return response
 
 
+def _page_modules(entry: str) -> list[tuple[str, str, bytes]]:
+    """(path, fingerprint, source) of every module a page's entry loads."""
+    found = [(path, assets().get(path)) for path in assets().modules(entry)]
+    return [(path, asset.digest, asset.body) for path, asset in found if asset is not None]
+
+
 def module_script(entry: str) -> Markup:
-    """A page's module: its linked bundle, else an import map, a preload of each module and the entry module.
+    """A page's module with its messages: the page's catalogue (i18n.py), then its linked bundle, else an import
+    map, a preload of each module and the entry module.
 
     The import map is inline, so its hash joins this response's CSP (security_headers in web.py).
     """
+    messages = page_catalogue(entry, _page_modules)
     if assets().get(BUNDLES + entry) is not None:
-        return Markup('<script type="module" src="{}"></script>').format(url_for("static", filename=BUNDLES + entry))
+        return messages + Markup('<script type="module" src="{}"></script>').format(
+            url_for("static", filename=BUNDLES + entry))
 
     def url(path: str, digest: str | None) -> str:
         return url_for("static", filename=path, v=digest) if digest else url_for("static", filename=path).split("?")[0]
 
     import_map, urls = assets().import_map(entry, url)
     g.setdefault("workshop_script_hashes", []).append(csp_hash(import_map))
-    lines = [Markup('<script type="importmap">{}</script>').format(Markup(import_map))]
+    lines = [messages + Markup('<script type="importmap">{}</script>').format(Markup(import_map))]
     lines += [Markup('<link rel="modulepreload" href="{}">').format(href) for href in urls]
     lines.append(Markup('<script type="module" src="{}"></script>').format(urls[-1]))
     return Markup("\n").join(lines)

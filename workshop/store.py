@@ -9,7 +9,7 @@ share a slot and its Lua scripts stay legal on a cluster):
     ws:code:CODE                 STRING session id, for joining by code; expires at the session's auto_end_at
     ws:throttle:{H}              STRING failed join-code lookups of an address (H: keyed hash), for a minute;
                                         kept by throttle.py, the one key this module does not write
-    ws:{S}:session               HASH   id code deck title deck_source status created ended slide
+    ws:{S}:session               HASH   id code deck title deck_source lang status created ended slide
                                         facilitator_key presenter_key qr_overlay auto_end_at
                                         participants (joined so far; kept after the token set expires)
                                         locked (0|1) cap (0: none) refused_joins (too fast, counted)
@@ -85,7 +85,7 @@ SESSION_FIELDS = ("id", "code", "deck", "title", "status", "created", "ended", "
                   "presenter_key", "qr_overlay", "participants", "auto_end_at", "locked", "cap", "refused_joins",
                   "name", "started_at", "ended_at", "blank", "timer_ends", "timer_seconds", "active_at",
                   "phone_slides",  # phone_slides: 0|1 once the facilitator chose; absent: the deck's
-                  "reactions", "deck_version", "practice")
+                  "reactions", "deck_version", "practice", "lang")
 
 # Stores one participant's answer and moves the counts from the old answer to the new one, atomically; a
 # participant who counts toward the release threshold joins the poll's current batch.

@@ -26,7 +26,6 @@ from flask import (
     url_for,
 )
 from flask.sansio.blueprints import BlueprintSetupState
-from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as Redirect
 
@@ -34,6 +33,9 @@ from .config import Settings
 from .deck_files import DeckFiles, valid_id
 from .decks import Deck, load_decks
 from .export import ResultsDocument, report_reactions, report_sections, to_csv, to_json
+from .i18n import gettext as _
+from .i18n import keep_phone_language, phone_language, request_language, use_language
+from .languages import DEFAULT_LANGUAGE, supported
 from .live import LiveError, SessionPage, Workshop, keys_equal, normalise_code
 from .logins import LOGIN_TTL, Login, Logins
 from .media import SVG_POLICY
@@ -259,21 +261,43 @@ def api_error(error: ApiError) -> tuple[Response, int]:
     return jsonify(error=error.code, message=error.message), error.status
 
 
+def _refusal_text(code: str) -> str:
+    """What a page says for a refused request (the API's English message is for programs)."""
+    texts = {"not_found": _("There is no such session."),
+             "forbidden": _("This is not allowed here."),
+             "invalid_payload": _("That request was not understood.")}
+    return texts.get(code) or _("The server cannot do this right now. Please try again in a moment.")
+
+
 @bp.app_errorhandler(LiveError)
 def live_error(error: LiveError) -> tuple[Response | str, int]:
     status = {"not_found": 404, "forbidden": 403, "invalid_payload": 400}.get(error.code, 503)
     if request.path.startswith("/api/"):
         return jsonify(error=error.code, message=error.message), status
-    return render_template("message.html", page_title="Not available", title="Not available",
-                           message=error.message.capitalize() + ".", status=status), status
+    return render_template("message.html", page_title=_("Not available"), title=_("Not available"),
+                           message=_refusal_text(error.code), status=status), status
 
 
 @bp.app_errorhandler(redis.RedisError)
 def redis_error(error: redis.RedisError) -> tuple[Response | str, int]:
     if request.path.startswith("/api/"):
         return jsonify(error="unavailable", message="the data store cannot be reached; try again"), 503
-    return render_template("message.html", page_title="Unavailable", title="Please try again",
-                           message="The server cannot reach its data store right now.", status=503), 503
+    return render_template("message.html", page_title=_("Unavailable"), title=_("Please try again"),
+                           message=_("The server cannot reach its data store right now."), status=503), 503
+
+
+def _http_texts(status: int) -> tuple[str, str]:
+    """A page's title and message for an HTTP error status, in the page's language."""
+    texts = {
+        400: (_("Bad request"), _("The server could not understand this request.")),
+        401: (_("Sign-in needed"), _("This page needs a link with a token. Open the link printed by the server.")),
+        403: (_("Not allowed"), _("This page is not open to this browser.")),
+        404: (_("Not found"), _("There is no page at this address. Check the address and try again.")),
+        405: (_("Not allowed"), _("This page cannot be used this way.")),
+        413: (_("Too large"), _("What was sent is too large.")),
+        429: (_("Too many requests"), _("Too many requests in a short time. Wait a moment, then try again.")),
+    }
+    return texts.get(status) or (_("Something went wrong"), _("The server could not answer. Please try again."))
 
 
 @bp.app_errorhandler(HTTPException)
@@ -281,8 +305,11 @@ def http_error(error: HTTPException) -> tuple[Response | str, int]:
     status = error.code or 500
     if request.path.startswith("/api/"):
         return jsonify(error=ERROR_CODES.get(status, "error"), message=error.description), status
-    return render_template("message.html", page_title=error.name, title=error.name,
-                           message=error.description, status=status), status
+    title, message = _http_texts(status)
+    # A description given with abort() is already this page's own sentence, in its language (_() at the call).
+    if error.description and error.description != type(error).description:
+        message = error.description
+    return render_template("message.html", page_title=title, title=title, message=message, status=status), status
 
 
 # Pages --------------------------------------------------------------------------------------------------
@@ -305,11 +332,11 @@ def home() -> Response | str:
     """The facilitator's deck picker, or a join form for everyone else."""
     authorized = is_facilitator()
     if not authorized:
-        return render_template("home.html", page_title="Workshop", authorized=False, decks=[], error=None)
+        return render_template("home.html", page_title=_("Workshop"), authorized=False, decks=[], error=None)
     listing = [{"id": deck.id, "title": deck.title, "description": deck.description,
                 "slides": len(deck.slides)} for deck in decks().values()]
     running = live().running_sessions()
-    return private(render_template("home.html", page_title="Workshop", authorized=True, decks=listing,
+    return private(render_template("home.html", page_title=_("Workshop"), authorized=True, decks=listing,
                                    running=running, error=None, logout_token=logout_token()))
 
 
@@ -319,7 +346,8 @@ def logout() -> Redirect:
     login = current_login()
     if login is not None:
         if not secrets.compare_digest(request.form.get("csrf", ""), login.csrf):
-            abort(403, "This log-out request did not come from this site's own page. Reload the page and try again.")
+            abort(403, _("This log-out request did not come from this site's own page. Reload the page and try "
+                         "again."))
         logins().end(login.id)
     session.clear()
     response = redirect(url_for("web.home"), 303)
@@ -335,18 +363,19 @@ def join_by_code() -> Redirect:
 
 
 @bp.get("/j/<code>")
-def participant(code: str) -> tuple[str, int, dict[str, str]] | str:
-    """The phone page (the QR code's target).
+def participant(code: str) -> Response | tuple[str, int, dict[str, str]]:
+    """The phone page (the QR code's target), in the deck's language unless this phone chose its own.
 
     An ended code answers exactly as one that never existed, so guesses learn nothing; an address with
     too many failed lookups is refused before any lookup.
     """
+    own = phone_language()
     address = request.remote_addr or ""
     wait = join_throttle().retry_after(address)
     if wait:
-        return render_template("message.html", page_title="Too many tries", title="Too many tries",
-                               message="Too many wrong codes came from this network. Wait a minute, then type "
-                                       "the code shown on the screen.", status=429), \
+        return render_template("message.html", page_title=_("Too many tries"), title=_("Too many tries"),
+                               message=_("Too many wrong codes came from this network. Wait a minute, then type "
+                                         "the code shown on the screen."), status=429), \
             429, {"Retry-After": str(int(wait) + 1)}
     page = live().join_page(code)
     # A practice admits only its facilitator's own browser (`Workshop._connect_participant`); to any other phone
@@ -354,15 +383,23 @@ def participant(code: str) -> tuple[str, int, dict[str, str]] | str:
     if page.status != "live" or (page.practice and not staff_browser()):
         join_throttle().failed(address)
         # One page for both: a phone reloading after the end and a mistyped code read it right.
-        return render_template("message.html", page_title="Not found",
-                               title="This workshop has ended, or the code is wrong",
-                               message=f"There is no live workshop with the code {page.code}. If you are joining, "
-                                       "check the code on the screen and try again.", status=404), 404, {}
+        return render_template("message.html", page_title=_("Not found"),
+                               title=_("This workshop has ended, or the code is wrong"),
+                               message=_("There is no live workshop with the code %(code)s. If you are joining, "
+                                         "check the code on the screen and try again.", code=page.code),
+                               status=404), 404, {}
     if page.practice:
         framed_by_this_site()
-    return render_template("participant.html", page_title=page.title or "Workshop", code=page.code,
-                           practice=page.practice, service_worker=url_for("web.service_worker"),
-                           service_worker_scope=url_for("web.join_by_code") + "/")
+    lang = own or page.lang
+    use_language(lang)
+    # The offline page the worker keeps is in this page's language (web.service_worker).
+    worker = url_for("web.service_worker", lang=None if lang == DEFAULT_LANGUAGE else lang)
+    response = Response(render_template("participant.html", page_title=page.title or _("Workshop"), code=page.code,
+                                        practice=page.practice,
+                                        service_worker=worker, service_worker_scope=url_for("web.join_by_code") + "/",
+                                        deck_lang=page.lang), mimetype="text/html")
+    keep_phone_language(response, page.code)
+    return response
 
 
 # The offline page and the static files it loads: what the phones' service worker precaches. The one list,
@@ -374,8 +411,12 @@ SW_CONFIG_PLACEHOLDER = "({ cache: 'workshop-offline-dev', page: '', urls: [] })
 
 @bp.get("/offline")
 def offline() -> str:
-    """What a phone's service worker shows while the server cannot be reached: no session data in it."""
-    return render_template("offline.html", page_title="Reconnecting · Workshop",
+    """What a phone's service worker shows while the server cannot be reached: no session data in it.
+
+    In the language its phone page asked for (`?lang=`), which is not a staff browser's choice to keep.
+    """
+    use_language(supported(request.args.get("lang")) or request_language())
+    return render_template("offline.html", page_title=_("Reconnecting · Workshop"),
                            health_url=url_for("web.healthz"), home_url=url_for("web.home"))
 
 
@@ -388,7 +429,7 @@ def service_worker() -> Response:
     """
     static = Path(current_app.static_folder or "static")
     source = (static / "js" / "sw.js").read_text(encoding="utf-8")
-    page = url_for("web.offline")
+    page = url_for("web.offline", lang=supported(request.args.get("lang")))  # the phone page's language
     urls = [page, *(url_for("static", filename=name) for name in OFFLINE_STATIC)]
     digest = hashlib.sha256("\n".join([source, *urls, offline()]).encode())
     for name in OFFLINE_STATIC:
@@ -409,30 +450,32 @@ def _session_page(session_id: str, *roles: str) -> SessionPage:
                                    facilitator=is_facilitator())
     except LiveError as error:
         if error.code == "not_found":
-            abort(404, "There is no such session.")
+            abort(404, _("There is no such session."))
         raise
 
 
 def _ended_page() -> Response:
     """What the console and presenter links show once their session has ended (their keys no longer exist)."""
-    return private(render_template("message.html", page_title="Ended", title="This session has ended",
-                                   message="Its anonymised results are on the organiser page.", status=410), 410)
+    return private(render_template("message.html", page_title=_("Ended"), title=_("This session has ended"),
+                                   message=_("Its anonymised results are on the organiser page."), status=410), 410)
 
 
 def _page_context(page: SessionPage) -> dict[str, object]:
     return {"session_id": page.session_id, "code": page.code, "join_url": page.join_url, "key": page.key,
             "qr_url": url_for("web.qr_code", session_id=page.session_id), "page_title": page.title,
-            "practice": page.practice}
+            "practice": page.practice, "deck_lang": page.lang}
 
 
 @bp.get("/s/<session_id>/present")
 def presenter(session_id: str) -> Response:
     """The projector screen; opened by the facilitator it may also step the slides."""
     page = _session_page(session_id, "facilitator", "presenter")
+    # The room's screen speaks the deck's language (`?lang=` to see it in another).
+    use_language(supported(request.args.get("lang")) or page.lang)
     if page.ended:
         return _ended_page()
     if page.key is None:
-        abort(403, "This screen needs the presenter link of the session.")
+        abort(403, _("This screen needs the presenter link of the session."))
     if page.practice:
         framed_by_this_site()
     return private(render_template("presenter.html", can_control=page.role == "facilitator",
@@ -446,7 +489,7 @@ def console(session_id: str) -> Response:
     if page.ended:
         return _ended_page()
     if page.key is None:
-        abort(403, "The console needs the facilitator link of the session.")
+        abort(403, _("The console needs the facilitator link of the session."))
     if page.practice:
         framed_by_this_site()
     presenter_url = url_for("web.presenter", session_id=session_id)
@@ -550,7 +593,7 @@ def deck_media(deck_id: str, name: str) -> Response:
     """
     picture = live().media.picture(deck_id, name)
     if picture is None:
-        abort(404, "There is no such picture.")
+        abort(404, _("There is no such picture."))
     response = Response(picture.data, content_type=picture.content_type)  # no charset: XML says its own
     response.set_etag(picture.digest)
     if request.args.get("v") == picture.digest:
@@ -627,14 +670,16 @@ def _duration(started_at: str | None, ended_at: str | None) -> str:
         return ""
     seconds = (datetime.fromisoformat(ended_at) - datetime.fromisoformat(started_at)).total_seconds()
     minutes = max(0, round(seconds / 60))
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    if minutes >= 60:
+        return _("%(hours)s h %(minutes)s min", hours=minutes // 60, minutes=str(minutes % 60).zfill(2))
+    return _("%(minutes)s min", minutes=minutes)
 
 
 def _organiser_page() -> str | None:
     if is_organiser():
         return None
-    return render_template("message.html", page_title="Organisers", title="Organiser link needed",
-                           message="Open the organiser link printed by `workshop serve`.", status=401)
+    return render_template("message.html", page_title=_("Organisers"), title=_("Organiser link needed"),
+                           message=_("Open the organiser link printed by `workshop serve`."), status=401)
 
 
 @bp.get("/organiser")
@@ -645,7 +690,7 @@ def organiser() -> tuple[str, int] | Response:
         return refused, 401
     sessions = [{**summary, "duration": _duration(summary["started_at"], summary["ended_at"])}
                 for summary in live().session_summaries()]
-    return private(render_template("organiser.html", page_title="Organiser", sessions=sessions,
+    return private(render_template("organiser.html", page_title=_("Organiser"), sessions=sessions,
                                    min_responses=live().min_responses, retention_days=live().retention_days,
                                    logout_token=logout_token()))
 
@@ -657,6 +702,6 @@ def report(session_id: str) -> tuple[str, int] | Response:
     if refused:
         return refused, 401
     document = live().results_document(session_id)
-    return private(render_template("report.html", page_title="Results report", doc=document,
+    return private(render_template("report.html", page_title=_("Results report"), doc=document,
                                    sections=report_sections(document), min_responses=live().min_responses,
                                    reactions=report_reactions(document)))

@@ -2,6 +2,7 @@
 // a scale distribution, a word cloud and a list. Every chart builds its DOM once per poll and then
 // updates the existing nodes in place, so several updates a second animate smoothly instead of flickering.
 import { h, setText, setAttr } from './dom.js';
+import { t, nt, formatList, formatNumber } from './i18n.js';
 
 /** @import { Poll, Results, Scale } from './types.js' */
 /** @import { Chart } from './polls/registry.js' */
@@ -10,6 +11,13 @@ import { h, setText, setAttr } from './dom.js';
 // once), so every screen, the report and the CSV show one number; this is only for results without them.
 const pct = (/** @type {number} */ count, /** @type {number} */ total) =>
   total > 0 ? Math.round((count / total) * 100) : 0;
+
+/** A whole percentage as the page's language writes it ("38%", "38 %"). */
+const percentText = (/** @type {number} */ whole) => formatNumber(whole / 100, { style: 'percent' });
+
+/** A mean with one decimal ("3.5", "3,5"). */
+export const oneDecimal = (/** @type {number} */ value) =>
+  formatNumber(value, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
 /**
  * Horizontal bars, one per option, from `results.counts`.
@@ -20,16 +28,18 @@ export class BarChart {
   constructor(poll) {
     this.rows = (poll.options || []).map((option, index) => {
       const fill = h('span', { class: 'bar-fill' });
-      const count = h('span', { class: 'bar-count' }, '0');
-      const percent = h('span', { class: 'bar-pct' }, '0%');
+      const count = h('span', { class: 'bar-count', 'aria-hidden': 'true' }, '0');
+      const percent = h('span', { class: 'bar-pct', 'aria-hidden': 'true' }, percentText(0));
+      // What a screen reader says for the two numbers: one sentence, in the page's language.
+      const spoken = h('span', { class: 'visually-hidden' });
       const row = h(
         'li',
         { class: 'bar-row', 'data-testid': 'bar', dataset: { count: 0, index } },
         h('span', { class: 'bar-label' }, option),
         h('span', { class: 'bar-track', 'aria-hidden': 'true' }, fill),
-        h('span', { class: 'bar-value' }, count, h('span', { class: 'visually-hidden' }, ' answers, '), ' ', percent),
+        h('span', { class: 'bar-value' }, count, ' ', percent, spoken),
       );
-      return { row, fill, count, percent, option };
+      return { row, fill, count, percent, spoken, option };
     });
     this.el = h('ol', { class: `bars bars-${poll.type}` }, this.rows.map((r) => r.row));
   }
@@ -46,8 +56,10 @@ export class BarChart {
       setAttr(r.row, 'data-count', c);
       r.row.classList.toggle('is-top', top > 0 && c === top);
       r.fill.style.width = `${(c / max) * 100}%`;
-      setText(r.count, c);
-      setText(r.percent, `${percents[i] ?? pct(c, total)}%`);
+      const share = percentText(percents[i] ?? pct(c, total));
+      setText(r.count, formatNumber(c));
+      setText(r.percent, share);
+      setText(r.spoken, nt('{n} answer, {percent}', '{n} answers, {percent}', c, { n: formatNumber(c), percent: share }));
     });
   }
 
@@ -57,7 +69,7 @@ export class BarChart {
     const top = Math.max(0, ...counts);
     if (!top) return '';
     const leaders = this.rows.filter((_, i) => counts[i] === top).map((r) => r.option);
-    return `Most chosen: ${leaders.join(', ')} (${top}).`;
+    return t('Most chosen: {options} ({n}).', { options: formatList(leaders), n: formatNumber(top) });
   }
 }
 
@@ -84,16 +96,17 @@ export class ScaleChart {
     const ticks = [];
     for (let v = this.min; v <= this.max; v += 1) {
       const fill = h('span', { class: 'scale-fill' });
-      const count = h('span', { class: 'scale-count' }, '0');
+      const count = h('span', { class: 'scale-count', 'aria-hidden': 'true' }, '0');
       const label = labels[String(v)];
+      const spoken = h('span', { class: 'visually-hidden' });
       const col = h(
         'li',
         { class: 'scale-col', 'data-testid': 'bar', dataset: { count: 0, value: v } },
         count,
-        h('span', { class: 'visually-hidden' }, ` answered ${v}${label ? ` (${label})` : ''}`),
+        spoken,
         h('span', { class: 'scale-track', 'aria-hidden': 'true' }, fill),
       );
-      this.cols.push({ col, fill, count });
+      this.cols.push({ col, fill, count, spoken, step: label ? t('{value} ({label})', { value: v, label }) : String(v) });
       const pos = v === this.min ? 'start' : v === this.max ? 'end' : 'middle';
       ticks.push(
         h(
@@ -132,23 +145,25 @@ export class ScaleChart {
       const value = counts[i] || 0;
       setAttr(c.col, 'data-count', value);
       c.fill.style.height = `${(value / max) * 100}%`;
-      setText(c.count, value);
+      setText(c.count, formatNumber(value));
+      setText(c.spoken, nt('{n} answered {step}', '{n} answered {step}', value, { n: formatNumber(value), step: c.step }));
     });
     const mean = typeof results.mean === 'number' ? results.mean : null;
     const visible = mean !== null;
     this.meanLine.hidden = !visible;
     this.meanRow.hidden = !visible;
     if (visible) {
-      const left = `${((mean - this.min + 0.5) / this.n) * 100}%`;
-      this.meanLine.style.left = left;
-      this.meanText.style.left = left;
-      setText(this.meanText, `mean ${mean.toFixed(1)}`);
+      // From the start side: the scale runs right to left in a right-to-left page, and so does its mean.
+      const start = `${((mean - this.min + 0.5) / this.n) * 100}%`;
+      this.meanLine.style.insetInlineStart = start;
+      this.meanText.style.insetInlineStart = start;
+      setText(this.meanText, t('mean {mean}', { mean: oneDecimal(mean) }));
     }
   }
 
   /** @param {Results} results */
   summary(results) {
-    return typeof results.mean === 'number' ? `Mean ${results.mean.toFixed(1)}.` : '';
+    return typeof results.mean === 'number' ? t('Mean {mean}.', { mean: oneDecimal(results.mean) }) : '';
   }
 }
 
@@ -168,7 +183,8 @@ function commonAnswers(/** @type {Results} */ results) {
   const answers = visibleAnswers(results).sort((a, b) => b.count - a.count);
   if (!answers.length) return '';
   // Each answer in its own isolate (FSI ... PDI), so an Arabic or Hebrew one cannot pull its count across.
-  return `Most common: ${answers.slice(0, 3).map((a) => `\u2068${a.text}\u2069 (${a.count})`).join(', ')}.`;
+  const list = formatList(answers.slice(0, 3).map((a) => `\u2068${a.text}\u2069 (${formatNumber(a.count)})`));
+  return t('Most common: {answers}.', { answers: list });
 }
 
 /**
@@ -211,7 +227,7 @@ export class WordCloud {
         this.el.append(node);
       }
       setAttr(w.word, 'data-count', a.count);
-      setText(w.count, ` (${a.count})`);
+      setText(w.count, ` (${formatNumber(a.count)})`);
       const t = hi > lo ? Math.sqrt((a.count - lo) / (hi - lo)) : counts.length > 1 ? 0.5 : 0.6;
       w.node.style.setProperty('--w', t.toFixed(3));
     }
@@ -273,7 +289,8 @@ export class AnswerList {
       const it = this.items.get(a.text) || this.create(a.text);
       wanted.push(it.node);
       setAttr(it.node, 'data-count', a.count);
-      setText(it.count, a.count);
+      setText(it.count, formatNumber(a.count));
+      setText(it.count.nextElementSibling, nt('{n} answer', '{n} answers', a.count, { n: formatNumber(a.count) }));
       if (it.moderation) showModeration(it.node, it.moderation, Boolean(a.hidden));
     }
     for (const [text, it] of this.items) {
@@ -295,24 +312,24 @@ export class AnswerList {
 
   /** A new row for `text` (with its moderation button if this list moderates). */
   create(/** @type {string} */ text) {
-    const count = h('span', { class: 'answer-count' });
+    const count = h('span', { class: 'answer-count', 'aria-hidden': 'true' });
     const node = h(
       'li',
       // dir="auto": a right-to-left answer aligns right and its count (a flex item) moves to the left.
       { class: 'answer', 'data-testid': 'answer', dir: 'auto' },
       h('span', { class: 'answer-text', 'data-testid': 'answer-text' }, text),
-      h('span', { class: 'answer-count-wrap' }, count, h('span', { class: 'visually-hidden' }, ' answers')),
+      h('span', { class: 'answer-count-wrap' }, count, h('span', { class: 'visually-hidden' })),
     );
     /** @type {AnswerItem} */
     const it = { node, count, moderation: null };
     const moderate = this.moderate;
     if (moderate) {
-      const buttonText = h('span', {}, 'Hide');
+      const buttonText = h('span', {}, t('Hide'));
       const button = h(
         'button',
         { type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'moderate' },
         buttonText,
-        h('span', { class: 'visually-hidden' }, `: ${text}`),
+        h('span', { class: 'visually-hidden' }, ': ', text),
       );
       /** @type {ModerationParts} */
       const parts = { state: h('span', { class: 'answer-state' }), buttonText, button, busy: false };
@@ -348,9 +365,9 @@ export class AnswerList {
 /** Mark a moderated row as hidden or shown, and label its button for the opposite. */
 function showModeration(/** @type {HTMLElement} */ node, /** @type {ModerationParts} */ parts, /** @type {boolean} */ hidden) {
   node.classList.toggle('is-hidden', hidden);
-  setText(parts.state, hidden ? 'Hidden from the room' : '');
+  setText(parts.state, hidden ? t('Hidden from the room') : '');
   parts.state.hidden = !hidden;
-  setText(parts.buttonText, hidden ? 'Show' : 'Hide');
+  setText(parts.buttonText, hidden ? t('Show') : t('Hide'));
   parts.button.dataset.hidden = hidden ? 'true' : 'false';
   parts.button.disabled = parts.busy;
 }

@@ -10,7 +10,7 @@ import { installShortcuts, toggleFullscreen } from './keys.js';
 import { consoleReactions } from './reactions/console.js';
 import { Countdown, clock } from './countdown.js';
 import { createConsoleQuestions } from './questions/console.js';
-import { t } from './i18n.js';
+import { t, nt, formatNumber, isolate } from './i18n.js';
 
 /** @import { Ack, ParticipantCount, RoomState, Slide, SlideOutline, Timer } from './types.js' */
 /** @import { FollowedState } from './follower.js' */
@@ -109,7 +109,7 @@ const state = {
 };
 const preview = new ResultsView(els.results, { variant: 'console', announceEvery: 20000 });
 const moderation = new ModerationList(els.moderationList, moderate);
-const countdown = new Countdown({ label: 'Time left' });
+const countdown = new Countdown();
 element('#console-timer', HTMLElement).append(...countdown.parts());
 /** @type {HTMLButtonElement[]} */
 let slideButtons = [];
@@ -127,29 +127,29 @@ function note(/** @type {string} */ text, kind = 'info') {
 }
 
 // ---- connection --------------------------------------------------------------------------
-const home = { href: '/', text: 'Back to the start page' };
+const home = { href: '/', text: t('Back to the start page') };
 const follower = followSession(state, {
   auth: () => ({ session: cfg.session, key: cfg.key }),
-  titleSuffix: 'Console',
+  titleSuffix: t('Console'),
   screens: {
     session_ended: practice
       ? { title: t('Practice ended'), message: t('Everything this practice session held has been deleted.'), testid: 'ended', link: home }
       : {
-          title: 'Session ended',
-          message: 'Participants now see a thank-you screen. The anonymised results stay available to the organiser.',
+          title: t('Session ended'),
+          message: t('Participants now see a thank-you screen. The anonymised results stay available to the organiser.'),
           testid: 'ended',
           link: home,
         },
     unknown_session: {
-      title: 'Session not found',
-      message: 'This workshop session does not exist (any more).',
+      title: t('Session not found'),
+      message: t('This workshop session does not exist (any more).'),
       testid: 'unknown-session',
       link: home,
       tone: 'warn',
     },
     unauthorized: {
-      title: 'Not authorised',
-      message: 'This console link is not valid. Use the facilitator link from the start page.',
+      title: t('Not authorised'),
+      message: t('This console link is not valid. Use the facilitator link from the start page.'),
       testid: 'unauthorized',
       link: home,
       tone: 'warn',
@@ -158,7 +158,7 @@ const follower = followSession(state, {
   onStatus(connected) {
     state.connected = connected;
     els.connState.dataset.state = connected ? 'online' : 'offline';
-    setText(els.connText, connected ? 'Connected' : 'Reconnecting…');
+    setText(els.connText, connected ? t('Connected') : t('Reconnecting…'));
     renderControls();
   },
   onState(s) {
@@ -213,27 +213,31 @@ function setRoom(/** @type {Partial<RoomState> | ParticipantCount} */ room) {
 /** The room group: joined and connected, open, locked or capped, the lock button, the cap field, the warning. */
 function renderRoom() {
   const r = state.room;
-  setText(els.roomJoined, `${r.joined} joined · ${state.participants} connected`);
+  // (A message is never built inside another's arguments: pybabel would not find the inner one.)
+  const joined = nt('{n} joined', '{n} joined', r.joined, { n: formatNumber(r.joined) });
+  const connected = nt('{n} connected', '{n} connected', state.participants, { n: formatNumber(state.participants) });
+  setText(els.roomJoined, t('{joined} · {connected}', { joined, connected }));
   const full = r.cap > 0 && r.joined >= r.cap;
-  let status = 'Open';
-  if (r.locked) status = 'Locked';
-  else if (full) status = `Full (cap ${r.cap})`;
-  else if (r.cap > 0) status = `Cap ${r.cap}`;
-  if (r.locked && r.cap > 0) status += ` · cap ${r.cap}`;
+  const cap = formatNumber(r.cap);
+  let status = t('Open');
+  if (r.locked) status = r.cap > 0 ? t('Locked · cap {cap}', { cap }) : t('Locked');
+  else if (full) status = t('Full (cap {cap})', { cap });
+  else if (r.cap > 0) status = t('Cap {cap}', { cap });
   setText(els.roomStatus, status);
   els.roomStatus.dataset.state = r.locked ? 'locked' : full ? 'full' : 'open';
-  setText(els.roomLock, r.locked ? 'Unlock room' : 'Lock room');
+  setText(els.roomLock, r.locked ? t('Unlock room') : t('Lock room'));
   els.roomLock.setAttribute('aria-pressed', r.locked ? 'true' : 'false');
   els.roomLock.title = r.locked
-    ? 'The room is closed to new participants; who joined already gets back in. Shortcut: L'
-    : 'Close the room to new participants; who joined already still gets back in. Shortcut: L';
+    ? t('The room is closed to new participants; who joined already gets back in. Shortcut: L')
+    : t('Close the room to new participants; who joined already still gets back in. Shortcut: L');
   if (!state.capEdited && document.activeElement !== els.cap) els.cap.value = r.cap > 0 ? String(r.cap) : '';
   const n = r.refused_joins;
   setText(
     els.joinBurst,
     n > 0
-      ? `${n} join ${n === 1 ? 'attempt was' : 'attempts were'} refused: ${n === 1 ? 'it' : 'they'} came faster than people scan a code. ` +
-          'If you expected more people, check the room; else someone may be scripting joins.'
+      ? nt('{n} join attempt was refused: it came faster than people scan a code. If you expected more people, check the room; else someone may be scripting joins.',
+        '{n} join attempts were refused: they came faster than people scan a code. If you expected more people, check the room; else someone may be scripting joins.',
+        n, { n: formatNumber(n) })
       : '',
   );
 }
@@ -255,15 +259,15 @@ function setSlides(/** @type {SlideOutline[]} */ slides) {
         onclick: () => goTo(index),
       },
       h('span', { class: 'slide-num' }, String(index + 1)),
-      h('span', { class: 'slide-name' }, s.title || (s.kind === 'join' ? 'Join screen' : 'Untitled')),
-      s.kind === 'join' ? h('span', { class: 'slide-tag tag-join' }, 'QR') : null,
+      h('span', { class: 'slide-name' }, s.title || (s.kind === 'join' ? t('Join screen') : t('Untitled'))),
+      s.kind === 'join' ? h('span', { class: 'slide-tag tag-join' }, t('QR')) : null,
       s.poll
         ? h(
             'span',
-            { class: 'slide-tag tag-poll', title: `Poll: ${typeLabel}` },
+            { class: 'slide-tag tag-poll', title: t('Poll: {type}', { type: typeLabel }) },
             h('span', { 'aria-hidden': 'true' }, '▮▮ '),
-            'Poll',
-            h('span', { class: 'visually-hidden' }, ` (${typeLabel})`),
+            t('Poll'),
+            h('span', { class: 'visually-hidden' }, ' (', typeLabel, ')'),
           )
         : null,
     );
@@ -275,9 +279,10 @@ function setSlides(/** @type {SlideOutline[]} */ slides) {
 /** The current slide: position, title, notes, text, and its poll panel. */
 /** What comes after this slide, so the facilitator can lead into it. */
 function nextUpText(/** @type {SlideOutline | undefined} */ next) {
-  if (!next) return 'Last slide';
-  const title = next.title || (next.kind === 'join' ? 'Join screen' : 'Untitled');
-  return next.poll ? `Next: ${title} · poll: ${next.poll.question}` : `Next: ${title}`;
+  if (!next) return t('Last slide');
+  const title = next.title || (next.kind === 'join' ? t('Join screen') : t('Untitled'));
+  return next.poll ? t('Next: {title} · poll: {question}', { title: isolate(title), question: isolate(next.poll.question) })
+    : t('Next: {title}', { title: isolate(title) });
 }
 
 function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChanged) {
@@ -286,8 +291,8 @@ function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChange
     els.timerLength.value = minutesText(slide.timer);
     readTimerLength();
   }
-  setText(els.pos, `Slide ${slide.index + 1} of ${slide.count}`);
-  setText(els.title, slide.title || (slide.kind === 'join' ? 'Join screen' : 'Untitled'));
+  setText(els.pos, t('Slide {n} of {count}', { n: formatNumber(slide.index + 1), count: formatNumber(slide.count) }));
+  setText(els.title, slide.title || (slide.kind === 'join' ? t('Join screen') : t('Untitled')));
   const listed = state.slides.find((s, i) => (typeof s.index === 'number' ? s.index : i) === slide.index);
   setText(els.nextUp, nextUpText(state.slides[slide.index + 1]));
   const notes = slide.notes !== undefined && slide.notes !== null ? slide.notes : listed ? listed.notes : '';
@@ -295,10 +300,11 @@ function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChange
     setText(els.notes, String(notes).trim());
     els.notes.classList.remove('is-empty');
   } else {
-    setText(els.notes, 'No notes for this slide.');
+    setText(els.notes, t('No notes for this slide.'));
     els.notes.classList.add('is-empty');
   }
-  setSlideHtml(els.slideHtml, slide.kind === 'join' && !slide.html ? '<p>Full-screen QR code and join code.</p>' : slide.html);
+  if (slide.kind === 'join' && !slide.html) els.slideHtml.replaceChildren(h('p', {}, t('Full-screen QR code and join code.')));
+  else setSlideHtml(els.slideHtml, slide.html);
 
   for (const button of slideButtons) {
     const current = Number(button.dataset.index) === slide.index;
@@ -336,9 +342,9 @@ function renderPoll() {
   const { key, label } = pollState(poll);
   setText(els.pollStatus, label);
   els.pollStatus.dataset.status = key;
-  setText(els.toggleResults, poll.results_visible ? 'Hide results' : 'Show results');
+  setText(els.toggleResults, poll.results_visible ? t('Hide results') : t('Show results'));
   els.toggleResults.dataset.visible = poll.results_visible ? 'true' : 'false';
-  setText(els.visibility, poll.results_visible ? 'Results shown to the room' : 'Results hidden from the room');
+  setText(els.visibility, poll.results_visible ? t('Results shown to the room') : t('Results hidden from the room'));
   // Types whose results can be shown more than one way get the view switch; moderated ones the list.
   const views = type.views || [];
   show(els.viewControls, views.length > 0);
@@ -364,7 +370,7 @@ function renderResults() {
   if (r && r.suppressed) {
     preview.showMessage(suppressedMessage(r));
   } else if (!r || !r.total) {
-    preview.showMessage('No answers yet', null);
+    preview.showMessage(t('No answers yet'), null);
   } else if (!moderated) {
     preview.showChart(poll, r);
   }
@@ -382,7 +388,7 @@ function renderCounts() {
   if (poll) {
     const r = state.results[poll.id];
     // The released total only; before the first snapshot no number at all.
-    setText(els.answered, heldBack(r) ? 'No results yet' : answeredLine(releasedTotal(poll, r), state.participants));
+    setText(els.answered, heldBack(r) ? t('No results yet') : answeredLine(releasedTotal(poll, r), state.participants));
     const hint = releaseHint((r && r.min_responses) || state.minResponses);
     setText(els.releaseHint, hint ? `· ${hint}` : '');
     show(els.releaseHint, Boolean(hint));
@@ -407,10 +413,13 @@ function renderControls() {
   const timerOn = Boolean(state.timer && state.timer.running);
   show(els.timerStop, timerOn);
   const length = readTimerLength(false);
-  setText(els.timerStart, `${timerOn ? 'Restart' : 'Start'}${length ? ` ${clock(length * 1000)}` : ' timer'}`);
-  setText(els.qrToggle, state.qr ? 'Hide QR on screen' : 'Show QR on screen');
+  const timerText = length
+    ? (timerOn ? t('Restart {time}', { time: clock(length * 1000) }) : t('Start {time}', { time: clock(length * 1000) }))
+    : (timerOn ? t('Restart timer') : t('Start timer'));
+  setText(els.timerStart, timerText);
+  setText(els.qrToggle, state.qr ? t('Hide QR on screen') : t('Show QR on screen'));
   els.qrToggle.setAttribute('aria-pressed', state.qr ? 'true' : 'false');
-  setText(els.blankToggle, state.blank ? 'Show the screen again' : 'Blank the screen');
+  setText(els.blankToggle, state.blank ? t('Show the screen again') : t('Blank the screen'));
   els.blankToggle.setAttribute('aria-pressed', state.blank ? 'true' : 'false');
 }
 
@@ -490,7 +499,7 @@ function toggleLock() {
   const locked = !state.room.locked;
   act(els.roomLock, 'set_room', { locked }, (res) => {
     setRoom(res.room || { locked });
-    note(locked ? 'Room locked: no new participants; who joined already still gets back in.' : 'Room open to new participants again.');
+    note(locked ? t('Room locked: no new participants; who joined already still gets back in.') : t('Room open to new participants again.'));
   });
 }
 
@@ -498,7 +507,7 @@ function toggleLock() {
 function readCap() {
   const raw = els.cap.value.trim();
   const cap = raw === '' ? 0 : /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
-  const problem = Number.isInteger(cap) && cap <= 100000 ? '' : 'Enter a whole number from 0 to 100000 (0 or empty: no cap).';
+  const problem = Number.isInteger(cap) && cap <= 100000 ? '' : t('Enter a whole number from 0 to 100000 (0 or empty: no cap).');
   showFieldProblem(els.cap, els.capError, problem);
   return problem ? null : cap;
 }
@@ -522,7 +531,8 @@ function setCap() {
     state.capEdited = false;
     setRoom(res.room || { cap });
     els.cap.value = cap > 0 ? String(cap) : '';
-    note(cap > 0 ? `Cap set: at most ${cap} participants can join.` : 'No cap: anyone with the code can join.');
+    note(cap > 0 ? nt('Cap set: at most {n} participant can join.', 'Cap set: at most {n} participants can join.', cap, { n: formatNumber(cap) })
+      : t('No cap: anyone with the code can join.'));
   });
 }
 
@@ -552,7 +562,7 @@ async function moderate(/** @type {string} */ pollId, /** @type {string} */ text
       for (const a of r.answers) if (a.text === text) a.hidden = hidden;
       renderResults();
     }
-    note(hidden ? 'Answer hidden from the room.' : 'Answer shown again.');
+    note(hidden ? t('Answer hidden from the room.') : t('Answer shown again.'));
   }
 }
 
@@ -561,10 +571,13 @@ function resetPoll() {
   const poll = state.slide && state.slide.poll;
   if (!poll || !state.connected || state.ended) return;
   const r = state.results[poll.id];
-  const how = r && r.total ? `all ${r.total} answers` : 'all answers';
+  const question = r && r.total
+    ? nt('Clear the {n} answer to “{question}”?', 'Clear all {n} answers to “{question}”?', r.total, { n: formatNumber(r.total), question: isolate(poll.question) })
+    : t('Clear all answers to “{question}”?', { question: isolate(poll.question) });
+  const consequence = t('They are deleted for good, from the screens, the phones and the results. Phones can then answer again.');
   // eslint-disable-next-line no-alert
-  if (!window.confirm(`Clear ${how} to “${poll.question}”?\n\nThey are deleted for good, from the screens, the phones and the results. Phones can then answer again.`)) return;
-  act(els.resetPoll, 'reset_poll', { poll: poll.id }, () => note('Answers cleared: phones can answer again.'));
+  if (!window.confirm(`${question}\n\n${consequence}`)) return;
+  act(els.resetPoll, 'reset_poll', { poll: poll.id }, () => note(t('Answers cleared: phones can answer again.')));
 }
 
 /** The countdown as the server tells it: the clock, and which timer buttons make sense now. */
@@ -586,7 +599,7 @@ function readTimerLength(report = true) {
   const seconds = clockForm
     ? Number(clockForm[1]) * 60 + Number(clockForm[2])
     : /^\d{1,2}([.,]\d{1,2})?$/.test(raw) ? Math.round(Number(raw.replace(',', '.')) * 60) : NaN;
-  const problem = seconds >= 5 && seconds <= 3600 ? '' : 'Enter minutes, from 0.1 to 60 (e.g. 5, 1.5 or 2:30).';
+  const problem = seconds >= 5 && seconds <= 3600 ? '' : t('Enter minutes, from 0.1 to 60 (e.g. 5, 1.5 or 2:30).');
   if (report) showFieldProblem(els.timerLength, els.timerError, problem);
   return problem ? 0 : seconds;
 }
@@ -620,7 +633,7 @@ function endSession() {
   // eslint-disable-next-line no-alert
   const question = practice
     ? t('End this practice session? Everything in it is deleted now.')
-    : 'End this session for everyone? Phones will show a thank-you screen and no more answers can be given.';
+    : t('End this session for everyone? Phones will show a thank-you screen and no more answers can be given.');
   if (!window.confirm(question)) return;
   act(els.end, 'end_session', {}, () => follower.end());
 }
@@ -683,7 +696,7 @@ els.openPresenter.addEventListener('click', () => {
     }
     w.focus();
   } else {
-    note('Your browser blocked the new window. Allow pop-ups for this page, or open the presenter link yourself.', 'error');
+    note(t('Your browser blocked the new window. Allow pop-ups for this page, or open the presenter link yourself.'), 'error');
   }
 });
 
@@ -709,7 +722,7 @@ renderControls();
 const phoneSlidesToggle = element('#phone-slides-toggle', HTMLButtonElement);
 let phoneSlides = false;
 function renderPhoneSlides() {
-  setText(phoneSlidesToggle, phoneSlides ? 'Slides on phones: on' : 'Slides on phones: off');
+  setText(phoneSlidesToggle, phoneSlides ? t('Slides on phones: on') : t('Slides on phones: off'));
   phoneSlidesToggle.setAttribute('aria-pressed', phoneSlides ? 'true' : 'false');
 }
 socket.on('session_state', (s) => {
@@ -726,7 +739,7 @@ phoneSlidesToggle.addEventListener('click', () => {
   act(phoneSlidesToggle, 'set_phone_slides', { visible }, () => {
     phoneSlides = visible;
     renderPhoneSlides();
-    note(visible ? 'Phones now show each slide’s content too.' : 'Phones show only the slide titles and polls.');
+    note(visible ? t('Phones now show each slide’s content too.') : t('Phones show only the slide titles and polls.'));
   });
 });
 renderPhoneSlides();

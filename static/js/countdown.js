@@ -2,6 +2,7 @@
 // how much time is left; each screen counts down from its own clock from then, so a phone whose clock is
 // minutes off still shows the same time as the projector.
 import { h, setText } from './dom.js';
+import { t, nt } from './i18n.js';
 
 /** @import { Timer } from './types.js' */
 
@@ -16,15 +17,21 @@ export function clock(/** @type {number} */ ms) {
 
 /** "5 minutes", "90 seconds": a length for people rather than a clock face. */
 export function spoken(/** @type {number} */ seconds) {
-  if (seconds % 60 === 0) return seconds === 60 ? '1 minute' : `${seconds / 60} minutes`;
-  return seconds < 120 ? `${seconds} seconds` : `${Math.floor(seconds / 60)} minutes ${seconds % 60} seconds`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  if (!rest) return nt('{n} minute', '{n} minutes', minutes, { n: minutes });
+  if (seconds < 120) return nt('{n} second', '{n} seconds', seconds, { n: seconds });
+  // (Each message on its own: pybabel does not find one built inside another's arguments.)
+  const spokenMinutes = nt('{n} minute', '{n} minutes', minutes, { n: minutes });
+  const spokenSeconds = nt('{n} second', '{n} seconds', rest, { n: rest });
+  return t('{minutes} {seconds}', { minutes: spokenMinutes, seconds: spokenSeconds });
 }
 
 export class Countdown {
   /**
-   * @param {{label?: string}} [options]  label: what the time is for, read before the clock
+   * @param {{label?: string}} [options]  label: what the time is for, read before the clock ("Time left")
    */
-  constructor({ label = 'Time left' } = {}) {
+  constructor({ label = t('Time left') } = {}) {
     this.time = h('span', { class: 'countdown-time', 'data-testid': 'countdown-time' }, '');
     this.bar = h('span', { class: 'countdown-bar', 'aria-hidden': 'true' }, h('span', { class: 'countdown-fill' }));
     this.caption = h('span', { class: 'countdown-label' }, label);
@@ -56,7 +63,7 @@ export class Countdown {
     this.length = timer.seconds * 1000;
     this.endsAt = performance.now() + timer.remaining_ms;
     this.el.hidden = false;
-    setText(this.status, timer.remaining_ms > 0 ? `Timer started: ${spoken(Math.ceil(timer.remaining_ms / 1000))}` : '');
+    setText(this.status, timer.remaining_ms > 0 ? t('Timer started: {length}', { length: spoken(Math.ceil(timer.remaining_ms / 1000)) }) : '');
     this.tick();
     this.ticker = setInterval(() => this.tick(), 250);
   }
@@ -70,10 +77,10 @@ export class Countdown {
     const left = this.remaining();
     const done = left <= 0;
     if (done && this.el.dataset.state !== 'done') {
-      setText(this.status, "Time's up");
+      setText(this.status, t("Time's up"));
     }
     this.el.dataset.state = done ? 'done' : left <= 10000 ? 'ending' : 'running';
-    setText(this.caption, done ? "Time's up" : this.label);
+    setText(this.caption, done ? t("Time's up") : this.label);
     setText(this.time, clock(left));
     const fill = /** @type {HTMLElement} */ (this.bar.firstElementChild);
     fill.style.transform = `scaleX(${this.length ? left / this.length : 0})`;

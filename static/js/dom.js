@@ -150,8 +150,3 @@ export function isTyping(/** @type {EventTarget | null} */ target = document.act
   }
   return false;
 }
-
-/** "1 answer" / "3 answers". */
-export function plural(/** @type {number} */ n, /** @type {string} */ one, many = `${one}s`) {
-  return `${n} ${n === 1 ? one : many}`;
-}

@@ -4,6 +4,7 @@
 import { connect, isRoomRefusal, request } from './socket.js';
 import { fullScreenMessage } from './full-screen-message.js';
 import { waitingRoom } from './waiting-room.js';
+import { t } from './i18n.js';
 
 /** @import { Ack, FatalReason, LiveSocket, Results, RoomRefusal, SessionState, Slide, Timer } from './types.js' */
 /** @import { MessageScreen } from './full-screen-message.js' */
@@ -19,7 +20,7 @@ import { waitingRoom } from './waiting-room.js';
 /**
  * @typedef {object} FollowOptions
  * @property {() => object} auth  the Socket.IO auth object, asked on every (re)connect
- * @property {string} titleSuffix  the tab's title becomes "<session title> · <titleSuffix>"
+ * @property {string} titleSuffix  the tab's title becomes "<session title> · <titleSuffix>" (as the language joins them)
  * @property {Record<FatalReason, MessageScreen>} screens  the end screen (`session_ended`) and the
  *   screens for refused connections
  * @property {(reason: FatalReason) => boolean} [retryRefused]  true: connect again instead of giving up
@@ -64,7 +65,7 @@ export function followSession(state, options) {
           waiting.refused(reason);
           return 'wait';
         }
-        fullScreenMessage({ title: 'Cannot join right now', message: 'Please try again later.', testid: reason, tone: 'warn' });
+        fullScreenMessage({ title: t('Cannot join right now'), message: t('Please try again later.'), testid: reason, tone: 'warn' });
         return null;
       }
       if (waiting) waiting.cancel();
@@ -100,7 +101,7 @@ export function followSession(state, options) {
 
   socket.on('session_state', (s) => {
     if (!s) return;
-    if (s.session && s.session.title) document.title = `${s.session.title} · ${options.titleSuffix}`;
+    if (s.session && s.session.title) document.title = t('{title} · {page}', { title: s.session.title, page: options.titleSuffix });
     if (s.session && s.session.status === 'ended') {
       end();
       return;

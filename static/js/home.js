@@ -1,5 +1,6 @@
 // Facilitator home: start a session from a deck. Participant home: the join form.
 import { $$, optionalElement, setText } from './dom.js';
+import { t } from './i18n.js';
 
 // One error message, moved next to the deck whose button was pressed.
 const errorBox = optionalElement('#start-error', HTMLElement);
@@ -12,23 +13,18 @@ function showError(/** @type {string} */ text) {
   errorBox.hidden = false;
 }
 
-/** The server's own message for a refused start, else one for its status code. */
-async function describeFailure(/** @type {Response} */ response) {
-  /** @type {{message?: string} | null} */
-  let body = null;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
+/** Why a start was refused, from its status code, in the page's language (the API's message is English). */
+function describeFailure(/** @type {Response} */ response) {
+  if (response.status === 400) {
+    return t('The session name was not accepted: use at most 80 characters of plain text on one line.');
   }
-  if (body && body.message) return body.message;
   if (response.status === 401 || response.status === 403) {
-    return 'Your facilitator sign-in is missing or has expired. Open the link printed by workshop serve again.';
+    return t('Your facilitator sign-in is missing or has expired. Open the link printed by workshop serve again.');
   }
-  if (response.status === 404) return 'That deck no longer exists. Reload the page to see the current decks.';
-  if (response.status === 429) return 'Too many sessions started in a short time. Please wait a moment.';
-  if (response.status === 503) return 'The server cannot reach its database right now. Please try again shortly.';
-  return `The session could not be started (error ${response.status}).`;
+  if (response.status === 404) return t('That deck no longer exists. Reload the page to see the current decks.');
+  if (response.status === 429) return t('Too many sessions started in a short time. Please wait a moment.');
+  if (response.status === 503) return t('The server cannot reach its database right now. Please try again shortly.');
+  return t('The session could not be started (error {status}).', { status: response.status });
 }
 
 /** The optional session name typed above the decks. */
@@ -49,7 +45,7 @@ async function start(/** @type {HTMLButtonElement} */ button) {
   });
   button.setAttribute('aria-busy', 'true');
   button.classList.add('is-loading');
-  setText(button, 'Starting…');
+  setText(button, t('Starting…'));
   try {
     const response = await fetch('/api/sessions', {
       method: 'POST',
@@ -65,12 +61,12 @@ async function start(/** @type {HTMLButtonElement} */ button) {
         window.location.href = target.pathname + target.search;
         return;
       }
-      showError('The server started a session but did not say where its console is.');
+      showError(t('The server started a session but did not say where its console is.'));
     } else {
-      showError(await describeFailure(response));
+      showError(describeFailure(response));
     }
   } catch {
-    showError('Could not reach the server. Check that workshop serve is still running, then try again.');
+    showError(t('Could not reach the server. Check that workshop serve is still running, then try again.'));
   }
   setText(button, label);
   button.removeAttribute('aria-busy');

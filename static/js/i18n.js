@@ -1,81 +1,67 @@
 // The interface's words in the page's language. The server compiles the same gettext catalogue the templates
-// use into a small JSON (<script type="application/json" id="i18n">) holding only this page's messages:
-// {"lang": "de", "messages": {MSGID: TEXT, SINGULAR_MSGID: {CLDR_CATEGORY: TEXT, ...}}}.
-// A message the catalogue lacks is shown as written (English). Write `t('Saved')`, `t('Poll {n}', {n: 2})`,
-// `nt('{n} answer', '{n} answers', count, {n: count})`: pybabel extracts `t` and `nt` from these modules.
-
-/** @typedef {{lang: string, messages: Record<string, string | Record<string, string>>}} Catalogue */
-
-/** @type {Catalogue | null} */
-let catalogue = null;
-
-/** @returns {Catalogue} */
-function loaded() {
-  if (catalogue) return catalogue;
-  const element = typeof document === 'undefined' ? null : document.getElementById('i18n');
-  let parsed = null;
-  try {
-    parsed = element && element.textContent ? JSON.parse(element.textContent) : null;
-  } catch {
-    parsed = null; // a broken catalogue must not stop the page: English it is
-  }
-  const lang = (parsed && parsed.lang) || (typeof document === 'undefined' ? 'en' : document.documentElement.lang) || 'en';
-  catalogue = { lang, messages: (parsed && parsed.messages) || {} };
-  return catalogue;
-}
-
-/** The page's language code (`en`, `ar`, ...). @returns {string} */
-export function pageLang() {
-  return loaded().lang;
-}
+// use into a small JSON (<script type="application/json" id="i18n">, before the page's module) holding only this
+// page's messages: {"lang": "de", "messages": {MSGID: TEXT, SINGULAR_MSGID: {CLDR_CATEGORY: TEXT, ...}}}
+// (workshop/catalogues.py, workshop/i18n.py). A message it lacks is shown as written: English pages get none.
+// Write `t('Saved')`, `t('Poll {n}', {n: 2})`, `nt('{n} answer', '{n} answers', count, {n: count})`, with literal
+// strings, one whole sentence each, and never a `t` or `nt` inside another's arguments: pybabel extracts them
+// (babel.cfg), and the server finds each page's messages the same way.
 
 /**
- * Fill `{name}` placeholders.
- * @param {string} text
- * @param {Record<string, string | number>} [params]
+ * @typedef {Record<string, string | number>} Params
+ * @typedef {{lang?: string, messages?: Record<string, string | Record<string, string>>}} Catalogue
  */
-function fill(text, params) {
-  if (!params) return text;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+
+/** @type {Catalogue} */
+let catalogue = {};
+try {
+  catalogue = JSON.parse(document.getElementById('i18n')?.textContent || '{}');
+} catch {
+  // a broken catalogue must not stop the page: English it is
 }
+const lang = catalogue.lang || document.documentElement.lang || 'en';
+const messages = catalogue.messages || {};
+
+/** Fill `{name}` placeholders. */
+const fill = (/** @type {string} */ text, /** @type {Params | undefined} */ params) =>
+  params ? text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole)) : text;
 
 /**
  * A message in the page's language.
  * @param {string} msgid
- * @param {Record<string, string | number>} [params]
- * @returns {string}
+ * @param {Params} [params]
  */
 export function t(msgid, params) {
-  const found = loaded().messages[msgid];
-  return fill(typeof found === 'string' && found ? found : msgid, params);
+  const text = messages[msgid];
+  return fill(typeof text === 'string' ? text : msgid, params);
 }
 
 /**
- * A message that depends on a count, chosen by the language's plural rules (CLDR categories, which the
- * catalogue's compiler checked against its gettext Plural-Forms).
+ * A message that depends on a count, its form chosen by the language's plural rules (the CLDR category, which
+ * the catalogue's compiler checked against the .po file's Plural-Forms); English's without a translation.
  * @param {string} singular
  * @param {string} plural
  * @param {number} count
- * @param {Record<string, string | number>} [params]
- * @returns {string}
+ * @param {Params} [params]
  */
 export function nt(singular, plural, count, params) {
-  const { lang, messages } = loaded();
   const forms = messages[singular];
-  if (forms && typeof forms === 'object') {
-    const category = new Intl.PluralRules(lang).select(count);
-    const text = forms[category] || forms.other;
-    if (text) return fill(text, params);
-  }
-  const english = new Intl.PluralRules('en').select(count);
-  return fill(english === 'one' ? singular : plural, params);
+  const text = typeof forms === 'object' && (forms[new Intl.PluralRules(lang).select(count)] || forms.other);
+  return fill(text || (new Intl.PluralRules('en').select(count) === 'one' ? singular : plural), params);
 }
 
 /**
- * A number written for the page's locale (digits, separators).
+ * A number as the page's language writes it (digits, separators, "%").
  * @param {number} value
  * @param {Intl.NumberFormatOptions} [options]
  */
-export function formatNumber(value, options) {
-  return new Intl.NumberFormat(pageLang(), options).format(value);
-}
+export const formatNumber = (value, options) => new Intl.NumberFormat(lang, options).format(value);
+
+/** The deck's or people's words inside a message, in an isolate of their own: a right-to-left message keeps its
+ * order around a left-to-right title, and the other way round. */
+export const isolate = (/** @type {string} */ text) => `\u2068${text}\u2069`;
+
+/** Items joined as the page's language lists them ("a, b and c"). */
+export const formatList = (/** @type {string[]} */ items) => new Intl.ListFormat(lang).format(items);
+
+/** The page's language code (`en`, `ar`, ...), for Intl formatters. */
+export const pageLang = () => lang;

@@ -1,5 +1,6 @@
 // Keyboard shortcuts for the console and presenter, with a help dialog on "?".
 import { h, isTyping } from './dom.js';
+import { t } from './i18n.js';
 
 /**
  * What a page lets the keyboard do; a missing action is ignored and not listed in the help.
@@ -18,19 +19,20 @@ import { h, isTyping } from './dom.js';
 
 /** @typedef {keyof ShortcutActions | 'help'} ShortcutName */
 
+// The keys as printed on a keyboard (letters stay letters: the shortcut is the key, whatever the language).
 /** @type {[ShortcutName, string[], string][]} */
 const HELP = [
-  ['next', ['→', 'Space', 'Page Down'], 'Next slide'],
-  ['prev', ['←', 'Page Up'], 'Previous slide'],
-  ['togglePoll', ['O'], 'Open or close the poll'],
-  ['toggleResults', ['R'], 'Show or hide results'],
-  ['toggleQr', ['Q'], 'Show or hide the join QR code'],
-  ['toggleBlank', ['B'], 'Blank the projector, or show it again'],
-  ['toggleLock', ['L'], 'Lock or unlock the room to new participants'],
-  ['toggleTimer', ['T'], 'Start the timer, or stop it'],
-  ['toggleReactions', ['E'], 'Let phones send reactions, or switch them off'],
-  ['fullscreen', ['F'], 'Full screen on or off'],
-  ['help', ['?'], 'Show this help'],
+  ['next', ['→', t('Space'), t('Page Down')], t('Next slide')],
+  ['prev', ['←', t('Page Up')], t('Previous slide')],
+  ['togglePoll', ['O'], t('Open or close the poll')],
+  ['toggleResults', ['R'], t('Show or hide results')],
+  ['toggleQr', ['Q'], t('Show or hide the join QR code')],
+  ['toggleBlank', ['B'], t('Blank the projector, or show it again')],
+  ['toggleLock', ['L'], t('Lock or unlock the room to new participants')],
+  ['toggleTimer', ['T'], t('Start the timer, or stop it')],
+  ['toggleReactions', ['E'], t('Let phones send reactions, or switch them off')],
+  ['fullscreen', ['F'], t('Full screen on or off')],
+  ['help', ['?'], t('Show this help')],
 ];
 
 /**
@@ -122,17 +124,18 @@ function buildHelp(/** @type {[ShortcutName, string[], string][]} */ help) {
     'dl',
     { class: 'shortcut-list' },
     help.map(([, keys, text]) => [
-      h('dt', {}, keys.map((k, i) => [i ? ' or ' : '', h('kbd', {}, k)])),
+      // One key alone is not translated (O is O); named keys are (Space, Page Down).
+      h('dt', {}, keys.map((k, i) => [i ? ` ${t('or')} ` : '', h('kbd', k.length === 1 ? { translate: 'no' } : {}, k)])),
       h('dd', {}, text),
     ]),
   );
-  const close = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'help-close' }, 'Close');
+  const close = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'help-close' }, t('Close'));
   const dialog = h(
     'dialog',
     { class: 'help-dialog', 'aria-labelledby': 'help-title', 'data-testid': 'help' },
-    h('h2', { id: 'help-title' }, 'Keyboard shortcuts'),
+    h('h2', { id: 'help-title' }, t('Keyboard shortcuts')),
     list,
-    h('p', { class: 'help-note' }, 'Shortcuts do not work while you are typing in a text field.'),
+    h('p', { class: 'help-note' }, t('Shortcuts do not work while you are typing in a text field.')),
     h('div', { class: 'dialog-actions' }, close),
   );
   close.addEventListener('click', () => dialog.close());

@@ -8,7 +8,8 @@ const MAX_DELAY_MS = 8000;
 // A join page's path; its code is shown as on the phone page, so the phone still says which workshop.
 const JOIN_PATH = /^\/j\/([^/]+)\/?$/;
 
-const { health = '/healthz', home = '/' } = document.body.dataset;
+// The page's own words, in its language (offline.html): this file has no imports, so no catalogue of its own.
+const { health = '/healthz', home = '/', back = '', still = '' } = document.body.dataset;
 const status = document.getElementById('offline-status');
 const retryButton = document.getElementById('offline-retry');
 const code = joinCode();
@@ -49,14 +50,14 @@ async function check() {
   }
   checking = false;
   if (up) {
-    say('The server is back. Reconnecting…');
+    say(back);
     if (code) window.location.reload();
     else window.location.assign(home);
     return;
   }
   const delay = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt) * (0.75 + Math.random() / 2);
   attempt += 1;
-  say('Still trying. This page tries again every few seconds.');
+  say(still);
   timer = setTimeout(check, delay);
 }
 

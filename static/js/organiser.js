@@ -1,6 +1,7 @@
 // Organiser page: end a live session, or delete a session's data now, each after a confirmation that says
 // what happens.
 import { $$, element } from './dom.js';
+import { t, nt, isolate } from './i18n.js';
 
 const problem = element('#manage-error', HTMLElement);
 
@@ -13,15 +14,9 @@ function showProblem(message) {
 
 /** @param {Response} response */
 async function reason(response) {
-  if (response.status === 401 || response.status === 403) return 'This browser is no longer logged in as the organiser. Open the organiser link again.';
-  if (response.status === 404) return 'That session no longer exists. Reload the page.';
-  try {
-    const body = await response.json();
-    if (body && typeof body.message === 'string') return `The server refused: ${body.message}.`;
-  } catch {
-    // not JSON: fall through
-  }
-  return `The server refused (${response.status}). Try again in a moment.`;
+  if (response.status === 401 || response.status === 403) return t('This browser is no longer logged in as the organiser. Open the organiser link again.');
+  if (response.status === 404) return t('That session no longer exists. Reload the page.');
+  return t('The server refused (error {status}). Try again in a moment.', { status: response.status });
 }
 
 /**
@@ -41,7 +36,7 @@ async function act(button, method, path) {
     }
     showProblem(await reason(response));
   } catch {
-    showProblem('Could not reach the server. Check that workshop serve is still running, then try again.');
+    showProblem(t('Could not reach the server. Check that workshop serve is still running, then try again.'));
   }
   button.disabled = false;
   button.removeAttribute('aria-busy');
@@ -49,17 +44,23 @@ async function act(button, method, path) {
 
 for (const button of $$('button[data-action="end"]', HTMLButtonElement)) {
   button.addEventListener('click', () => {
-    const label = button.dataset.label || 'this session';
-    const ok = window.confirm(`End “${label}” now?\n\nPhones can no longer answer, and the link between phones and answers is deleted. The results stay here for download until their deletion date.`);
+    const question = button.dataset.label ? t('End “{session}” now?', { session: isolate(button.dataset.label) }) : t('End this session now?');
+    const consequence = t('Phones can no longer answer, and the link between phones and answers is deleted. The results stay here for download until their deletion date.');
+    const ok = window.confirm(`${question}\n\n${consequence}`);
     if (ok) act(button, 'POST', `/api/sessions/${encodeURIComponent(button.dataset.session || '')}/end`);
   });
 }
 
 for (const button of $$('button[data-action="delete"]', HTMLButtonElement)) {
   button.addEventListener('click', () => {
-    const label = button.dataset.label || 'this session';
-    const live = button.dataset.live === 'yes' ? ' It is still live: it ends first, and its phones are told.' : '';
-    const ok = window.confirm(`Delete all data of “${label}” (${button.dataset.created}) now?\n\nIts results (${button.dataset.answers} answers), its report and its downloads are deleted for good; they cannot be recovered.${live}`);
+    const answers = Number(button.dataset.answers) || 0;
+    const parts = [
+      t('Delete all data of “{session}” ({date}) now?', { session: isolate(button.dataset.label || ''), date: button.dataset.created || '' }),
+      nt('Its results ({n} answer), its report and its downloads are deleted for good; they cannot be recovered.',
+        'Its results ({n} answers), its report and its downloads are deleted for good; they cannot be recovered.', answers, { n: answers }),
+    ];
+    if (button.dataset.live === 'yes') parts.push(t('It is still live: it ends first, and its phones are told.'));
+    const ok = window.confirm(`${parts[0]}\n\n${parts.slice(1).join(' ')}`);
     if (ok) act(button, 'DELETE', `/api/sessions/${encodeURIComponent(button.dataset.session || '')}`);
   });
 }

@@ -19,7 +19,7 @@ const answering = createAnswering(state, (payload) => request(follower.socket, '
   showValue: (value) => view.showValue(value),
 });
 const view = createPhoneView(state, answering.contextFor);
-const countdown = new Countdown({ label: 'Time left' });
+const countdown = new Countdown();
 element('#phone-timer', HTMLElement).append(...countdown.parts());
 const follower = joinSession((document.body.dataset.code || '').trim(), state, {
   onStatus: view.setConnected,

@@ -1,6 +1,6 @@
 // Presenter (projector) screen: the current slide, the join QR code and live results.
 import { pollState } from './poll-status.js';
-import { element, h, setText, show, setSlideHtml, plural } from './dom.js';
+import { element, h, setText, show, setSlideHtml } from './dom.js';
 import { request, ackMessage } from './socket.js';
 import { followSession } from './follower.js';
 import { ResultsView, answeredLine, heldBack, releasedTotal, suppressedMessage } from './results-view.js';
@@ -10,6 +10,7 @@ import { ReactionFloater } from './reactions/floater.js';
 import { createStageQuestions } from './questions/presenter.js';
 import { fillResources } from './resources.js';
 import { fitStage, slideOverflows } from './stage-fit.js';
+import { t, nt, formatNumber } from './i18n.js';
 
 /** @import { Ack, Slide } from './types.js' */
 /** @import { FollowedState } from './follower.js' */
@@ -54,7 +55,7 @@ const state = {
   ended: false,
 };
 const view = new ResultsView(els.results, { variant: 'presenter', announceEvery: 15000 });
-const countdown = new Countdown({ label: 'Time left' });
+const countdown = new Countdown();
 element('#stage-timer', HTMLElement).append(...countdown.parts());
 const toast = h('p', { class: 'stage-toast', role: 'status', 'data-testid': 'toast', hidden: true });
 els.stage.append(toast);
@@ -75,13 +76,13 @@ function say(/** @type {string} */ text) {
 const auth = canControl ? { session: cfg.session, key: cfg.key, view: 'presenter' } : { session: cfg.session, key: cfg.key };
 const follower = followSession(state, {
   auth: () => auth,
-  titleSuffix: 'Presenter',
+  titleSuffix: t('Presenter'),
   screens: {
-    session_ended: { title: 'Session ended', message: 'Thank you for taking part.', testid: 'ended' },
-    unknown_session: { title: 'Session not found', message: 'This workshop session does not exist any more.', testid: 'unknown-session', tone: 'warn' },
+    session_ended: { title: t('Session ended'), message: t('Thank you for taking part.'), testid: 'ended' },
+    unknown_session: { title: t('Session not found'), message: t('This workshop session does not exist any more.'), testid: 'unknown-session', tone: 'warn' },
     unauthorized: {
-      title: 'Not authorised',
-      message: 'This presenter link is not valid. Open the presenter screen again from the facilitator console.',
+      title: t('Not authorised'),
+      message: t('This presenter link is not valid. Open the presenter screen again from the facilitator console.'),
       testid: 'unauthorized',
       tone: 'warn',
     },
@@ -125,7 +126,8 @@ socket.on('qr_overlay', (msg) => {
 function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChanged) {
   els.stage.dataset.kind = slide.kind || 'content';
   els.stage.dataset.poll = slide.poll ? slide.poll.type : 'none';
-  setText(els.kicker, typeof slide.index === 'number' && slide.count ? `${slide.index + 1} / ${slide.count}` : '');
+  setText(els.kicker, typeof slide.index === 'number' && slide.count
+    ? t('{n} / {count}', { n: formatNumber(slide.index + 1), count: formatNumber(slide.count) }) : '');
   setText(els.title, slide.title || '');
   setSlideHtml(els.body, slide.html);
   show(els.body, Boolean(slide.html));
@@ -163,12 +165,14 @@ function renderResults() {
   const key = view.key;
   if (pollState(poll).key === 'pending') {
     // Nothing to count before the poll opens: no "answers needed" yet.
-    view.showMessage('Not open yet');
+    view.showMessage(t('Not open yet'));
   } else if (!poll.results_visible) {
     // Only released answers are counted; before the first snapshot, no number at all.
-    view.showMessage(heldBack(r) ? 'Results hidden' : `Results hidden — ${plural(releasedTotal(poll, r), 'answer')} so far`);
+    const total = releasedTotal(poll, r);
+    view.showMessage(heldBack(r) ? t('Results hidden')
+      : nt('Results hidden — {n} answer so far', 'Results hidden — {n} answers so far', total, { n: formatNumber(total) }));
   } else if (!r) {
-    view.showMessage('No answers yet');
+    view.showMessage(t('No answers yet'));
   } else if (r.suppressed) {
     view.showMessage(suppressedMessage(r));
   } else {
@@ -181,8 +185,9 @@ function renderResults() {
 
 /** How many joined, and how many answered the poll on screen. */
 function renderCounts() {
-  setText(els.participants, state.participants);
-  setText(els.participantLabel, 'joined');
+  setText(els.participants, formatNumber(state.participants));
+  // The number and its word apart (the number is set in large type): the word agrees with the number.
+  setText(els.participantLabel, nt('joined', 'joined', state.participants));
   const poll = state.slide && state.slide.poll;
   const r = poll ? state.results[poll.id] : undefined;
   // The released total only, and none while results are held back (the results area says why).

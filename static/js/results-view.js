@@ -1,6 +1,7 @@
 // A page's results area: a message line, the poll type's chart, and a throttled screen reader summary.
-import { h, setText, plural, throttledAnnouncer } from './dom.js';
+import { h, setText, throttledAnnouncer } from './dom.js';
 import { pollType, definitionKey } from './polls/index.js';
+import { t, nt, formatNumber } from './i18n.js';
 
 /** @import { Poll, Results } from './types.js' */
 /** @import { Chart, ChartVariant } from './polls/registry.js' */
@@ -8,9 +9,9 @@ import { pollType, definitionKey } from './polls/index.js';
 /** "3 of 12 answered", or "3 answers so far" when the number of participants is unknown. */
 export function answeredLine(/** @type {number} */ total, /** @type {number | undefined} */ participants) {
   if (typeof participants === 'number' && participants >= 0) {
-    return `${total} of ${participants} answered`;
+    return nt('{n} of {total} answered', '{n} of {total} answered', total, { n: formatNumber(total), total: formatNumber(participants) });
   }
-  return `${plural(total, 'answer')} so far`;
+  return nt('{n} answer so far', '{n} answers so far', total, { n: formatNumber(total) });
 }
 
 /**
@@ -38,12 +39,13 @@ export function releasedTotal(poll, results) {
 /** What shows instead of the chart while results are suppressed: no numbers but k. */
 export function suppressedMessage(/** @type {Results} */ results) {
   const k = results.min_responses || 1;
-  return k > 1 ? `Results appear once at least ${k} people have answered` : 'No answers yet';
+  return k > 1 ? nt('Results appear once at least {n} person has answered', 'Results appear once at least {n} people have answered', k, { n: formatNumber(k) })
+    : t('No answers yet');
 }
 
 /** "updates after every 3 answers": results move only in released snapshots of at least k (> 1) people. */
 export function releaseHint(/** @type {number} */ k) {
-  return k > 1 ? `updates after every ${k} answers` : '';
+  return k > 1 ? nt('updates after every {n} answer', 'updates after every {n} answers', k, { n: formatNumber(k) }) : '';
 }
 
 /**
@@ -93,10 +95,11 @@ export class ResultsView {
     if (this.chart) {
       this.chart.update(results);
       const total = results.total || 0;
-      this.announce(`${plural(total, 'answer')}. ${this.chart.summary(results)}`.trim());
+      const answers = nt('{n} answer', '{n} answers', total, { n: formatNumber(total) });
+      this.announce(t('{answers}. {summary}', { answers, summary: this.chart.summary(results) }).trim());
       // A word cloud or list with nothing (left) to show needs a word of explanation.
       if (this.chart.isEmpty && this.chart.isEmpty(results)) {
-        setText(this.message, 'No answers to show yet.');
+        setText(this.message, t('No answers to show yet.'));
         this.message.hidden = false;
       }
     }

@@ -1,6 +1,7 @@
 // Socket.IO connection helper shared by every live page: the connection banner, telling refused
 // connections apart, and acknowledged emits that always resolve (with a timeout instead of hanging).
 import { optionalElement, setText, show } from './dom.js';
+import { t } from './i18n.js';
 
 /** @import { Ack, FatalReason, LiveSocket, Refusal, RoomRefusal } from './types.js' */
 
@@ -25,19 +26,19 @@ export function isRoomRefusal(reason) {
 
 /** @type {Record<string, string>} */
 const ACK_MESSAGES = {
-  invalid_payload: 'That was not accepted. Please check your answer and try again.',
-  not_found: 'That question is no longer available.',
-  poll_closed: 'This poll is closed.',
-  forbidden: 'You are not allowed to do that.',
-  rate_limited: 'Too many tries in a short time. Please wait a moment and try again.',
-  unavailable: 'The server is busy right now. Please try again in a moment.',
-  timeout: 'No reply from the server. Check your connection and try again.',
-  disconnected: 'You are offline. Wait until the connection is back and try again.',
+  invalid_payload: t('That was not accepted. Please check your answer and try again.'),
+  not_found: t('That question is no longer available.'),
+  poll_closed: t('This poll is closed.'),
+  forbidden: t('You are not allowed to do that.'),
+  rate_limited: t('Too many tries in a short time. Please wait a moment and try again.'),
+  unavailable: t('The server is busy right now. Please try again in a moment.'),
+  timeout: t('No reply from the server. Check your connection and try again.'),
+  disconnected: t('You are offline. Wait until the connection is back and try again.'),
 };
 
-/** A short human message for an acknowledgement error code. */
+/** A short human message for an acknowledgement error code, in the page's language. */
 export function ackMessage(/** @type {string | undefined} */ code) {
-  return (code && ACK_MESSAGES[code]) || 'Something went wrong. Please try again.';
+  return (code && ACK_MESSAGES[code]) || t('Something went wrong. Please try again.');
 }
 
 /**
@@ -89,7 +90,7 @@ export function connect(getAuth, { onFatal, onStatus } = {}) {
 
   // Only say "Connecting…" if the first connection takes a noticeable time.
   const slowTimer = setTimeout(() => {
-    if (!socket.connected && !stopped) setBanner('Connecting…');
+    if (!socket.connected && !stopped) setBanner(t('Connecting…'));
   }, 1500);
 
   const retryLater = () => {
@@ -110,7 +111,7 @@ export function connect(getAuth, { onFatal, onStatus } = {}) {
   socket.on('disconnect', (reason) => {
     setStatus(false);
     if (stopped) return;
-    setBanner('Reconnecting…');
+    setBanner(t('Reconnecting…'));
     // The server closed us on purpose (e.g. a restart): the client will not retry by itself.
     if (reason === 'io server disconnect') retryLater();
   });
@@ -131,7 +132,7 @@ export function connect(getAuth, { onFatal, onStatus } = {}) {
       }
       return;
     }
-    setBanner(connectedOnce ? 'Reconnecting…' : 'Connecting…');
+    setBanner(connectedOnce ? t('Reconnecting…') : t('Connecting…'));
     setStatus(false);
     // A refusal by the server's middleware is not retried automatically; transport errors are.
     if (!socket.active) retryLater();

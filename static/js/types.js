@@ -205,7 +205,10 @@
  * @property {'shown' | 'pending'} [status]  `ask_question`: on the list now, or awaiting approval
  * @property {number} [votes]  `vote_question`: its votes now
  * @property {QuestionsState} [qa]  `set_qa`: the Q&A as the facilitator sees it
- * @property {string} [message]  why it was refused, in words
+ * @property {string} [message]  why it was refused, in English words (for programs and logs; pages say their own)
+ * @property {'per_minute' | 'full' | 'not_found' | 'ended' | 'closed'} [reason]  a refused question or vote: why
+ * @property {number} [per_minute]  with reason `per_minute`: how many questions a phone may ask a minute
+ * @property {number} [retry_after]  with reason `per_minute`: seconds until it may ask again
  */
 
 /**

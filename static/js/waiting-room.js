@@ -2,6 +2,7 @@
 // full-screen message, another try later, and the page back as it was once the phone is let in.
 import { h, setText } from './dom.js';
 import { dismissibleMessage } from './full-screen-message.js';
+import { t, nt, formatNumber } from './i18n.js';
 
 /** @import { RoomRefusal } from './types.js' */
 /** @import { MessageScreen, ShownMessage } from './full-screen-message.js' */
@@ -58,7 +59,7 @@ export function waitingRoom(screens, retry) {
     const jitter = Math.random() * JITTER_MS;
     if (reason !== 'rate_limited') {
       rateLimited = 0;
-      setText(status, 'This page checks again by itself and lets you in as soon as there is room.');
+      setText(status, t('This page checks again by itself and lets you in as soon as there is room.'));
       timer = setTimeout(retry, ROOM_RETRY_MS + jitter);
       return;
     }
@@ -67,7 +68,7 @@ export function waitingRoom(screens, retry) {
     const due = Date.now() + delay;
     const tick = () => {
       const seconds = Math.ceil((due - Date.now()) / 1000);
-      setText(status, seconds > 0 ? `Trying again in ${seconds} s…` : 'Trying again now…');
+      setText(status, seconds > 0 ? nt('Trying again in {n} s…', 'Trying again in {n} s…', seconds, { n: formatNumber(seconds) }) : t('Trying again now…'));
     };
     tick();
     ticker = setInterval(tick, 250);

@@ -1,6 +1,7 @@
 // Answering on the phone: drafts, sending, the "Saving…" and error notices, and what a poll type's
 // control may ask of the page (its AnswerContext).
 import { ackMessage } from '../socket.js';
+import { t } from '../i18n.js';
 
 /** @import { Ack, AnswerValue, Poll } from '../types.js' */
 /** @import { AnswerContext } from '../polls/registry.js' */
@@ -25,7 +26,7 @@ export function createAnswering(state, send, display) {
   async function submit(/** @type {Poll} */ poll, /** @type {AnswerValue} */ value) {
     state.drafts[poll.id] = value;
     const seq = ++submitSeq;
-    state.notice = { poll: poll.id, kind: 'saving', text: 'Saving…' };
+    state.notice = { poll: poll.id, kind: 'saving', text: t('Saving…') };
     display.renderStatus();
     display.showValue(value);
     const res = await send({ poll: poll.id, value });

@@ -3,6 +3,7 @@
 import { followSession } from '../follower.js';
 import { tokenStore } from './token.js';
 import { resourcesSection } from '../resources.js';
+import { t } from '../i18n.js';
 
 /** @import { PhoneState } from './state.js' */
 /** @import { FollowOptions, Follower } from '../follower.js' */
@@ -22,49 +23,49 @@ export function joinSession(code, state, view) {
   let retriedWithoutToken = false;
   /** @type {MessageScreen} the thank-you screen, with the deck's support resources once known */
   const endedScreen = {
-    title: 'Thank you!',
-    message: 'This workshop has ended. Thank you for taking part — your answers stay anonymous.',
+    title: t('Thank you!'),
+    message: t('This workshop has ended. Thank you for taking part — your answers stay anonymous.'),
     testid: 'ended',
   };
 
   return followSession(state, {
     ...view,
     auth: () => (token ? { code, participant: token } : { code }),
-    titleSuffix: 'Workshop',
+    titleSuffix: t('Workshop'),
     screens: {
       session_ended: endedScreen,
       unknown_session: {
-        title: 'Workshop not found',
-        message: `That code does not match a live workshop. Check the code on the screen (${CODE}) and try again.`,
+        title: t('Workshop not found'),
+        message: t('That code does not match a live workshop. Check the code on the screen ({code}) and try again.', { code: CODE }),
         testid: 'unknown-session',
-        link: { href: '/', text: 'Try another code' },
+        link: { href: '/', text: t('Try another code') },
         tone: 'warn',
       },
       unauthorized: {
-        title: 'Cannot join',
-        message: 'This link is not valid any more. Scan the QR code on the screen again.',
+        title: t('Cannot join'),
+        message: t('This link is not valid any more. Scan the QR code on the screen again.'),
         testid: 'unauthorized',
-        link: { href: '/', text: 'Enter a code' },
+        link: { href: '/', text: t('Enter a code') },
         tone: 'warn',
       },
     },
     // Only a phone that has not joined yet is told these: one with its token always gets back in.
     waitScreens: {
       room_locked: {
-        title: 'This workshop is closed to new participants',
-        message: 'The facilitator has closed the room for now.',
-        detail: 'If you should be taking part, please ask the facilitator to let you in.',
+        title: t('This workshop is closed to new participants'),
+        message: t('The facilitator has closed the room for now.'),
+        detail: t('If you should be taking part, please ask the facilitator to let you in.'),
         testid: 'room-locked',
       },
       room_full: {
-        title: 'This workshop is full',
-        message: 'All the places in this workshop are taken.',
-        detail: 'If you should be taking part, please ask the facilitator to make room.',
+        title: t('This workshop is full'),
+        message: t('All the places in this workshop are taken.'),
+        detail: t('If you should be taking part, please ask the facilitator to make room.'),
         testid: 'room-full',
       },
       rate_limited: {
-        title: 'Too many people are joining at once',
-        message: 'Please hold on a moment, you do not need to do anything. This page will try again by itself.',
+        title: t('Too many people are joining at once'),
+        message: t('Please hold on a moment, you do not need to do anything. This page will try again by itself.'),
         testid: 'rate-limited',
       },
     },
@@ -75,11 +76,11 @@ export function joinSession(code, state, view) {
       token = null;
       tokens.save(null);
       return {
-        title: 'This workshop has ended, or the code is wrong',
-        message: 'Thank you for taking part — your answers stay anonymous.',
-        detail: `If the workshop is still going on, check the code on the screen (${CODE}) and try again.`,
+        title: t('This workshop has ended, or the code is wrong'),
+        message: t('Thank you for taking part — your answers stay anonymous.'),
+        detail: t('If the workshop is still going on, check the code on the screen ({code}) and try again.', { code: CODE }),
         testid: 'ended-or-unknown',
-        link: { href: '/', text: 'Enter a code' },
+        link: { href: '/', text: t('Enter a code') },
       };
     },
     retryRefused(reason) {
@@ -94,7 +95,7 @@ export function joinSession(code, state, view) {
       // The facilitator cleared this poll's answers: nothing of ours is stored any more; we may answer again.
       delete state.myAnswers[pollId];
       delete state.drafts[pollId];
-      state.notice = { poll: pollId, kind: 'info', text: 'The facilitator cleared the answers: you can answer again' };
+      state.notice = { poll: pollId, kind: 'info', text: t('The facilitator cleared the answers: you can answer again') };
     },
     onState(s) {
       endedScreen.extra = s.resources && s.resources.items.length ? resourcesSection(s.resources) : null;

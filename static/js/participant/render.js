@@ -6,6 +6,7 @@ import { fillResources } from '../resources.js';
 import { ResultsView, suppressedMessage } from '../results-view.js';
 import { pollType, definitionKey } from '../polls/index.js';
 import { hasAnswer } from '../polls/controls.js';
+import { t, isolate } from '../i18n.js';
 
 /** @import { AnswerValue, Poll, Slide } from '../types.js' */
 /** @import { AnswerContext, AnswerControl } from '../polls/registry.js' */
@@ -43,7 +44,7 @@ export function createPhoneView(state, contextFor) {
   /** A new slide: its title, and its poll or the waiting note. */
   function showSlide(/** @type {Slide} */ slide, /** @type {boolean} */ pollChanged) {
     // The join slide asks people to join; a phone showing it has joined already, so it says so.
-    setText(els.title, slide.kind === 'join' ? 'You’re in' : slide.title || 'Workshop');
+    setText(els.title, slide.kind === 'join' ? t('You’re in') : slide.title || t('Workshop'));
     renderSlideContent(slide);
     const poll = slide.poll;
     show(els.waiting, !poll);
@@ -105,9 +106,9 @@ export function createPhoneView(state, contextFor) {
     if (!poll) return;
     const { key } = pollState(poll);
     // Offline the controls are disabled: the hint says why, and that nothing given is lost.
-    setText(els.hint, key === 'open' && !state.online ? 'Reconnecting, your answer is kept'
+    setText(els.hint, key === 'open' && !state.online ? t('Reconnecting, your answer is kept')
       : key === 'open' ? pollType(poll.type).hint
-      : key === 'pending' ? 'Not open yet: you can answer once the facilitator opens it' : 'This poll is closed');
+      : key === 'pending' ? t('Not open yet: you can answer once the facilitator opens it') : t('This poll is closed'));
     els.hint.classList.toggle('is-closed', poll.status !== 'open');
   }
 
@@ -122,12 +123,12 @@ export function createPhoneView(state, contextFor) {
       text = '';
       kind = 'closed';
     } else if (poll.status !== 'open') {
-      text = hasAnswer(saved) ? `Your answer: ${pollType(poll.type).describe(poll, saved)}` : 'You did not answer this one.';
+      text = hasAnswer(saved) ? t('Your answer: {answer}', { answer: isolate(pollType(poll.type).describe(poll, saved)) }) : t('You did not answer this one.');
       kind = 'closed';
     } else if (state.notice && state.notice.poll === poll.id) {
       ({ text, kind } = state.notice);
     } else if (hasAnswer(saved)) {
-      text = 'Answer saved — you can change it while the poll is open';
+      text = t('Answer saved — you can change it while the poll is open');
       kind = 'ok';
     }
     setText(els.status, text);

@@ -1,6 +1,7 @@
 // Building blocks the poll types' phone controls share: the open-and-online gate, one-tap buttons,
 // the Submit button, and what counts as "has answered".
 import { h } from '../dom.js';
+import { t } from '../i18n.js';
 
 /** @import { AnswerValue } from '../types.js' */
 /** @import { AnswerControl, AnswerContext } from './registry.js' */
@@ -64,5 +65,5 @@ export function tapControls(context, nodes, buttons, valueOf) {
 
 /** The big Submit button of controls that are filled in first (choices, text). */
 export function submitButton() {
-  return h('button', { type: 'submit', class: 'btn btn-primary btn-block btn-large', 'data-testid': 'submit' }, 'Submit');
+  return h('button', { type: 'submit', class: 'btn btn-primary btn-block btn-large', 'data-testid': 'submit' }, t('Submit'));
 }

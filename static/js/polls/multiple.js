@@ -3,6 +3,7 @@ import { h } from '../dom.js';
 import { BarChart } from '../charts.js';
 import { register } from './registry.js';
 import { controlGate, hasAnswer, submitButton } from './controls.js';
+import { t, formatList } from '../i18n.js';
 
 /** @import { Poll, AnswerValue } from '../types.js' */
 /** @import { AnswerContext, AnswerControl } from './registry.js' */
@@ -38,7 +39,7 @@ function checkboxes(poll, context) {
   const fieldset = h(
     'fieldset',
     { class: 'choices' },
-    h('legend', { class: 'visually-hidden' }, `${poll.question} Choose all that apply.`),
+    h('legend', { class: 'visually-hidden' }, t('{question} Choose all that apply.', { question: poll.question })),
     labels,
   );
   const button = submitButton();
@@ -55,7 +56,7 @@ function checkboxes(poll, context) {
       if (!gate.open) return;
       const value = ticked();
       if (!value.length) {
-        context.refuse('Choose at least one option first.');
+        context.refuse(t('Choose at least one option first.'));
         return;
       }
       context.submit(value);
@@ -77,9 +78,9 @@ function checkboxes(poll, context) {
 
 export default register({
   name: 'multiple',
-  label: 'Multiple choice',
-  hint: 'Choose all that apply, then press Submit.',
+  label: t('Multiple choice'),
+  hint: t('Choose all that apply, then press Submit.'),
   control: checkboxes,
-  describe: (poll, value) => (hasAnswer(value) ? indexes(value).map((i) => poll.options?.[i] ?? String(i)).join(', ') : ''),
+  describe: (poll, value) => (hasAnswer(value) ? formatList(indexes(value).map((i) => poll.options?.[i] ?? String(i))) : ''),
   chart: (poll) => new BarChart(poll),
 });

@@ -3,6 +3,8 @@
 import { h, setAttr, setText } from '../dom.js';
 import { register } from './registry.js';
 import { controlGate, submitButton } from './controls.js';
+import { oneDecimal } from '../charts.js';
+import { t, formatNumber } from '../i18n.js';
 
 /** @import { Poll, Results, AnswerValue } from '../types.js' */
 /** @import { AnswerContext, AnswerControl, Chart, ChartVariant } from './registry.js' */
@@ -65,7 +67,7 @@ function rankList(poll, context) {
           type: 'button',
           class: 'btn btn-secondary btn-small',
           'data-testid': delta < 0 ? 'rank-up' : 'rank-down',
-          'aria-label': `Move ${option} ${delta < 0 ? 'up' : 'down'}`,
+          'aria-label': delta < 0 ? t('Move {option} up', { option }) : t('Move {option} down', { option }),
           onclick: () => move(index, delta),
         },
         h('span', { 'aria-hidden': 'true' }, delta < 0 ? '↑' : '↓'),
@@ -91,7 +93,7 @@ function rankList(poll, context) {
   const fieldset = h(
     'fieldset',
     { class: 'rank' },
-    h('legend', { class: 'visually-hidden' }, `${poll.question} Put the options in order, first is most important.`),
+    h('legend', { class: 'visually-hidden' }, t('{question} Put the options in order, first is most important.', { question: poll.question })),
     list,
     announcer,
   );
@@ -112,7 +114,7 @@ function rankList(poll, context) {
     const saved = sameOrder(order, context.saved());
     order.forEach((index, at) => {
       const it = items[index];
-      setText(it.position, `${at + 1}.`);
+      setText(it.position, t('{n}.', { n: formatNumber(at + 1) }));
       setAttr(it.li, 'data-position', at + 1);
       it.li.classList.toggle('is-saved', saved);
       it.li.classList.toggle('is-disabled', !gate.open);
@@ -141,7 +143,7 @@ function rankList(poll, context) {
     context.draft([...order]);
     context.clearRefusal();
     refresh();
-    setText(announcer, `${items[index].option}: place ${to + 1} of ${n}.`);
+    setText(announcer, t('{option}: place {place} of {count}.', { option: items[index].option, place: formatNumber(to + 1), count: formatNumber(n) }));
   }
 
   const gate = controlGate(refresh);
@@ -174,7 +176,7 @@ function meanRanks(/** @type {RankingResults} */ results, /** @type {number} */ 
   });
 }
 
-const rankText = (/** @type {number} */ mean) => `avg. rank ${mean.toFixed(1)}`;
+const rankText = (/** @type {number} */ mean) => t('avg. rank {rank}', { rank: oneDecimal(mean) });
 
 /**
  * Horizontal bars, one per option, sorted by mean rank (best first); a bar's length shows how high
@@ -188,7 +190,7 @@ class RankChart {
     this.n = options.length;
     this.rows = options.map((option, index) => {
       const fill = h('span', { class: 'bar-fill' });
-      const value = h('span', { class: 'bar-count' }, 'not ranked');
+      const value = h('span', { class: 'bar-count' }, t('not ranked'));
       const row = h(
         'li',
         { class: 'bar-row', 'data-testid': 'bar', dataset: { index, meanRank: '' } },
@@ -220,7 +222,7 @@ class RankChart {
       r.row.classList.toggle('is-top', mean !== null && mean === best);
       const share = mean === null ? 0 : Math.min(1, Math.max(0, (this.n - mean + 1) / this.n));
       r.fill.style.width = `${share * 100}%`;
-      setText(r.value, mean === null ? 'not ranked' : rankText(mean));
+      setText(r.value, mean === null ? t('not ranked') : rankText(mean));
     });
     // Reorder only when needed (the bars' widths animate in place otherwise).
     const wanted = this.sorted(means).map((r) => r.row);
@@ -233,7 +235,7 @@ class RankChart {
     const means = meanRanks(results, this.n);
     const [first] = this.sorted(means);
     const mean = first ? means[first.index] : null;
-    return first && mean !== null ? `Ranked highest: ${first.option} (average rank ${mean.toFixed(1)}).` : '';
+    return first && mean !== null ? t('Ranked highest: {option} (average rank {rank}).', { option: first.option, rank: oneDecimal(mean) }) : '';
   }
 
   /** @param {RankingResults} results */
@@ -244,8 +246,8 @@ class RankChart {
 
 export default register({
   name: 'ranking',
-  label: 'Ranking',
-  hint: 'Put these in order, most important first, then press Submit.',
+  label: t('Ranking'),
+  hint: t('Put these in order, most important first, then press Submit.'),
   control: rankList,
   describe: (poll, value) =>
     Array.isArray(value) ? value.map((i) => poll.options?.[i] ?? String(i)).join(' › ') : String(value),

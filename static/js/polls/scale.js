@@ -3,6 +3,7 @@ import { h } from '../dom.js';
 import { ScaleChart, scaleOf } from '../charts.js';
 import { register } from './registry.js';
 import { tapControls } from './controls.js';
+import { t } from '../i18n.js';
 
 /** @import { Poll } from '../types.js' */
 /** @import { AnswerContext } from './registry.js' */
@@ -27,7 +28,7 @@ function stepButtons(/** @type {Poll} */ poll, /** @type {AnswerContext} */ cont
           onclick: () => context.submit(v),
         },
         h('span', { class: 'scale-btn-num' }, String(v)),
-        label ? h('span', { class: 'visually-hidden' }, `, ${label}`) : null,
+        label ? h('span', { class: 'visually-hidden' }, ', ', label) : null,
       ),
     );
     const pos = v === scale.min ? 'start' : v === scale.max ? 'end' : 'middle';
@@ -42,12 +43,12 @@ function stepButtons(/** @type {Poll} */ poll, /** @type {AnswerContext} */ cont
 
 export default register({
   name: 'scale',
-  label: 'Scale',
-  hint: 'Tap a number.',
+  label: t('Scale'),
+  hint: t('Tap a number.'),
   control: stepButtons,
   describe(poll, value) {
     const label = poll.scale?.labels?.[String(value)];
-    return label ? `${value} (${label})` : String(value);
+    return label ? t('{value} ({label})', { value: String(value), label }) : String(value);
   },
   chart: (poll) => new ScaleChart(poll),
 });

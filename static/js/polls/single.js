@@ -3,6 +3,7 @@ import { h } from '../dom.js';
 import { BarChart } from '../charts.js';
 import { register } from './registry.js';
 import { tapControls } from './controls.js';
+import { t } from '../i18n.js';
 
 /** @import { Poll } from '../types.js' */
 /** @import { AnswerContext } from './registry.js' */
@@ -30,8 +31,8 @@ function choiceButtons(/** @type {Poll} */ poll, /** @type {AnswerContext} */ co
 
 export default register({
   name: 'single',
-  label: 'Single choice',
-  hint: 'Tap one answer.',
+  label: t('Single choice'),
+  hint: t('Tap one answer.'),
   control: choiceButtons,
   describe: (poll, value) => (typeof value === 'number' ? poll.options?.[value] ?? String(value) : String(value)),
   chart: (poll) => new BarChart(poll),

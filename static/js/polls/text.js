@@ -4,6 +4,7 @@ import { h, setText } from '../dom.js';
 import { AnswerList, WordCloud } from '../charts.js';
 import { register } from './registry.js';
 import { controlGate, hasAnswer, submitButton } from './controls.js';
+import { t, nt, formatNumber } from '../i18n.js';
 
 /** @import { Poll } from '../types.js' */
 /** @import { AnswerContext, AnswerControl } from './registry.js' */
@@ -37,7 +38,7 @@ function textField(poll, context) {
   const length = () => [...field.value].length;
   const updateCounter = () => {
     const used = length();
-    setText(counter, `${used} / ${max} characters`);
+    setText(counter, nt('{n} / {max} character', '{n} / {max} characters', max, { n: formatNumber(used), max: formatNumber(max) }));
     counter.classList.toggle('is-near', used >= max * 0.9);
   };
   field.addEventListener('input', () => {
@@ -52,7 +53,7 @@ function textField(poll, context) {
     if (!gate.open) return;
     const value = field.value.trim();
     if (!value) {
-      context.refuse('Write a few words first.');
+      context.refuse(t('Write a few words first.'));
       field.focus();
       return;
     }
@@ -69,7 +70,7 @@ function textField(poll, context) {
   });
   return {
     nodes: [
-      h('label', { for: 'text-answer', class: 'field-label' }, 'Your answer'),
+      h('label', { for: 'text-answer', class: 'field-label' }, t('Your answer')),
       field,
       counter,
       h('div', { class: 'form-actions' }, button),
@@ -88,11 +89,12 @@ function textField(poll, context) {
 
 export default register({
   name: 'text',
-  label: 'Text',
-  hint: 'Type a short answer, then press Submit.',
+  label: t('Text'),
+  hint: t('Type a short answer, then press Submit.'),
   control: textField,
-  // First strong isolate ... pop: an Arabic answer keeps its own direction inside the English sentence.
-  describe: (_poll, value) => `“\u2068${value}\u2069”`,
+  // First strong isolate ... pop: an Arabic answer keeps its own direction inside the sentence around it; the
+  // quotation marks are the language's own.
+  describe: (_poll, value) => t('“{text}”', { text: `\u2068${value}\u2069` }),
   chart(poll, variant) {
     if (variant === 'phone') return new AnswerList({ limit: 10 });
     return (poll.view || VIEWS[0]) === 'list' ? new AnswerList({ limit: 40 }) : new WordCloud();

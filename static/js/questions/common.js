@@ -1,6 +1,7 @@
 // What the three Q&A views share: following the questions on the socket, a question's text element, and
 // moving list items to their new places smoothly (FLIP) so a list reordered by votes does not jump.
 import { h } from '../dom.js';
+import { nt, formatNumber } from '../i18n.js';
 
 /** @import { LiveSocket, QuestionsState, SessionState } from '../types.js' */
 
@@ -26,7 +27,7 @@ export function questionText(/** @type {string} */ text, className = 'qa-text') 
 
 /** The votes as words, e.g. "1 vote", "3 votes". */
 export function votesText(/** @type {number} */ votes) {
-  return `${votes} vote${votes === 1 ? '' : 's'}`;
+  return nt('{n} vote', '{n} votes', votes, { n: formatNumber(votes) });
 }
 
 /**

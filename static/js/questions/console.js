@@ -3,10 +3,11 @@
 import { h, setText, show } from '../dom.js';
 import { ackMessage, request } from '../socket.js';
 import { followQuestions, questionText, syncList, votesText } from './common.js';
+import { t, nt, formatNumber } from '../i18n.js';
 
 /** @import { LiveSocket, Question, QuestionsState } from '../types.js' */
 
-const STATUS_LABEL = { pending: 'Waiting for approval', shown: 'Shown', hidden: 'Hidden' };
+const STATUS_LABEL = { pending: t('Waiting for approval'), shown: t('Shown'), hidden: t('Hidden') };
 
 /**
  * @param {LiveSocket} socket
@@ -26,7 +27,7 @@ export function createConsoleQuestions(socket, root) {
 
   function complain(/** @type {import('../types.js').Ack} */ reply) {
     show(message, !reply.ok);
-    if (!reply.ok) setText(message, reply.message && reply.error !== 'internal' ? reply.message : ackMessage(reply.error));
+    if (!reply.ok) setText(message, ackMessage(reply.error));
   }
 
   async function setQa(/** @type {object} */ change) {
@@ -44,13 +45,13 @@ export function createConsoleQuestions(socket, root) {
 
   /** @param {Question} question */
   function build(question) {
-    const actions = h('div', { class: 'qa-actions', role: 'group', 'aria-label': 'Moderate this question' });
+    const actions = h('div', { class: 'qa-actions', role: 'group', 'aria-label': t('Moderate this question') });
     const item = h('li', { class: 'qa-console-item', 'data-testid': 'qa-console-item' },
       h('div', { class: 'qa-console-head' }, questionText(question.text),
         h('span', { class: 'qa-meta', 'data-testid': 'qa-meta' })),
       actions);
     /** @type {[string, string][]} */
-    const buttons = [['approve', 'Approve'], ['hide', 'Hide'], ['answered', 'Answered'], ['pin', 'Pin'], ['unpin', 'Unpin']];
+    const buttons = [['approve', t('Approve')], ['hide', t('Hide')], ['answered', t('Answered')], ['pin', t('Pin')], ['unpin', t('Unpin')]];
     for (const [action, label] of buttons) {
       const button = h('button', { type: 'button', class: 'btn btn-small btn-secondary needs-connection',
         'data-action': action, 'data-testid': `qa-${action}` }, label);
@@ -68,8 +69,8 @@ export function createConsoleQuestions(socket, root) {
     const text = /** @type {HTMLElement} */ (el.querySelector('.qa-text'));
     if (text.textContent !== question.text) text.textContent = question.text;
     const parts = [STATUS_LABEL[status], votesText(question.votes)];
-    if (question.answered) parts.push('answered');
-    if (question.pinned) parts.push('pinned on screen');
+    if (question.answered) parts.push(t('answered'));
+    if (question.pinned) parts.push(t('pinned on screen'));
     setText(el.querySelector('.qa-meta'), parts.join(' · '));
     /** @type {Record<string, boolean>} */
     const visible = {
@@ -79,7 +80,7 @@ export function createConsoleQuestions(socket, root) {
     for (const button of Array.from(el.querySelectorAll('button[data-action]'))) {
       if (button instanceof HTMLButtonElement) {
         button.hidden = !visible[button.dataset.action || ''];
-        if (button.dataset.action === 'approve') setText(button, status === 'hidden' ? 'Show again' : 'Approve');
+        if (button.dataset.action === 'approve') setText(button, status === 'hidden' ? t('Show again') : t('Approve'));
       }
     }
   }
@@ -87,14 +88,16 @@ export function createConsoleQuestions(socket, root) {
   function update(/** @type {QuestionsState} */ next) {
     qa = next;
     openButton.setAttribute('aria-pressed', qa.open ? 'true' : 'false');
-    setText(openButton, qa.open ? 'Close Q&A' : 'Open Q&A');
+    setText(openButton, qa.open ? t('Close Q&A') : t('Open Q&A'));
     if (qa.moderation) mode.value = qa.moderation;
     const pending = qa.questions.filter((q) => q.status === 'pending').length;
-    setText(summary, `${qa.open ? 'Open' : 'Closed'} · ${qa.questions.length} question${qa.questions.length === 1 ? '' : 's'}`
-      + (pending ? ` · ${pending} waiting` : ''));
+    const count = qa.questions.length;
+    const parts = [qa.open ? t('Open') : t('Closed'), nt('{n} question', '{n} questions', count, { n: formatNumber(count) })];
+    if (pending) parts.push(nt('{n} waiting', '{n} waiting', pending, { n: formatNumber(pending) }));
+    setText(summary, parts.join(' · '));
     summary.dataset.state = qa.open ? 'open' : 'closed';
     if (alert) {
-      setText(alert, `${pending} question${pending === 1 ? '' : 's'} waiting`);
+      setText(alert, nt('{n} question waiting', '{n} questions waiting', pending, { n: formatNumber(pending) }));
       show(alert, pending > 0);
     }
     // Pending first (they need the facilitator), then by votes as everyone sees them; hidden last.

@@ -4,10 +4,33 @@
 import { h, setText, show } from '../dom.js';
 import { ackMessage, request } from '../socket.js';
 import { followQuestions, questionText, reorderSmoothly, syncList, votesText } from './common.js';
+import { t, nt, formatNumber } from '../i18n.js';
 
 /** @import { LiveSocket, Question, QuestionsState } from '../types.js' */
 
 export const MAX_LENGTH = 200; // code points, as the server counts (workshop/questions.py)
+
+/** @type {Record<string, string>} why a question or vote was refused, by the reason the server gives */
+const REFUSALS = {
+  full: t('This session has as many questions as it can take.'),
+  not_found: t('That question is not on the list any more.'),
+  ended: t('The session has ended.'),
+  closed: t('Questions are closed right now.'),
+};
+
+/**
+ * Why a question or vote was refused, in the phone's language: the server adds its reason (and, for the
+ * per-minute limit, the numbers) to the acknowledgement.
+ * @param {import('../types.js').Ack} reply
+ */
+function refusal(reply) {
+  if (reply.reason !== 'per_minute') return REFUSALS[reply.reason || ''] || ackMessage(reply.error);
+  const wait = reply.retry_after || 1;
+  const limit = reply.per_minute || 1;
+  const perMinute = nt('You can ask {n} question a minute.', 'You can ask {n} questions a minute.', limit, { n: formatNumber(limit) });
+  const later = nt('Try again in {n} second.', 'Try again in {n} seconds.', wait, { n: formatNumber(wait) });
+  return t('{limit} {wait}', { limit: perMinute, wait: later });
+}
 
 /**
  * @param {LiveSocket} socket
@@ -36,7 +59,10 @@ export function createPhoneQuestions(socket, root) {
     setText(counter, `${used} / ${MAX_LENGTH}`);
     counter.dataset.over = used > MAX_LENGTH ? 'true' : 'false';
     send.disabled = sendingQuestion || used === 0 || used > MAX_LENGTH;
-    if (used > MAX_LENGTH) say(`Too long: ${used - MAX_LENGTH} characters over the limit of ${MAX_LENGTH}.`, 'error');
+    if (used > MAX_LENGTH) {
+      say(nt('Too long: {n} character over the limit of {max}.', 'Too long: {n} characters over the limit of {max}.', used - MAX_LENGTH,
+        { n: formatNumber(used - MAX_LENGTH), max: formatNumber(MAX_LENGTH) }), 'error');
+    }
     else if (status.dataset.kind === 'error' && status.dataset.reason === 'length') say('', 'info');
   }
 
@@ -51,16 +77,16 @@ export function createPhoneQuestions(socket, root) {
     if (send.disabled) return;
     sendingQuestion = true;
     renderCounter();
-    say('Sending…', 'info', 'send');
+    say(t('Sending…'), 'info', 'send');
     const reply = await request(socket, 'ask_question', { text: field.value });
     sendingQuestion = false;
     if (reply.ok) {
       field.value = '';
       say(reply.status === 'pending'
-        ? 'Sent. It will appear once the facilitator approves it.'
-        : 'Sent. Your question is on the list.', 'ok', 'send');
+        ? t('Sent. It will appear once the facilitator approves it.')
+        : t('Sent. Your question is on the list.'), 'ok', 'send');
     } else {
-      say(reply.message && reply.error !== 'internal' ? reply.message : ackMessage(reply.error), 'error', 'send');
+      say(refusal(reply), 'error', 'send');
     }
     renderCounter();
   });
@@ -76,7 +102,7 @@ export function createPhoneQuestions(socket, root) {
     sending.delete(id);
     if (!reply.ok) {
       if (vote) myVotes.delete(id); else myVotes.add(id);
-      say(reply.error === 'not_found' ? 'That question is not on the list any more.' : ackMessage(reply.error), 'error', 'vote');
+      say(refusal(reply), 'error', 'vote');
     } else {
       const question = questions.find((q) => q.id === id);
       if (question && typeof reply.votes === 'number') question.votes = reply.votes;
@@ -100,11 +126,12 @@ export function createPhoneQuestions(socket, root) {
     const button = /** @type {HTMLButtonElement} */ (el.querySelector('.qa-vote'));
     const mine = myVotes.has(question.id);
     button.setAttribute('aria-pressed', mine ? 'true' : 'false');
-    button.setAttribute('aria-label', `${mine ? 'Take back your vote' : 'Vote for this question'}: ${votesText(question.votes)}`);
+    button.setAttribute('aria-label', mine ? t('Take back your vote: {votes}', { votes: votesText(question.votes) })
+      : t('Vote for this question: {votes}', { votes: votesText(question.votes) }));
     setText(button.querySelector('.qa-vote-count'), question.votes);
     button.disabled = sending.has(question.id);
     let badge = el.querySelector('.qa-badge');
-    const label = question.pinned ? 'On screen' : question.answered ? 'Answered' : '';
+    const label = question.pinned ? t('On screen') : question.answered ? t('Answered') : '';
     if (label && !badge) {
       badge = h('span', { class: 'qa-badge' });
       el.insertBefore(badge, el.firstChild);

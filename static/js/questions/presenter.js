@@ -3,6 +3,7 @@
 // pinned; over a poll's results it shrinks to the pinned question (static/css/app.css, .stage-qa).
 import { h, setText, show } from '../dom.js';
 import { followQuestions, questionText, reorderSmoothly, syncList, votesText } from './common.js';
+import { t, nt, formatNumber } from '../i18n.js';
 
 /** @import { LiveSocket, Question, QuestionsState } from '../types.js' */
 
@@ -38,7 +39,8 @@ export function createStageQuestions(socket, root) {
     const waiting = qa.questions.filter((q) => !q.answered && !q.pinned);
     reorderSmoothly(list, () => syncList(list, waiting.slice(0, TOP), (q) => q.id, build, fill));
     const answered = qa.questions.filter((q) => q.answered).length;
-    setText(note, qa.questions.length === 0 ? (qa.open ? 'Ask yours on your phone' : '')
-      : `${qa.open ? 'Vote on your phone' : 'Questions are closed'}${answered ? ` · ${answered} answered` : ''}`);
+    const state = qa.open ? t('Vote on your phone') : t('Questions are closed');
+    setText(note, qa.questions.length === 0 ? (qa.open ? t('Ask yours on your phone') : '')
+      : answered ? `${state} · ${nt('{n} answered', '{n} answered', answered, { n: formatNumber(answered) })}` : state);
   });
 }

@@ -1,7 +1,26 @@
 // The console's reactions: the on/off switch (also the `e` key) and the current slide's tally, beside the timer.
 import { h } from '../dom.js';
 import { request, ackMessage } from '../socket.js';
-import { reactionLabel } from './names.js';
+import { t, formatNumber } from '../i18n.js';
+
+/** @type {Record<string, string>} what each emoji of the default sets is called (the tally's tooltips) */
+const NAMES = {
+  '👍': t('thumbs up'),
+  '❤️': t('heart'),
+  '❤': t('heart'),
+  '😮': t('surprise'),
+  '😂': t('laughter'),
+  '🙏': t('thanks'),
+  '👏': t('applause'),
+  '🎉': t('celebration'),
+  '💡': t('an idea'),
+  '🤔': t('thinking'),
+  '😢': t('sadness'),
+  '🔥': t('fire'),
+  '💪': t('strength'),
+  '🤗': t('a hug'),
+  '👎': t('thumbs down'),
+};
 
 /** @import { LiveSocket, ReactionsState } from '../types.js' */
 
@@ -21,16 +40,16 @@ export function consoleReactions(button, container, socket, note) {
   let connected = socket.connected;
   let busy = false;
   const counts = h('span', { class: 'reaction-slide-tally', 'data-testid': 'reaction-slide-tally' });
-  container.append(h('span', { class: 'visually-hidden' }, 'On this slide: '), counts);
+  container.append(h('span', { class: 'visually-hidden' }, t('On this slide:')), ' ', counts);
 
   function render() {
     // One label, its state in aria-pressed (as the console's other switches): a label that flips reads ambiguously.
     button.setAttribute('aria-pressed', String(reactions.enabled));
-    button.title = reactions.enabled ? 'Phones can react now; click (or E) to switch reactions off' : 'Click (or E) to let phones react';
+    button.title = reactions.enabled ? t('Phones can react now; click (or E) to switch reactions off') : t('Click (or E) to let phones react');
     button.disabled = !connected || busy;
     counts.replaceChildren(
       ...reactions.set.map((emoji) =>
-        h('span', { class: 'reaction-slide-count', title: reactionLabel(emoji).replace('React with ', ''), 'data-emoji': emoji }, emoji, ' ', h('b', {}, String(tally[emoji] || 0)))),
+        h('span', { class: 'reaction-slide-count', title: NAMES[emoji] || emoji, 'data-emoji': emoji }, emoji, ' ', h('b', {}, formatNumber(tally[emoji] || 0)))),
     );
   }
 

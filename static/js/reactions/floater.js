@@ -3,6 +3,7 @@
 // With reduced motion nothing floats: the tally alone shows them. Decorative and click-through: the
 // layer is aria-hidden with pointer-events none, and sits in the stage's margin, off the results.
 import { h, setText, show } from '../dom.js';
+import { formatNumber } from '../i18n.js';
 
 /** @import { Reactions } from '../types.js' */
 
@@ -59,7 +60,7 @@ export class ReactionFloater {
   renderTally() {
     this.tally.replaceChildren(
       ...[...this.recent].map(([emoji, n]) =>
-        h('span', { class: 'reaction-chip', 'data-testid': 'reaction-chip', 'data-emoji': emoji }, emoji, ' ', h('b', {}, String(n)))),
+        h('span', { class: 'reaction-chip', 'data-testid': 'reaction-chip', 'data-emoji': emoji }, emoji, ' ', h('b', {}, formatNumber(n)))),
     );
     show(this.tally, this.recent.size > 0);
     clearTimeout(this.idle);

@@ -4,6 +4,7 @@
 import { h, setText, show } from '../dom.js';
 import { request } from '../socket.js';
 import { reactionLabel } from './names.js';
+import { t } from '../i18n.js';
 
 /** @import { LiveSocket, ReactionsState } from '../types.js' */
 
@@ -19,7 +20,7 @@ export function phoneReactions(container, socket) {
   let shownSet = '';
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let statusTimer;
-  const row = h('div', { class: 'reaction-row', role: 'group', 'aria-label': 'Reactions', 'data-testid': 'reaction-row' });
+  const row = h('div', { class: 'reaction-row', role: 'group', 'aria-label': t('Reactions'), 'data-testid': 'reaction-row' });
   const status = h('p', { class: 'reaction-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'reaction-status' });
   container.append(row, status);
 
@@ -51,10 +52,10 @@ export function phoneReactions(container, socket) {
     button.classList.add('is-sent');
     setTimeout(() => button.classList.remove('is-sent'), 600); // a timer, not animationend: reduced motion has no animation
     const res = await request(socket, 'react', { emoji });
-    if (res.ok) say(`Sent ${emoji}`);
-    else if (res.error === 'rate_limited') say('A few at a time — try again in a moment');
-    else if (res.error === 'forbidden') say('Reactions are off right now');
-    else say('Not sent — check your connection');
+    if (res.ok) say(t('Sent {emoji}', { emoji }));
+    else if (res.error === 'rate_limited') say(t('A few at a time — try again in a moment'));
+    else if (res.error === 'forbidden') say(t('Reactions are off right now'));
+    else say(t('Not sent — check your connection'));
   }
 
   /** @param {ReactionsState | undefined} next */
