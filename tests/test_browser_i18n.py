@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
@@ -55,11 +56,12 @@ PSEUDO = "ar"  # the pseudo-translation stands in for Arabic: six plural forms, 
 SHOTS = Path("/tmp/i18n-shots")
 
 # Every text the page shows that is not the deck's or the people's own must sit inside ⟦…⟧ (across elements: a
-# message may hold markup). Skipped: [translate="no"] (codes, addresses, language names, keys), slide bodies.
+# message may hold markup). Skipped: [translate="no"] (codes, addresses, language names, keys), slide bodies, and
+# [data-intl] (dates and language names the browser's Intl writes in the page's language).
 UNMARKED = """([content, open, close]) => {
   const known = new Set(content.map((text) => text.trim()));
   const letters = /\\p{L}/u;
-  const skipped = (el) => el.closest('[translate="no"], .slide-html, script, style, template');
+  const skipped = (el) => el.closest('[translate="no"], [data-intl], .slide-html, script, style, template');
   const outside = (text) => {
     let left = text;
     for (let before = ''; before !== left;) {
@@ -338,6 +340,55 @@ def test_every_word_on_every_page_comes_from_the_catalogue(pseudo_server, contex
                        (f"/nowhere?lang={PSEUDO}", "no such page")):
         message = contexts.page(f"{server.url}{path}", **PHONE)
         check(message, name)
+
+
+def test_the_deck_pages_come_from_the_catalogue(redis_url, tmp_path, contexts, request) -> None:
+    """The deck library, the editor and the rehearse page, with the pseudo-translation: no unmarked text."""
+    decks = tmp_path / "decks"
+    shutil.copytree(ROOT / "decks", decks)
+    translations = write_pseudo_catalogue(tmp_path / "translations", PSEUDO)
+    check = Checker(request)
+    for deck_file in sorted(decks.glob("*.yaml")):  # every deck the library lists: their words, not ours
+        check.own(*deck_texts(yaml.safe_load(deck_file.read_text(encoding="utf-8"))), deck_file.stem)
+    check.own(*(picture.name for picture in decks.glob("*/*.svg")))  # the facilitator's file names
+    arabic = {"locale": PSEUDO}
+    with running_server(redis_url, tmp_path / "data", WORKSHOP_DECKS_DIR=str(decks),
+                        WORKSHOP_TRANSLATIONS_DIR=str(translations)) as server:
+        library = contexts.page(facilitator_home(server), **PRESENTER, **arabic)
+        library.goto(f"{server.url}/decks")
+        expect(library.get_by_test_id("loading")).to_be_hidden()
+        expect(library.locator("html")).to_have_attribute("dir", "rtl")
+        check(library, "library")
+        library.get_by_test_id("new-deck").click()
+        expect(library.get_by_test_id("new-dialog")).to_be_visible()
+        check(library, "library, new deck dialog")
+        library.keyboard.press("Escape")
+        library.get_by_test_id("upload-file").set_input_files(
+            files=[{"name": "broken.yaml", "mimeType": "application/yaml", "buffer": b"title: [\n"}])
+        expect(library.get_by_test_id("upload-problems")).to_be_visible()
+        # The validator's problems stay English (as check-deck's): they are the server's, shown as they come.
+        check.own(*library.get_by_test_id("problem-list").locator("li").all_inner_texts())
+        check(library, "library, a broken upload")
+
+        editor = library
+        editor.goto(f"{server.url}/decks/interdependence/edit")
+        expect(editor.get_by_test_id("save-state")).to_be_visible()
+        check(editor, "editor, first slide")
+        editor.get_by_test_id("slide-select").filter(has_text="Warming up").first.click()
+        expect(editor.get_by_test_id("poll-question")).to_be_visible()
+        check(editor, "editor, a poll")
+        editor.get_by_test_id("poll-question").fill("")
+        shown = editor.locator("[data-testid=field-problem]:not([hidden])")
+        expect(shown).to_have_count(1)
+        # The validator's words are check-deck's, English by design: the problem is shown as the server said it.
+        check.own(*(text.strip() for text in shown.all_inner_texts()))
+        check(editor, "editor, a problem")
+
+        started = server.api("POST", "/api/sessions", {"deck": "interdependence", "practice": True})
+        rehearse = library
+        rehearse.goto(started["rehearse_url"])
+        expect(rehearse.get_by_text(re.compile("Practice")).first).to_be_visible()
+        check(rehearse, "rehearse")
 
 
 # The phone in every language -----------------------------------------------------------------------------

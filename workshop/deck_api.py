@@ -15,6 +15,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from .deck_edit import line_paths, problem_items, update_deck_yaml
 from .deck_files import DeckFile, DeckFileError, id_problem
 from .decks import MAX_DECK_BODY_BYTES, MAX_DECK_BYTES, DeckError, parse_deck, parse_yaml
+from .i18n import gettext
 from .polls import POLL_TYPES
 from .web import ApiError, deck_files, is_facilitator, require
 
@@ -231,6 +232,6 @@ def validate_deck() -> tuple[Response, int]:
 def poll_types() -> Response:
     """The poll types this server knows (`polls.POLL_TYPES`), so the editor offers every one and only those."""
     require(is_facilitator)
-    return jsonify([{"type": kind.type, "label": kind.label, "deck_keys": sorted(kind.deck_keys),
+    return jsonify([{"type": kind.type, "label": gettext(kind.label), "deck_keys": sorted(kind.deck_keys),
                      "common_keys": list(COMMON_POLL_KEYS), "views": list(kind.views), "moderated": kind.moderated}
                     for kind in POLL_TYPES.values()])

@@ -80,11 +80,11 @@ function render() {
 function card(deck, index) {
   const titleId = `library-deck-${index}`;
   const facts = [
-    h('li', { lang: deck.lang }, languageName(deck.lang)),
+    h('li', { 'data-intl': '' }, languageName(deck.lang)), // in the page's language, by Intl
     h('li', {}, nt('{n} slide', '{n} slides', deck.slides, { n: deck.slides })),
     h('li', {}, nt('{n} poll', '{n} polls', deck.polls, { n: deck.polls })),
     deck.modified
-      ? h('li', {}, h('time', { datetime: deck.modified, title: fullTime(deck.modified) },
+      ? h('li', {}, h('time', { datetime: deck.modified, title: fullTime(deck.modified), 'data-intl': '' },
         t('Changed {when}', { when: relativeTime(deck.modified) })))
       : null,
   ];
@@ -110,7 +110,7 @@ function card(deck, index) {
   return h('li', { class: 'library-card', 'data-testid': 'library-deck', dataset: { deck: deck.id } },
     h('h3', { class: 'deck-title', id: titleId, tabindex: '-1' }, deck.title),
     h('p', { class: 'library-file' }, h('span', { class: 'visually-hidden' }, t('File name:')), ' ',
-      h('code', { dir: 'ltr' }, `${deck.id}.yaml`)),
+      h('code', { dir: 'ltr', translate: 'no' }, `${deck.id}.yaml`)),
     deck.description ? h('p', { class: 'deck-description' }, deck.description) : null,
     h('ul', { class: 'library-facts', role: 'list', 'data-testid': 'facts' }, facts),
     deck.in_use > 0

@@ -56,7 +56,7 @@ export class Preview {
       'div',
       { class: 'join-panel', dataset: { mode: 'corner' } },
       h('div', { class: 'join-qr editor-qr' }),
-      h('div', { class: 'join-text' }, h('p', { class: 'join-url' }, t('the join address')), h('p', { class: 'join-code-line' }, t('Code'), ' ', h('span', { class: 'join-code' }, 'ABC123'))),
+      h('div', { class: 'join-text' }, h('p', { class: 'join-url' }, t('the join address')), h('p', { class: 'join-code-line' }, t('Code'), ' ', h('span', { class: 'join-code', translate: 'no' }, 'ABC123'))),
     );
     this.stage = h('div', { class: 'stage', dataset: { kind: 'content', poll: 'none' } }, this.slide, h('div', { class: 'stage-footer' }, h('div', { class: 'stage-footer-left' }, h('p', { class: 'stage-people' }, t('0 joined'))), this.joinPanel));
     // A picture of the slide, not a second copy of its fields: inert, so its links cannot be followed and a
