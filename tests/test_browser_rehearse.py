@@ -211,7 +211,7 @@ def test_a_real_sessions_facilitator_link_does_not_open_a_rehearsal(browser_serv
     server = browser_server
     real = server.start_session()
     page = contexts.page(f"{server.url}/s/{real['id']}/rehearse?key={key_of(real['facilitator_url'])}", **LAPTOP)
-    expect(page.locator("h1")).to_have_text("Not Found")
+    expect(page.locator("h1")).to_have_text("Not found")
     # Its console may not be framed by any page, this site's own included.
     console = contexts.page(real["facilitator_url"], **LAPTOP)
     headers = console.request.get(f"{server.url}/s/{real['id']}/console").headers

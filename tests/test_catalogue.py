@@ -25,7 +25,7 @@ from workshop.languages import DEFAULT_LANGUAGE, LANGUAGES
 # The translators' step flips this to True: then every message must be translated (and none fuzzy) in every
 # language, and tests/test_browser_i18n.py checks that no English is left on a translated page. Until then an
 # untranslated message shows its English text.
-REQUIRE_COMPLETE_TRANSLATIONS = False
+REQUIRE_COMPLETE_TRANSLATIONS = True
 
 TRANSLATIONS = PROJECT_ROOT / "translations"
 OTHERS = [lang for lang in LANGUAGES if lang != DEFAULT_LANGUAGE]
