@@ -162,6 +162,13 @@ class DeckFiles:
 
     # Reading --------------------------------------------------------------------------------------------
 
+    def _existing(self, deck_id: str) -> tuple[Path, DeckFile]:
+        """A deck's file and its current version, or `not_found` (call under the lock)."""
+        path = self.path_of(deck_id)
+        if path is None:
+            raise DeckFileError("not_found", f"no deck called '{deck_id}'")
+        return path, self._read(deck_id, path)
+
     def _read(self, deck_id: str, path: Path) -> DeckFile:
         try:
             # Non-blocking: a FIFO would wait for a writer (the fstat below refuses it).
@@ -338,10 +345,7 @@ class DeckFiles:
         """
         self._check_id(new_id)
         with self.locked():
-            path = self.path_of(deck_id)
-            if path is None:
-                raise DeckFileError("not_found", f"no deck called '{deck_id}'")
-            current = self._read(deck_id, path)
+            current = self._existing(deck_id)[1]
             folder = self._pictures_folder(deck_id)
             self._free(new_id)
             data = prepare(current)
@@ -379,10 +383,7 @@ class DeckFiles:
         """
         self._check_id(new_id)
         with self.locked():
-            path = self.path_of(deck_id)
-            if path is None:
-                raise DeckFileError("not_found", f"no deck called '{deck_id}'")
-            current = self._read(deck_id, path)
+            path, current = self._existing(deck_id)
             if if_match is not None:
                 self._check_version(deck_id, current, if_match)
             root = self._root()

@@ -18,7 +18,6 @@ seeding that raced it. Hidden files, symbolic links and anything but `*.yaml` fi
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import stat
@@ -27,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .deck_files import NEW_FILE_MODE, DeckFileError, DeckFiles
+from .deck_files import NEW_FILE_MODE, DeckFileError, DeckFiles, fsync_directory
 from .decks import FOLDER_DECK
 
 MARKER = ".seeded"
@@ -100,15 +99,6 @@ def _mark(target: Path, note: str) -> None:
         marker.write(f"{stamp} {note}\nworkshop seed-decks leaves a directory with this file alone.\n")
 
 
-def _fsync_directory(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def seed_decks(source: Path, target: Path) -> Seeded:
     """Copy the decks of `source` into `target` if `target` never held any (see the module's docstring)."""
     if not source.is_dir():
@@ -159,5 +149,5 @@ def _seed_locked(source: Path, target: Path) -> Seeded:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _mark(target, f"seeded from {source}: {', '.join(copied) or 'nothing'}")
-    _fsync_directory(target)
+    fsync_directory(target)
     return Seeded("seeded", tuple(copied))
