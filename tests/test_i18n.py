@@ -182,6 +182,47 @@ def test_a_changed_catalogue_is_compiled_again_without_a_restart(web, pseudo_app
     assert page_messages(web.get(f"/j/{session['code']}").get_data(as_text=True))["messages"]["Submit"] == "Absenden"
 
 
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda text: text.replace("plural=(n != 1)", "plural=(n > 1)"), id="plural-forms-against-cldr"),
+    pytest.param(lambda text: text.replace("plural=(n != 1)", "plural=(n !!= 1"), id="plural-forms-syntax"),
+    pytest.param(lambda text: text.replace("charset=utf-8", "charset=nonsense-9"), id="unknown-charset"),
+])
+def test_a_broken_catalogue_leaves_its_pages_in_english_and_says_why(web, pseudo_app, caplog, damage) -> None:
+    session = start(web, "deutsch")
+    path = po_path(pseudo_app.extensions["workshop_catalogues"].directory, "de")
+    text = path.read_text(encoding="utf-8")
+    assert damage(text) != text
+    path.write_text(damage(text), encoding="utf-8")
+    phone = web.get(f"/j/{session['code']}")
+    home = web.get("/", headers={"Accept-Language": "de"})
+    assert phone.status_code == home.status_code == 200
+    assert OPEN not in phone.get_data(as_text=True) + home.get_data(as_text=True)
+    assert not page_messages(phone.get_data(as_text=True))
+    assert [record for record in caplog.records if record.levelname == "ERROR" and str(path) in record.getMessage()]
+
+
+def test_a_translation_with_a_placeholder_its_message_lacks_shows_english(web, pseudo_app, caplog) -> None:
+    """A translator's `%(cod)s` would fail the page with a KeyError; a `{m}` would reach the phone as it is."""
+    path = po_path(pseudo_app.extensions["workshop_catalogues"].directory, "de")
+    with path.open("rb") as file:
+        catalog = read_po(file, locale="de")
+    wrong_code = "There is no live workshop with the code %(code)s. If you are joining, check the code on the " \
+                 "screen and try again."
+    catalog[wrong_code].string = "Kein Workshop mit dem Code %(cod)s."
+    catalog["Slide {n} of {count}"].string = "Folie {n} von {m}"
+    catalog["Submit"].string = "Absenden 100 %"  # no placeholder, so never formatted: kept
+    from babel.messages.pofile import write_po
+    with path.open("wb") as file:
+        write_po(file, catalog)
+    wrong = web.get("/j/NOSUCH", headers={"Accept-Language": "de"})
+    assert wrong.status_code == 404
+    assert "There is no live workshop with the code NOSUCH." in wrong.get_data(as_text=True)
+    catalogue = pseudo_app.extensions["workshop_catalogues"].get("de")
+    assert "Slide {n} of {count}" not in catalogue.browser(["Slide {n} of {count}"])
+    assert catalogue.browser(["Submit"]) == {"Submit": "Absenden 100 %"}
+    assert any("placeholders" in record.getMessage() for record in caplog.records)
+
+
 # Plural forms ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang", OTHERS)
