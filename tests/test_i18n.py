@@ -111,9 +111,19 @@ def test_a_phone_picks_its_own_language_and_keeps_it_for_its_join_code_only(web)
     assert 'data-service-worker="/sw.js?lang=ar"' in page
 
 
+def test_a_phone_that_typed_its_code_by_hand_keeps_its_language_on_reload(web) -> None:
+    """`/j/abc-def` is the same page as `/j/ABCDEF`; the choice is kept for the address the phone uses."""
+    code = start(web, "deutsch")["code"]
+    typed = f"/j/{code[:3].lower()}-{code[3:].lower()}"
+    chosen = web.get(f"{typed}?lang=ar")
+    assert f"Path={typed};" in chosen.headers["Set-Cookie"]
+    assert html_tag(web.get(typed).get_data(as_text=True)) == '<html lang="ar" dir="rtl"'
+
+
 def test_staff_pages_follow_accept_language_and_keep_a_choice_made_with_the_switch(web) -> None:
-    assert html_tag(web.get("/", headers={"Accept-Language": "ar"}).get_data(as_text=True)) \
-        == '<html lang="ar" dir="rtl"'
+    arabic = web.get("/", headers={"Accept-Language": "ar"})
+    assert html_tag(arabic.get_data(as_text=True)) == '<html lang="ar" dir="rtl"'
+    assert "Accept-Language" in arabic.vary  # a shared cache must not hand the Arabic page to a German browser
     switched = web.get("/?lang=de", headers={"Accept-Language": "ar"})
     assert switched.headers["Set-Cookie"].startswith("workshop_lang=de;")
     assert html_tag(web.get("/organiser", headers={"Accept-Language": "ar"}).get_data(as_text=True)) \
