@@ -500,3 +500,20 @@ def test_the_phone_flow_in_each_language(languages_server, contexts, lang: str) 
         expect(phone.get_by_test_id("poll-question")).to_have_attribute("lang", lang)  # the slides stay the deck's
     finally:
         facilitator.close()
+
+
+def test_the_german_console_keeps_the_polls_badges_inside_its_panel(languages_server, contexts) -> None:
+    """German's long badge ("Ergebnisse für den Raum verborgen") wraps at 1280x720 instead of running off."""
+    session = languages_server.start_session("deck-de")
+    facilitator = Facilitator(languages_server.url,
+                              {"session": session["id"], "key": key_of(session["facilitator_url"])})
+    try:
+        facilitator.go_to_poll("warmup_word")
+        console = contexts.presenter(session["facilitator_url"], locale="de")
+        expect(console.locator("html")).to_have_attribute("lang", "de")
+        note = console.get_by_test_id("visibility-note")
+        expect(note).to_be_visible()
+        panel, badge = console.locator("#poll-panel").bounding_box(), note.bounding_box()
+        assert panel and badge and badge["x"] + badge["width"] <= panel["x"] + panel["width"], (panel, badge)
+    finally:
+        facilitator.close()

@@ -111,9 +111,19 @@ def test_a_phone_picks_its_own_language_and_keeps_it_for_its_join_code_only(web)
     assert 'data-service-worker="/sw.js?lang=ar"' in page
 
 
+def test_a_phone_that_typed_its_code_by_hand_keeps_its_language_on_reload(web) -> None:
+    """`/j/abc-def` is the same page as `/j/ABCDEF`; the choice is kept for the address the phone uses."""
+    code = start(web, "deutsch")["code"]
+    typed = f"/j/{code[:3].lower()}-{code[3:].lower()}"
+    chosen = web.get(f"{typed}?lang=ar")
+    assert f"Path={typed};" in chosen.headers["Set-Cookie"]
+    assert html_tag(web.get(typed).get_data(as_text=True)) == '<html lang="ar" dir="rtl"'
+
+
 def test_staff_pages_follow_accept_language_and_keep_a_choice_made_with_the_switch(web) -> None:
-    assert html_tag(web.get("/", headers={"Accept-Language": "ar"}).get_data(as_text=True)) \
-        == '<html lang="ar" dir="rtl"'
+    arabic = web.get("/", headers={"Accept-Language": "ar"})
+    assert html_tag(arabic.get_data(as_text=True)) == '<html lang="ar" dir="rtl"'
+    assert "Accept-Language" in arabic.vary  # a shared cache must not hand the Arabic page to a German browser
     switched = web.get("/?lang=de", headers={"Accept-Language": "ar"})
     assert switched.headers["Set-Cookie"].startswith("workshop_lang=de;")
     assert html_tag(web.get("/organiser", headers={"Accept-Language": "ar"}).get_data(as_text=True)) \
@@ -180,6 +190,47 @@ def test_a_changed_catalogue_is_compiled_again_without_a_restart(web, pseudo_app
     with path.open("wb") as file:
         write_po(file, catalog)
     assert page_messages(web.get(f"/j/{session['code']}").get_data(as_text=True))["messages"]["Submit"] == "Absenden"
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda text: text.replace("plural=(n != 1)", "plural=(n > 1)"), id="plural-forms-against-cldr"),
+    pytest.param(lambda text: text.replace("plural=(n != 1)", "plural=(n !!= 1"), id="plural-forms-syntax"),
+    pytest.param(lambda text: text.replace("charset=utf-8", "charset=nonsense-9"), id="unknown-charset"),
+])
+def test_a_broken_catalogue_leaves_its_pages_in_english_and_says_why(web, pseudo_app, caplog, damage) -> None:
+    session = start(web, "deutsch")
+    path = po_path(pseudo_app.extensions["workshop_catalogues"].directory, "de")
+    text = path.read_text(encoding="utf-8")
+    assert damage(text) != text
+    path.write_text(damage(text), encoding="utf-8")
+    phone = web.get(f"/j/{session['code']}")
+    home = web.get("/", headers={"Accept-Language": "de"})
+    assert phone.status_code == home.status_code == 200
+    assert OPEN not in phone.get_data(as_text=True) + home.get_data(as_text=True)
+    assert not page_messages(phone.get_data(as_text=True))
+    assert [record for record in caplog.records if record.levelname == "ERROR" and str(path) in record.getMessage()]
+
+
+def test_a_translation_with_a_placeholder_its_message_lacks_shows_english(web, pseudo_app, caplog) -> None:
+    """A translator's `%(cod)s` would fail the page with a KeyError; a `{m}` would reach the phone as it is."""
+    path = po_path(pseudo_app.extensions["workshop_catalogues"].directory, "de")
+    with path.open("rb") as file:
+        catalog = read_po(file, locale="de")
+    wrong_code = "There is no live workshop with the code %(code)s. If you are joining, check the code on the " \
+                 "screen and try again."
+    catalog[wrong_code].string = "Kein Workshop mit dem Code %(cod)s."
+    catalog["Slide {n} of {count}"].string = "Folie {n} von {m}"
+    catalog["Submit"].string = "Absenden 100 %"  # no placeholder, so never formatted: kept
+    from babel.messages.pofile import write_po
+    with path.open("wb") as file:
+        write_po(file, catalog)
+    wrong = web.get("/j/NOSUCH", headers={"Accept-Language": "de"})
+    assert wrong.status_code == 404
+    assert "There is no live workshop with the code NOSUCH." in wrong.get_data(as_text=True)
+    catalogue = pseudo_app.extensions["workshop_catalogues"].get("de")
+    assert "Slide {n} of {count}" not in catalogue.browser(["Slide {n} of {count}"])
+    assert catalogue.browser(["Submit"]) == {"Submit": "Absenden 100 %"}
+    assert any("placeholders" in record.getMessage() for record in caplog.records)
 
 
 # Plural forms ---------------------------------------------------------------------------------------------

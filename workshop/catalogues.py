@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import gettext
 import io
+import logging
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +29,8 @@ from babel.support import Translations
 
 from .languages import DEFAULT_LANGUAGE
 
+log = logging.getLogger(__name__)
+
 DOMAIN = "messages"
 # The browser's translation functions (static/js/i18n.js), as `pybabel extract` reads them (babel.cfg).
 JS_KEYWORDS: dict[str, tuple[int, ...] | None] = {"t": None, "nt": (1, 2)}
@@ -34,6 +38,10 @@ JS_OPTIONS = {"parse_template_string": "true"}
 # Numbers whose plural form is compared between gettext and CLDR: every small count, and the large round ones
 # that some languages treat apart ("un million de réponses").
 PLURAL_SAMPLES: tuple[int, ...] = (*range(0, 1001), *(k * 1_000_000 for k in range(1, 4)), 1_000_001)
+
+# Placeholders: `%(name)s` (templates, Python) and `{name}` (browser modules).
+PERCENT_NAMES = re.compile(r"%\((\w+)\)")
+BRACE_NAMES = re.compile(r"\{(\w+)\}")
 
 Message = str | tuple[str, ...]
 BrowserMessage = str | dict[str, str]
@@ -93,8 +101,37 @@ class Catalogue:
         return out
 
 
+def fits(msgids: tuple[str, ...], text: str) -> bool:
+    """Whether a translation can stand in for its message: it fills only the message's placeholders, and a
+    `%(name)s` message's text formats (else the page would fail with a KeyError or show `{name}` as it is)."""
+    names = {name for msgid in msgids for name in PERCENT_NAMES.findall(msgid)}
+    if names:
+        try:
+            text % dict.fromkeys(names | ({"num"} if len(msgids) > 1 else set()), 0)  # ngettext gives `num`
+        except (KeyError, ValueError, TypeError):
+            return False
+    return set(BRACE_NAMES.findall(text)) <= {name for msgid in msgids for name in BRACE_NAMES.findall(msgid)}
+
+
+def drop_misfits(lang: str, catalog: Catalog) -> None:
+    """Untranslate (English shows) every message whose translation does not fit it, and say which."""
+    dropped = []
+    for message in catalog:
+        if not message.id:
+            continue
+        msgids = tuple(message.id) if isinstance(message.id, tuple | list) else (message.id,)
+        strings = tuple(message.string) if isinstance(message.string, tuple | list) else (message.string,)
+        if not all(fits(msgids, str(text)) for text in strings if text):
+            message.string = tuple("" for _ in strings) if len(msgids) > 1 else ""
+            dropped.append(msgids[0])
+    if dropped:
+        log.warning("%s: %d translations use placeholders their message lacks; shown in English: %s", lang,
+                    len(dropped), "; ".join(dropped)[:500])
+
+
 def compile_catalogue(lang: str, catalog: Catalog) -> Catalogue:
     """A parsed `.po` as gettext `Translations` (a `.mo` written in memory) and as the browser's messages."""
+    drop_misfits(lang, catalog)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)  # untranslated and fuzzy entries are left out: they show the English msgid
     buffer.seek(0)
@@ -138,7 +175,8 @@ class Catalogues:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, lang: str) -> Catalogue | None:
-        """The compiled catalogue of `lang`, or None (English, or no `.po` file for it)."""
+        """The compiled catalogue of `lang`, or None (English, no `.po` file for it, or one that cannot be read:
+        its pages show English, and the log says why, once per version of the file)."""
         if lang == DEFAULT_LANGUAGE:
             return None
         path = po_path(self.directory, lang)
@@ -151,7 +189,12 @@ class Catalogues:
         if kept is not None and kept[0] == stamp:
             return kept[1]
         with self._lock:
-            catalogue = read_catalogue(path, lang)
+            catalogue: Catalogue | None
+            try:
+                catalogue = read_catalogue(path, lang)
+            except (OSError, ValueError, LookupError, SyntaxError) as error:  # bad bytes, charset, Plural-Forms
+                log.error("%s cannot be used, so %s pages show English until it is fixed: %s", path, lang, error)
+                catalogue = None
             self._loaded[lang] = (stamp, catalogue)
         return catalogue
 

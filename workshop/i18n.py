@@ -82,19 +82,23 @@ def phone_language() -> str | None:
     return supported(request.args.get("lang")) or supported(request.cookies.get(PHONE_COOKIE))
 
 
-def keep_phone_language(response: Response, code: str) -> None:
-    """Keep a phone's `?lang=` for its join page `/j/<code>`, so a reload or a reconnect stays in it."""
+def keep_phone_language(response: Response, path: str) -> None:
+    """Keep a phone's `?lang=` for its join page's `path` (`/j/<code>` as the phone wrote the code: a typed
+    `/j/abc-def` is the same page), so a reload or a reconnect stays in it."""
     asked = supported(request.args.get("lang"))
     if asked and request.cookies.get(PHONE_COOKIE) != asked:
-        response.set_cookie(PHONE_COOKIE, asked, max_age=PHONE_COOKIE_SECONDS, path=f"/j/{code}", httponly=True,
+        response.set_cookie(PHONE_COOKIE, asked, max_age=PHONE_COOKIE_SECONDS, path=path, httponly=True,
                             samesite="Lax", secure=request.is_secure)
 
 
 def _keep_staff_choice(response: Response) -> Response:
     """A page opened with `?lang=` (the language switch) keeps that language for this browser's other pages.
 
-    Not for session pages that chose for themselves: a phone's choice is its own (web.participant).
+    Not for session pages that chose for themselves: a phone's choice is its own (web.participant). The others
+    say they vary with `Accept-Language`.
     """
+    if "workshop_lang" not in g and response.mimetype == "text/html":
+        response.vary.add("Accept-Language")  # its words may come from it: a cache must not give it to another
     asked = supported(request.args.get("lang"))
     if (asked and "workshop_lang" not in g and response.mimetype == "text/html"
             and request.cookies.get(STAFF_COOKIE) != asked):

@@ -398,7 +398,7 @@ def participant(code: str) -> Response | tuple[str, int, dict[str, str]]:
                                         practice=page.practice,
                                         service_worker=worker, service_worker_scope=url_for("web.join_by_code") + "/",
                                         deck_lang=page.lang), mimetype="text/html")
-    keep_phone_language(response, page.code)
+    keep_phone_language(response, url_for("web.participant", code=code))  # the address this phone uses
     return response
 
 
