@@ -55,6 +55,8 @@ def test_the_access_log_is_opt_in_and_names_no_one(redis_url: str, tmp_path: Pat
     lines = [line for line in output.splitlines() if " level=" in line]
     access = [line for line in lines if "logger=workshop.access" in line]
     assert any(f'path="/j/{code}"' in line and "status=200" in line for line in access), access
+    # A phone page's size would tell its language (its messages are inline): logged in 64 KiB steps.
+    assert all("bytes=65536 " in line for line in access if f'path="/j/{code}"' in line and "status=200" in line)
     assert any('path="/socket.io/"' in line for line in access), "Socket.IO requests are logged too"
     for line in lines:
         assert "?" not in line and "token" not in line.lower(), line

@@ -259,6 +259,19 @@ def eventlet_server_options() -> dict[str, object]:
     return {"log": server_log, "log_output": True, "protocol": Protocol}
 
 
+# A phone's pages carry its interface language's messages inline, so their exact size would tell a log reader
+# which language a phone chose (a lone Arabic reader in a room): their sizes are logged in 64 KiB steps.
+PHONE_PAGE_PREFIXES = ("/j/", "/offline")
+PHONE_SIZE_STEP = 64 * 1024
+
+
+def _logged_size(path: str, size: int) -> int:
+    """The size to log: exact, except for phone pages (rounded up to a `PHONE_SIZE_STEP`)."""
+    if path.startswith(PHONE_PAGE_PREFIXES) and size:
+        return -(-size // PHONE_SIZE_STEP) * PHONE_SIZE_STEP
+    return size
+
+
 class AccessLog:
     """WSGI middleware: method, path without its query string, status, bytes and duration; nothing else."""
 
@@ -300,6 +313,7 @@ class AccessLog:
             "method": str(environ.get("REQUEST_METHOD", "-"))[:20],
             # PATH_INFO only: query strings carry tokens, keys and Socket.IO session ids.
             "path": scrub_path(str(environ.get("PATH_INFO", ""))[:200]),
-            "status": status, "bytes": size, "ms": round(1000 * (time.monotonic() - started)),
+            "status": status, "bytes": _logged_size(str(environ.get("PATH_INFO", "")), size),
+            "ms": round(1000 * (time.monotonic() - started)),
         }})
 

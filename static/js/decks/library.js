@@ -108,10 +108,10 @@ function card(deck, index) {
     ]
     : [rehearseButton(deck, described)];
   return h('li', { class: 'library-card', 'data-testid': 'library-deck', dataset: { deck: deck.id } },
-    h('h3', { class: 'deck-title', id: titleId, tabindex: '-1' }, deck.title),
+    h('h3', { class: 'deck-title', id: titleId, tabindex: '-1', lang: deck.lang, dir: 'auto' }, deck.title),
     h('p', { class: 'library-file' }, h('span', { class: 'visually-hidden' }, t('File name:')), ' ',
       h('code', { dir: 'ltr', translate: 'no' }, `${deck.id}.yaml`)),
-    deck.description ? h('p', { class: 'deck-description' }, deck.description) : null,
+    deck.description ? h('p', { class: 'deck-description', lang: deck.lang, dir: 'auto' }, deck.description) : null,
     h('ul', { class: 'library-facts', role: 'list', 'data-testid': 'facts' }, facts),
     deck.in_use > 0
       ? h('p', { class: 'badge library-in-use', 'data-testid': 'in-use' },
