@@ -145,7 +145,7 @@ def test_a_copy_that_would_not_load_is_422_and_nothing_is_written(api, decks_dir
 
 
 def test_a_copy_never_replaces_anything(api, decks_dir: Path, tmp_path: Path) -> None:
-    (decks_dir / "orphan").mkdir()  # the pictures of a deleted deck (DELETE keeps them)
+    (decks_dir / "orphan").mkdir()  # pictures a delete left for live sessions showing them
     (decks_dir / "orphan" / "left.svg").write_bytes(SVG)
     (decks_dir / "linked.yaml").symlink_to(tmp_path / "secret.txt")
     (decks_dir / "linkdir").symlink_to(tmp_path, target_is_directory=True)
@@ -369,3 +369,39 @@ def test_the_library_page_is_for_facilitators(api) -> None:
     assert 'data-testid="deck-library"' in html and 'href="/"' in html
     home = api.get("/").get_data(as_text=True)
     assert 'href="/decks"' in home
+
+
+# Deleting ---------------------------------------------------------------------------------------------------
+
+def test_deleting_a_deck_takes_its_pictures_so_its_name_is_free_again(api, decks_dir: Path) -> None:
+    assert copy(api, "lib-pics", {"to": "doomed"}).status_code == 201
+    assert (decks_dir / "doomed" / "seesaw.svg").is_file()
+    assert api.delete("/api/decks/doomed", headers=AUTH).status_code == 204
+    assert not (decks_dir / "doomed.yaml").exists() and not (decks_dir / "doomed").exists()
+    assert not [path for path in decks_dir.iterdir() if path.name.startswith(".deleted-")], "nothing left behind"
+    # The id can be used again at once (before, the folder left behind made it `exists`).
+    assert copy(api, "lib-pics", {"to": "doomed"}).status_code == 201
+
+
+def test_a_deck_live_sessions_show_keeps_its_pictures_when_deleted(api, decks_dir: Path) -> None:
+    assert copy(api, "lib-pics", {"to": "shown-live"}).status_code == 201
+    started = api.post("/api/sessions", json={"deck": "shown-live"}, headers=AUTH)
+    assert started.status_code == 201
+    assert api.delete("/api/decks/shown-live", headers=AUTH).status_code == 204
+    assert not (decks_dir / "shown-live.yaml").exists()
+    # The live session's slides still show the picture, from the folder that stayed.
+    assert api.get("/decks/shown-live/media/seesaw.svg").status_code == 200
+    ended = api.post(f"/api/sessions/{started.get_json()['id']}/end", headers=ORGANISER)
+    assert ended.status_code == 200
+
+
+def test_a_link_in_place_of_a_pictures_folder_is_never_followed_by_a_delete(api, decks_dir: Path,
+                                                                          tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.svg").write_bytes(SVG)
+    (decks_dir / "linkeddel.yaml").write_text(PICTURES_DECK, encoding="utf-8")
+    (decks_dir / "linkeddel").symlink_to(outside, target_is_directory=True)
+    assert api.delete("/api/decks/linkeddel", headers=AUTH).status_code == 204
+    assert (outside / "keep.svg").read_bytes() == SVG
+    assert (decks_dir / "linkeddel").is_symlink()

@@ -17,7 +17,7 @@ from .deck_files import DeckFile, DeckFileError, id_problem
 from .decks import MAX_DECK_BODY_BYTES, MAX_DECK_BYTES, DeckError, parse_deck, parse_yaml
 from .i18n import gettext
 from .polls import POLL_TYPES
-from .web import ApiError, deck_files, is_facilitator, require
+from .web import ApiError, deck_files, is_facilitator, live, require
 
 bp = Blueprint("decks", __name__)
 
@@ -199,12 +199,15 @@ def put_deck(deck_id: str) -> tuple[Response, int]:
 
 @bp.delete("/api/decks/<path:deck_id>", merge_slashes=False)
 def delete_deck(deck_id: str) -> tuple[str, int]:
-    """Delete a deck's YAML (its pictures folder stays). Allowed while live sessions use it: each has its own copy.
+    """Delete a deck and its pictures. Allowed while live sessions use it: each has its own copy of the slides,
+    but their pictures are served from the deck's folder, so the folder then stays.
 
     `If-Match` is optional; given, the deck must still be that version (409 otherwise).
     """
     require(is_facilitator)
-    deck_files().delete(_deck_id(deck_id), _if_match())
+    deck_id = _deck_id(deck_id)
+    shown = any(session.get("deck") == deck_id for session in live().running_sessions())  # practice ones too
+    deck_files().delete(deck_id, _if_match(), keep_pictures=shown)
     return "", 204
 
 

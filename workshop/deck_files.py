@@ -28,6 +28,7 @@ import fcntl
 import hashlib
 import os
 import re
+import secrets
 import shutil
 import stat
 import tempfile
@@ -275,10 +276,11 @@ class DeckFiles:
             written = self._read(deck_id, target)
         return written, current is None
 
-    def delete(self, deck_id: str, if_match: list[str] | None = None) -> DeckFile:
-        """Delete a deck's YAML file (its pictures folder stays); returns the version deleted.
+    def delete(self, deck_id: str, if_match: list[str] | None = None, keep_pictures: bool = False) -> DeckFile:
+        """Delete a deck's YAML file and its pictures folder; returns the version deleted.
 
         `if_match` is optional here: given, the deck must still be that version (else `conflict`).
+        `keep_pictures`: leave the folder, as live sessions of the deck still show its pictures from it.
         """
         with self.locked():
             path = self.path_of(deck_id)
@@ -287,6 +289,7 @@ class DeckFiles:
                 raise DeckFileError("not_found", f"no deck called '{deck_id}'")
             if if_match is not None:
                 self._check_version(deck_id, current, if_match)
+            folder = path.parent if path.name == FOLDER_DECK else self.folder_of(deck_id)
             try:
                 os.unlink(path)
             except FileNotFoundError as error:
@@ -294,8 +297,22 @@ class DeckFiles:
             except OSError as error:
                 raise DeckFileError("unavailable", f"the deck could not be deleted ({error.strerror})") from error
             fsync_directory(path.parent)
+            if not keep_pictures:
+                self._remove_folder(deck_id, folder)
         return current
 
+    def _remove_folder(self, deck_id: str, folder: Path) -> None:
+        """Remove a deleted deck's folder (never through a link): first renamed to a hidden name, which no listing
+        shows, so a crash midway leaves no half folder under the deck's id; then its files."""
+        if folder.is_symlink() or not folder.is_dir():
+            return
+        trash = self._root() / f".deleted-{deck_id}-{secrets.token_hex(4)}"
+        try:
+            os.rename(folder, trash)
+        except OSError:
+            return  # the deck is gone; its pictures stay, and a new deck of that id is told the folder exists
+        fsync_directory(self._root())
+        shutil.rmtree(trash, ignore_errors=True)
 
     # Copying and renaming -------------------------------------------------------------------------------
 
