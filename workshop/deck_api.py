@@ -49,7 +49,8 @@ def invalid_deck(error: InvalidDeck) -> tuple[Response, int]:
                    message=f"the deck has {count} problem{'s' if count != 1 else ''}; nothing was saved"), 422
 
 
-def _deck_id(deck_id: str) -> str:
+def checked_id(deck_id: str) -> str:
+    """The deck id of a request, or 400 `invalid_deck_id` saying what is wrong with it (rule, or reserved)."""
     problem = id_problem(deck_id)
     if problem is not None:
         raise ApiError(400, "invalid_deck_id", problem)
@@ -155,7 +156,7 @@ def get_deck(deck_id: str) -> Response:
     """The deck's YAML as it is on disk, with its version as a strong ETag; `?download=1` as a file; as JSON with
     `Accept: application/json` or `?format=json` (same data, same ETag)."""
     require(is_facilitator)
-    file = deck_files().read(_deck_id(deck_id))
+    file = deck_files().read(checked_id(deck_id))
     if file is None:
         raise ApiError(404, "not_found", f"no deck called '{deck_id}'")
     response = _json_response(file) if _wants_json() else _yaml_response(file)
@@ -170,18 +171,13 @@ def get_deck(deck_id: str) -> Response:
 def put_deck(deck_id: str) -> tuple[Response, int]:
     """Create (201) or replace (200, needs If-Match) a deck from YAML, or from the editor's JSON merged into it."""
     require(is_facilitator)
-    _deck_id(deck_id)
+    checked_id(deck_id)
     if_match = _if_match()
     files = deck_files()
     if request.mimetype == "application/json":
         current = files.read(deck_id)
         if current is not None:
-            if if_match is None:
-                raise DeckFileError("precondition_required", "replacing a deck needs If-Match with the ETag of the "
-                                                             "version you edited (from GET /api/decks/<id>)")
-            if "*" not in if_match and current.etag not in if_match:
-                raise DeckFileError("conflict", f"the deck '{deck_id}' was changed since you loaded it; reload it "
-                                                "and apply your changes again")
+            files.check_version(deck_id, current, if_match)
             if_match = [current.etag]  # the version merged into is the version replaced, or 409
         text = _merged(deck_id, current)
         _validated(text, deck_id, with_paths=True)
@@ -205,7 +201,7 @@ def delete_deck(deck_id: str) -> tuple[str, int]:
     `If-Match` is optional; given, the deck must still be that version (409 otherwise).
     """
     require(is_facilitator)
-    deck_id = _deck_id(deck_id)
+    deck_id = checked_id(deck_id)
     shown = any(session.get("deck") == deck_id for session in live().running_sessions())  # practice ones too
     deck_files().delete(deck_id, _if_match(), keep_pictures=shown)
     return "", 204
@@ -221,7 +217,7 @@ def validate_deck() -> tuple[Response, int]:
     require(is_facilitator)
     deck_id = request.args.get("deck")
     if deck_id is not None:
-        _deck_id(deck_id)
+        checked_id(deck_id)
     if request.mimetype == "application/json":
         current = deck_files().read(deck_id) if deck_id is not None else None
         text = _merged(deck_id or "deck", current)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
+from .deck_api import checked_id
 from .deck_files import DeckFileError, valid_id
 from .i18n import gettext as _
 from .languages import LANGUAGE_NAMES, LANGUAGES
@@ -52,9 +53,7 @@ def edit_deck(deck_id: str) -> Response | tuple[str, int]:
 def preview(deck_id: str) -> Response:
     """`{"body": MARKDOWN}` -> `{"html"}`: the body as the presenter shows it (same renderer, same sanitising)."""
     require(is_facilitator)
-    if not valid_id(deck_id):
-        raise ApiError(400, "invalid_deck_id", "a deck id is 1 to 64 of a-z, 0-9 and '-', starting with a letter or "
-                                               "digit")
+    checked_id(deck_id)
     payload = request.get_json(silent=True)
     body = payload.get("body", "") if isinstance(payload, dict) else None
     if not isinstance(body, str):

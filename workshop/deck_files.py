@@ -240,7 +240,7 @@ class DeckFiles:
             finally:
                 os.close(fd)
 
-    def _check_version(self, deck_id: str, current: DeckFile | None, if_match: list[str] | None) -> None:
+    def check_version(self, deck_id: str, current: DeckFile | None, if_match: list[str] | None) -> None:
         """The compare of compare-and-rename: a replacement must name the version it replaces."""
         if current is None:
             if if_match is not None:
@@ -265,7 +265,7 @@ class DeckFiles:
         with self.locked():
             path = self.path_of(deck_id)
             current = self._read(deck_id, path) if path is not None else None
-            self._check_version(deck_id, current, if_match)
+            self.check_version(deck_id, current, if_match)
             target = path if path is not None else self._inside(self._root() / f"{deck_id}.yaml")
             mode = NEW_FILE_MODE
             if path is not None:
@@ -288,7 +288,7 @@ class DeckFiles:
             if current is None or path is None:
                 raise DeckFileError("not_found", f"no deck called '{deck_id}'")
             if if_match is not None:
-                self._check_version(deck_id, current, if_match)
+                self.check_version(deck_id, current, if_match)
             folder = path.parent if path.name == FOLDER_DECK else self.folder_of(deck_id)
             try:
                 os.unlink(path)
@@ -402,7 +402,7 @@ class DeckFiles:
         with self.locked():
             path, current = self._existing(deck_id)
             if if_match is not None:
-                self._check_version(deck_id, current, if_match)
+                self.check_version(deck_id, current, if_match)
             root = self._root()
             folder = root / deck_id if path.name == FOLDER_DECK else self._pictures_folder(deck_id)
             self._free(new_id)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from .deck_api import InvalidDeck, _deck_id, _if_match
+from .deck_api import InvalidDeck, _if_match, checked_id
 from .deck_edit import line_paths, problem_items, retitled_yaml
-from .deck_files import ID_PATTERN, RESERVED_IDS, DeckFile, DeckFileError, id_problem
+from .deck_files import ID_PATTERN, RESERVED_IDS, DeckFile, DeckFileError
 from .decks import DeckError, parse_deck
 from .i18n import gettext as _
 from .languages import LANGUAGE_NAMES, LANGUAGES
@@ -49,10 +49,7 @@ def _request(allowed: frozenset[str]) -> tuple[str, dict[str, object]]:
     target = body.get("to")
     if not isinstance(target, str):
         raise ApiError(400, "invalid_payload", f"'to' must be the new deck id, as in {example}")
-    problem = id_problem(target)
-    if problem is not None:
-        raise ApiError(400, "invalid_deck_id", problem)
-    return target, body
+    return checked_id(target), body
 
 
 def _written(file: DeckFile, status: int) -> tuple[Response, int]:
@@ -67,7 +64,7 @@ def _written(file: DeckFile, status: int) -> tuple[Response, int]:
 def copy_deck(deck_id: str) -> tuple[Response, int]:
     """Copy a deck and its pictures to a new id (201), optionally with a new title written into its YAML."""
     require(is_facilitator)
-    source = _deck_id(deck_id)
+    source = checked_id(deck_id)
     target, body = _request(COPY_KEYS)
     title = body.get("title")
     if title is not None and (not isinstance(title, str) or "\n" in title or "\r" in title):
@@ -97,7 +94,7 @@ def copy_deck(deck_id: str) -> tuple[Response, int]:
 def rename_deck(deck_id: str) -> tuple[Response, int]:
     """Give a deck a new id: its YAML and pictures move (200). Refused (409 `deck_in_use`) while sessions run on it."""
     require(is_facilitator)
-    source = _deck_id(deck_id)
+    source = checked_id(deck_id)
     target, _body = _request(RENAME_KEYS)
 
     def not_live() -> None:
