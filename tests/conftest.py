@@ -85,6 +85,21 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def deck_app(redis_url: str, tmp_path: Path, decks_dir: Path):
+    """The app on a deck test module's own decks directory (that module's `decks_dir` fixture), which its
+    tests write; its background task stops with the test."""
+    app = create_app(app_config(redis_url, tmp_path / "data", DECKS_DIR=decks_dir))
+    yield app
+    app.extensions["workshop_broadcaster"].stop()
+
+
+@pytest.fixture
+def api(deck_app):
+    """An HTTP test client of `deck_app`."""
+    return deck_app.test_client()
+
+
 def key_of(url: str) -> str:
     """The `key` query parameter of a facilitator or presenter URL."""
     return parse_qs(urlparse(url).query)["key"][0]

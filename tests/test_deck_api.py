@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN, app_config, key_of
-from workshop import create_app
+from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN, key_of
 from workshop.deck_edit import update_deck_yaml
 from workshop.deck_files import DeckFileError, DeckFiles, etag_of
 from workshop.decks import MAX_DECK_BYTES, parse_deck
@@ -63,18 +62,6 @@ def decks_dir(tmp_path: Path) -> Path:
     directory.mkdir()
     (directory / "hand.yaml").write_text(HAND_WRITTEN, encoding="utf-8")
     return directory
-
-
-@pytest.fixture
-def deck_app(redis_url: str, tmp_path: Path, decks_dir: Path):
-    app = create_app(app_config(redis_url, tmp_path / "data", DECKS_DIR=decks_dir))
-    yield app
-    app.extensions["workshop_broadcaster"].stop()
-
-
-@pytest.fixture
-def api(deck_app):
-    return deck_app.test_client()
 
 
 def etag(response: Any) -> str:

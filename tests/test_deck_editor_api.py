@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN, app_config
+from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN
 from tests.pictures import GOOD_SVG
-from workshop import create_app
 from workshop.deck_editor import MAX_PREVIEW_CHARS
 from workshop.deck_files import etag_of
 
@@ -40,13 +39,6 @@ def decks_dir(tmp_path: Path) -> Path:
     (directory / "pics.yaml").write_text(DECK, encoding="utf-8")
     (directory / "pics" / "circles.svg").write_bytes(GOOD_SVG)
     return directory
-
-
-@pytest.fixture
-def api(redis_url: str, tmp_path: Path, decks_dir: Path):
-    app = create_app(app_config(redis_url, tmp_path / "data", DECKS_DIR=decks_dir))
-    yield app.test_client()
-    app.extensions["workshop_broadcaster"].stop()
 
 
 # The deck as JSON ---------------------------------------------------------------------------------------------

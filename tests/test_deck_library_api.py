@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN, app_config
+from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN
 from tests.test_deck_api import HAND_WRITTEN, deck_yaml
-from workshop import create_app
 from workshop.deck_files import RESERVED_IDS, DeckFileError, DeckFiles, etag_of
 
 AUTH = {"Authorization": f"Bearer {FACILITATOR_TOKEN}"}
@@ -47,18 +46,6 @@ def decks_dir(tmp_path: Path) -> Path:
     (tmp_path / "secret.txt").write_text("outside the decks directory")
     (pictures / "linked.svg").symlink_to(tmp_path / "secret.txt")
     return directory
-
-
-@pytest.fixture
-def deck_app(redis_url: str, tmp_path: Path, decks_dir: Path):
-    app = create_app(app_config(redis_url, tmp_path / "data", DECKS_DIR=decks_dir))
-    yield app
-    app.extensions["workshop_broadcaster"].stop()
-
-
-@pytest.fixture
-def api(deck_app):
-    return deck_app.test_client()
 
 
 def copy(api: Any, deck_id: str, body: object, headers: dict[str, str] | None = None) -> Any:

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN, app_config
+from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN
 from tests.pictures import GOOD_SVG, HANDLER_SVG, OUTSIDE_SVG, SCRIPT_SVG, png
-from workshop import create_app
 from workshop.deck_media_files import MAX_PICTURES
 from workshop.decks import load_deck
 from workshop.media import MAX_IMAGE_BYTES
@@ -34,13 +33,6 @@ def decks_dir(tmp_path: Path) -> Path:
     (directory / "pics.yaml").write_text(DECK, encoding="utf-8")
     (directory / "pics" / "circles.svg").write_bytes(GOOD_SVG)
     return directory
-
-
-@pytest.fixture
-def api(redis_url: str, tmp_path: Path, decks_dir: Path):
-    app = create_app(app_config(redis_url, tmp_path / "data", DECKS_DIR=decks_dir))
-    yield app.test_client()
-    app.extensions["workshop_broadcaster"].stop()
 
 
 def upload(api: Any, name: str, data: bytes, deck: str = "pics", **headers: str) -> Any:
