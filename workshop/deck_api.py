@@ -202,7 +202,7 @@ def delete_deck(deck_id: str) -> tuple[str, int]:
     """
     require(is_facilitator)
     deck_id = checked_id(deck_id)
-    shown = any(session.get("deck") == deck_id for session in live().running_sessions())  # practice ones too
+    shown = live().decks_in_use(practice=True).get(deck_id, 0) > 0
     deck_files().delete(deck_id, _if_match(), keep_pictures=shown)
     return "", 204
 

@@ -574,10 +574,10 @@ class Workshop:
 
     # Organisers --------------------------------------------------------------------------------------
 
-    def decks_in_use(self) -> dict[str, int]:
+    def decks_in_use(self, practice: bool = False) -> dict[str, int]:
         """Deck id -> live sessions running on it (the deck library's "in use"; editing is safe all the same).
-        Practice sessions are not counted: nobody but the facilitator is in them."""
-        return self.store.live_decks()
+        Practice sessions are counted only with `practice`: nobody but the facilitator is in them."""
+        return self.store.live_decks(practice)
 
     def session_summaries(self) -> list[SessionSummary]:
         """Every session still kept, newest first, with answer counts and when it will be deleted; practice

@@ -414,12 +414,12 @@ class Store:
         """Every session, newest first."""
         return cast(list[str], self.redis.zrevrange(SESSIONS_INDEX, 0, -1))
 
-    def live_decks(self) -> dict[str, int]:
+    def live_decks(self, practice: bool = False) -> dict[str, int]:
         """Deck id -> how many live sessions run on it (each holds its own copy of the deck's YAML); practice
-        sessions are not counted."""
+        sessions are counted only with `practice`."""
         counts: dict[str, int] = {}
-        for _, (deck, status, practice) in self._live_fields("deck", "status", "practice"):
-            if deck is not None and status == "live" and practice != "1":
+        for _, (deck, status, is_practice) in self._live_fields("deck", "status", "practice"):
+            if deck is not None and status == "live" and (practice or is_practice != "1"):
                 counts[deck] = counts.get(deck, 0) + 1
         return counts
 
