@@ -141,10 +141,11 @@ def test_staff_keys_are_deleted_when_the_session_ends_and_their_links_say_so(app
     assert sockets("facilitator").emit("end_session", {}, callback=True)["ok"]
     assert redis.hget(f"ws:{{{sid}}}:session", "facilitator_key") is None
     assert redis.hget(f"ws:{{{sid}}}:session", "presenter_key") is None
-    for path in (f"/s/{sid}/console", f"/s/{sid}/present"):
+    for path in (f"/s/{sid}/console", f"/s/{sid}/present", f"/s/{sid}/rehearse"):
         page = client.get(path)
         assert page.status_code == 410 and b"This session has ended" in page.data
         assert started["facilitator_key"].encode() not in page.data and page.headers["Cache-Control"] == "no-store"
+        assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     namespace = app.extensions["workshop_socketio"].server.namespace_handlers["/"]
     with app.test_request_context(), pytest.raises(ConnectionRefusedError) as refused:
         namespace.on_connect({"session": sid, "key": started["facilitator_key"]})

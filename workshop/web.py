@@ -466,18 +466,30 @@ def _page_context(page: SessionPage) -> dict[str, object]:
             "practice": page.practice, "deck_lang": page.lang}
 
 
+def _staff_page(session_id: str, roles: tuple[str, ...], needs_key: str, framed_in_practice: bool = True,
+                deck_language: bool = False) -> SessionPage:
+    """A staff screen's session page, or why not: the ended page, or 403 (`needs_key`) without a key for `roles`.
+
+    `deck_language`: the screen speaks the deck's language (`?lang=` to see it in another), its ended page too.
+    `framed_in_practice`: in a practice session the rehearse page shows the screen in a frame.
+    """
+    page = _session_page(session_id, *roles)
+    if deck_language:
+        use_language(supported(request.args.get("lang")) or page.lang)
+    if page.ended:
+        abort(_ended_page())
+    if page.key is None:
+        abort(403, needs_key)
+    if page.practice and framed_in_practice:
+        framed_by_this_site()
+    return page
+
+
 @bp.get("/s/<session_id>/present")
 def presenter(session_id: str) -> Response:
     """The projector screen; opened by the facilitator it may also step the slides."""
-    page = _session_page(session_id, "facilitator", "presenter")
-    # The room's screen speaks the deck's language (`?lang=` to see it in another).
-    use_language(supported(request.args.get("lang")) or page.lang)
-    if page.ended:
-        return _ended_page()
-    if page.key is None:
-        abort(403, _("This screen needs the presenter link of the session."))
-    if page.practice:
-        framed_by_this_site()
+    page = _staff_page(session_id, ("facilitator", "presenter"),
+                       _("This screen needs the presenter link of the session."), deck_language=True)
     return private(render_template("presenter.html", can_control=page.role == "facilitator",
                                    **_page_context(page)))
 
@@ -485,13 +497,7 @@ def presenter(session_id: str) -> Response:
 @bp.get("/s/<session_id>/console")
 def console(session_id: str) -> Response:
     """The facilitator's console."""
-    page = _session_page(session_id, "facilitator")
-    if page.ended:
-        return _ended_page()
-    if page.key is None:
-        abort(403, _("The console needs the facilitator link of the session."))
-    if page.practice:
-        framed_by_this_site()
+    page = _staff_page(session_id, ("facilitator",), _("The console needs the facilitator link of the session."))
     presenter_url = url_for("web.presenter", session_id=session_id)
     # In the rehearse page's frame (a practice session only) the console leaves out what that page shows itself.
     embedded = page.practice and request.args.get("embed") == "1"
@@ -502,11 +508,8 @@ def console(session_id: str) -> Response:
 @bp.get("/s/<session_id>/rehearse")
 def rehearse(session_id: str) -> Response:
     """A practice session on one screen: its console, presenter screen and a phone side by side (rehearse.js)."""
-    page = _session_page(session_id, "facilitator")
-    if page.ended:
-        return _ended_page()
-    if page.key is None:
-        abort(403, _("Rehearsing needs the facilitator link of the session."))
+    page = _staff_page(session_id, ("facilitator",), _("Rehearsing needs the facilitator link of the session."),
+                       framed_in_practice=False)
     if not page.practice:
         abort(404, _("Only a practice session can be rehearsed here; this session is live with its room."))
     return private(render_template(
