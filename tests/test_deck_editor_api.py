@@ -14,6 +14,7 @@ from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN
 from tests.pictures import GOOD_SVG
 from workshop.deck_editor import MAX_PREVIEW_CHARS
 from workshop.deck_files import etag_of
+from workshop.decks import MAX_YAML_VALUES, TOO_MANY_VALUES
 
 AUTH = {"Authorization": f"Bearer {FACILITATOR_TOKEN}"}
 DECK = """\
@@ -81,6 +82,22 @@ def test_a_file_that_is_no_deck_mapping_is_422_with_its_lines(api, decks_dir: Pa
     body = response.get_json()
     assert body["error"] == "invalid_deck" and body["problems"][0]["line"] >= 1
     assert api.get("/api/decks/broken", headers=AUTH).status_code == 200, "the YAML itself can still be fetched"
+
+
+@pytest.mark.parametrize("path", ["/api/decks/pics", "/api/decks/validate?deck=pics"])
+def test_json_denser_than_any_deck_is_refused_before_it_is_merged_and_nothing_is_saved(api, decks_dir: Path,
+                                                                                       path: str) -> None:
+    # Merged into the YAML value by value, such a body would hold the server for seconds.
+    got = api.get("/api/decks/pics?format=json", headers=AUTH)
+    crowded = {**got.get_json(), "description": list(range(MAX_YAML_VALUES))}
+    before = (decks_dir / "pics.yaml").read_bytes()
+    response = api.put(path, json=crowded, headers={**AUTH, "If-Match": got.headers["ETag"]}) if "validate" not in \
+        path else api.post(path, json=crowded, headers=AUTH)
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["problems"] == [{"line": 1, "message": TOO_MANY_VALUES}]
+    assert (decks_dir / "pics.yaml").read_bytes() == before
+    fewer = {**got.get_json(), "description": "Short"}
+    assert api.post("/api/decks/validate?deck=pics", json=fewer, headers=AUTH).status_code == 200
 
 
 def test_json_needs_the_facilitator(api) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from workshop.config import PROJECT_ROOT
-from workshop.decks import DeckError, load_deck, load_decks, parse_deck
+from workshop.decks import MAX_SLIDES, MAX_YAML_VALUES, DeckError, load_deck, load_decks, parse_deck
 
 BUNDLED = PROJECT_ROOT / "decks" / "interdependence.yaml"
 BUNDLED_ES = PROJECT_ROOT / "decks" / "interdependencia.yaml"
@@ -145,6 +145,39 @@ def test_oversize_and_binary_files_are_refused(tmp_path: Path) -> None:
         with pytest.raises(DeckError) as caught:
             load_deck(path)
         assert message in caught.value.problems[0]
+
+
+def _fullest_slide(number: int) -> str:
+    """A poll slide with every key a slide and a choice poll can have, and the most options."""
+    options = ", ".join(f"Option {n}" for n in range(12))
+    return (f"  - title: Slide {number}\n    kind: content\n    body: Some **words**\n    notes: Say this\n"
+            f"    timer: 2m\n    qa: true\n    phone: true\n    poll:\n      id: p{number}\n      type: multiple\n"
+            f"      question: Which?\n      options: [{options}]\n      results_visible: false\n")
+
+
+def test_the_fullest_deck_the_format_allows_stays_under_the_value_limit() -> None:
+    header = ("title: Full\ndescription: Everything\nlang: en\nphone_slides: true\n"
+              "resources:\n  title: Help\n  items:\n" + "".join(f"    - Line {n}\n" for n in range(8)) + "slides:\n")
+    text = header + "".join(_fullest_slide(number) for number in range(MAX_SLIDES))
+    deck = parse_deck(text, "full", "full.yaml")
+    assert len(deck.slides) == MAX_SLIDES and len(deck.polls()) == MAX_SLIDES
+
+
+@pytest.mark.parametrize("crowd", [
+    "    body: [" + ",".join("1" for _ in range(MAX_YAML_VALUES)) + "]\n",
+    "    notes:\n" + "".join(f"      k{n}: {n}\n" for n in range(MAX_YAML_VALUES // 2 + 1)),
+])
+def test_a_file_denser_than_any_deck_is_refused_before_the_careful_parse_with_its_line(crowd: str) -> None:
+    # Parsed value by value, such a file would hold the server for many seconds.
+    problems = problems_of("title: T\nslides:\n  - title: A\n" + crowd)
+    assert len(problems) == 1 and "may hold at most 20,000 values" in problems[0], problems
+    line = int(problems[0].split(":")[1])
+    assert line >= 4
+
+
+def test_a_syntax_error_in_a_crowded_file_is_still_reported_at_its_line() -> None:
+    problems = problems_of("title: T\nslides:\n  - title: [1\n    body: " + "x " * 1000 + "\n")
+    assert problems[0].startswith("broken.yaml:4:") and "values" not in problems[0], problems
 
 
 def test_check_deck_command(tmp_path: Path) -> None:

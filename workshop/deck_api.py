@@ -14,7 +14,15 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from .deck_edit import line_paths, problem_items, update_deck_yaml
 from .deck_files import DeckFile, DeckFileError, id_problem
-from .decks import MAX_DECK_BODY_BYTES, MAX_DECK_BYTES, DeckError, parse_deck, parse_yaml
+from .decks import (
+    MAX_DECK_BODY_BYTES,
+    MAX_DECK_BYTES,
+    TOO_MANY_VALUES,
+    DeckError,
+    holds_too_many_values,
+    parse_deck,
+    parse_yaml,
+)
 from .i18n import gettext
 from .polls import POLL_TYPES
 from .web import ApiError, deck_files, is_facilitator, live, require
@@ -86,6 +94,8 @@ def _json_deck() -> dict[str, object]:
         raise ApiError(400, "invalid_payload", "the body is nested too deeply to be a deck") from error
     if not isinstance(value, dict):
         raise ApiError(400, "invalid_payload", 'send a deck as a JSON object: {"title": ..., "slides": [...]}')
+    if holds_too_many_values(value):  # refused before the merge: writing it out as YAML would take seconds
+        raise InvalidDeck([{"line": 1, "message": TOO_MANY_VALUES}])
     return value
 
 
