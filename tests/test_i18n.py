@@ -173,6 +173,20 @@ def test_a_page_carries_only_its_own_modules_messages(web) -> None:
     assert "</" not in I18N_BLOCK.search(web.get(f"/j/{session['code']}").get_data(as_text=True)).group(1)
 
 
+def test_both_deck_pages_carry_the_words_of_their_shared_server_module(web) -> None:
+    """The library and the editor reach the server through one module (static/js/deck-api.js): its words are in
+    both pages' catalogues, though neither page's own modules say them."""
+    assets = web.application.extensions["workshop_assets"]
+    shared = set(js_messages(assets.get("js/deck-api.js").body.decode()))
+    assert any(msgid.startswith("Your facilitator sign-in is missing") for msgid in shared)
+    for entry, url in (("js/decks/library.js", "/decks"), ("js/deck-editor.js", "/decks/deutsch/edit")):
+        assert "js/deck-api.js" in assets.modules(entry)
+        page = web.get(url, headers={**FACILITATOR, "Accept-Language": "de"}).get_data(as_text=True)
+        messages = page_messages(page)["messages"]
+        assert shared <= set(messages), url
+        assert all(messages[msgid] == f"{OPEN}{msgid}{CLOSE}" for msgid in shared)
+
+
 def test_english_pages_carry_no_catalogue(web) -> None:
     session = start(web, "interdependence")
     assert not page_messages(web.get(f"/j/{session['code']}").get_data(as_text=True))

@@ -3,8 +3,9 @@
 // Works through the deck API only (docs/contract-additions.md): GET as JSON, PUT JSON with If-Match, validate.
 import { element, h, setText } from './dom.js';
 import { nt, t } from './i18n.js';
-import { ApiFailure, loadDeck, pollTypes, saveDeck, sessionsInUse, startRehearsal, validateDeck } from './editor/api.js';
+import { listDecks, loadDeck, pollTypes, problemsOf as answerProblems, saveDeck, startRehearsal, validateDeck } from './deck-api.js';
 import { deckForm } from './editor/deck-form.js';
+import { failureText } from './editor/failure.js';
 import { canonical, copy, duplicate, move, newPoll, picturesIn, slideOf, slidesOf } from './editor/model.js';
 import { PicturePanel } from './editor/pictures.js';
 import { Preview } from './editor/preview.js';
@@ -12,7 +13,8 @@ import { fieldFor, focusTarget, placeProblems } from './editor/problems.js';
 import { SlideList } from './editor/slide-list.js';
 import { insertIntoBody, slideForm } from './editor/slide-form.js';
 
-/** @import { DeckData, PollType, Problem } from './editor/model.js' */
+/** @import { Answer, DeckSummary, Problem } from './deck-api.js' */
+/** @import { DeckData, PollType } from './editor/model.js' */
 
 /** @type {{deck: string, languages: {code: string, name: string}[], max_picture_bytes: number}} */
 const config = JSON.parse(element('#editor-config', HTMLScriptElement).textContent || '{}');
@@ -151,21 +153,16 @@ function scheduleValidation() {
 
 async function validate() {
   const asked = (state.validation += 1);
-  /** @type {Problem[]} */
-  let problems;
-  try {
-    problems = await validateDeck(deckId, state.deck);
-  } catch (error) {
-    if (asked === state.validation) {
-      state.checkFailed = true;
-      showActionError(t('The deck cannot be checked right now: {reason}', { reason: error instanceof Error ? error.message : String(error) }));
-    }
+  const answer = await validateDeck({ json: state.deck }, deckId);
+  if (asked !== state.validation) return; // the deck changed since: a newer answer is coming
+  if (!answer.ok && answer.status !== 422) {
+    state.checkFailed = true;
+    showActionError(t('The deck cannot be checked right now: {reason}', { reason: failureText(answer) }));
     return;
   }
-  if (asked !== state.validation) return; // the deck changed since: a newer answer is coming
   if (state.checkFailed) showActionError('');
   state.checkFailed = false;
-  state.problems = problems;
+  state.problems = answerProblems(answer);
   renderProblems();
 }
 
@@ -392,29 +389,28 @@ function showActionError(/** @type {string} */ text) {
 }
 
 async function refreshInUse() {
-  try {
-    const count = await sessionsInUse(deckId);
-    els.inUse.hidden = !count;
-    if (count) {
-      setText(els.inUse, nt('In use by {n} live session — it keeps the version it started with.', 'In use by {n} live sessions — they keep the version they started with.', count, { n: count }));
-    }
-  } catch {
-    els.inUse.hidden = true; // only a note: the editor works without it
+  const answer = await listDecks();
+  /** @type {DeckSummary | undefined} */
+  const found = answer.ok && Array.isArray(answer.body) ? answer.body.find((/** @type {DeckSummary} */ deck) => deck.id === deckId) : undefined;
+  const count = found && typeof found.in_use === 'number' ? found.in_use : 0;
+  els.inUse.hidden = !count; // only a note: without the list the editor works on
+  if (count) {
+    setText(els.inUse, nt('In use by {n} live session — it keeps the version it started with.', 'In use by {n} live sessions — they keep the version they started with.', count, { n: count }));
   }
 }
 
 async function load() {
   state.loaded = false;
   renderSaveState();
-  try {
-    const [types, loaded] = await Promise.all([state.types.length ? state.types : pollTypes(), loadDeck(deckId)]);
-    state.types = types;
-    state.deck = loaded.deck;
-    state.etag = loaded.etag;
-  } catch (error) {
-    showLoadError(error);
+  const [types, loaded] = await Promise.all([state.types.length ? null : pollTypes(), loadDeck(deckId)]);
+  const refused = [types, loaded].find((answer) => answer && !answer.ok);
+  if (refused) {
+    showLoadError(refused);
     return;
   }
+  if (types) state.types = types.body;
+  state.deck = loaded.body;
+  state.etag = loaded.etag || '';
   state.saved = canonical(state.deck);
   state.loaded = true;
   state.conflict = false;
@@ -431,14 +427,13 @@ async function load() {
 }
 
 /** The deck cannot be edited here: say why (a file that is not a deck's YAML: each problem with its line). */
-function showLoadError(/** @type {unknown} */ error) {
-  const failure = error instanceof ApiFailure ? error : null;
-  const problems = failure ? failure.problems : [];
+function showLoadError(/** @type {Answer} */ answer) {
+  const problems = answerProblems(answer);
   els.pane.replaceChildren(
     h(
       'div',
       { class: 'alert alert-error', role: 'alert', 'data-testid': 'load-error' },
-      h('p', {}, problems.length ? t('This deck\u2019s file cannot be opened in the editor. Fix it by hand (Download YAML), then reload this page:') : error instanceof Error ? error.message : String(error)),
+      h('p', {}, problems.length ? t('This deck\u2019s file cannot be opened in the editor. Fix it by hand (Download YAML), then reload this page:') : failureText(answer)),
       problems.length ? h('ul', {}, problems.map((problem) => h('li', {}, t('Line {line}: {message}', { line: problem.line, message: problem.message })))) : null,
       h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => load() }, t('Try again')),
     ),
@@ -462,29 +457,26 @@ async function save() {
   state.saving = true;
   showActionError('');
   renderSaveState();
-  try {
-    state.etag = await saveDeck(deckId, sent, state.etag);
+  const answer = await saveDeck(deckId, { json: sent }, state.etag);
+  if (answer.ok) {
+    state.etag = answer.etag || '';
     state.saved = canonical(sent);
     announce(t('Saved.'));
     refreshInUse();
-    return true;
-  } catch (error) {
-    if (error instanceof ApiFailure && (error.status === 409 || error.status === 412)) {
-      state.conflict = true;
-      els.conflict.hidden = false;
-      els.reload.focus();
-    } else if (error instanceof ApiFailure && error.status === 422) {
-      state.problems = error.problems;
-      renderProblems();
-      showActionError(t('Not saved: the server found problems in the deck. They are listed above.'));
-    } else {
-      showActionError(t('Not saved: {reason}', { reason: error instanceof Error ? error.message : String(error) }));
-    }
-    return false;
-  } finally {
-    state.saving = false;
-    renderSaveState();
+  } else if (answer.status === 409 || answer.status === 412) {
+    state.conflict = true;
+    els.conflict.hidden = false;
+    els.reload.focus();
+  } else if (answer.status === 422) {
+    state.problems = answerProblems(answer);
+    renderProblems();
+    showActionError(t('Not saved: the server found problems in the deck. They are listed above.'));
+  } else {
+    showActionError(t('Not saved: {reason}', { reason: failureText(answer) }));
   }
+  state.saving = false;
+  renderSaveState();
+  return answer.ok;
 }
 
 /** Load the deck as it is saved now, dropping unsaved changes (after asking). */
@@ -501,12 +493,13 @@ async function rehearse() {
     return;
   }
   els.rehearse.disabled = true;
-  try {
-    window.location.assign(await startRehearsal(deckId));
-  } catch (error) {
-    showActionError(error instanceof Error ? error.message : String(error));
-    els.rehearse.disabled = false;
+  const answer = await startRehearsal(deckId);
+  if (answer.ok) {
+    window.location.assign(answer.url);
+    return;
   }
+  showActionError(failureText(answer));
+  els.rehearse.disabled = false;
 }
 
 // ---- wiring ----------------------------------------------------------------------------------------------------

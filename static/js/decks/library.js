@@ -1,10 +1,12 @@
 // The deck library (/decks): every deck with its facts and actions, new decks, copies, renames, deletes and
-// uploads. The parts: ./api.js (the server), ./dialogs.js (modal dialogs), ./slug.js (file names),
-// ./format.js (languages and times), ./new-deck.js (a new deck's YAML), ./upload.js (uploading a file).
+// uploads. The parts: ../deck-api.js (the server), ./failure.js (its refusals in words), ./dialogs.js (modal
+// dialogs), ./slug.js (file names), ./format.js (languages and times), ./new-deck.js (a new deck's YAML),
+// ./upload.js (uploading a file).
 import { element, h, setText } from '../dom.js';
 import { nt, t } from '../i18n.js';
-import * as api from './api.js';
+import * as api from '../deck-api.js';
 import { openDialog, setUpDialog, showDialogError } from './dialogs.js';
+import { describeFailure, problemLines } from './failure.js';
 import { fullTime, languageName, relativeTime } from './format.js';
 import { newDeckYaml } from './new-deck.js';
 import { idProblem, slugify, uniqueId } from './slug.js';
@@ -56,7 +58,7 @@ async function reload() {
   list.removeAttribute('aria-busy');
   loading.hidden = true;
   if (!answer.ok || !Array.isArray(answer.body)) {
-    setText(element('#library-error-text', HTMLElement), api.describeFailure(answer));
+    setText(element('#library-error-text', HTMLElement), describeFailure(answer));
     loadError.hidden = false;
     return false;
   }
@@ -149,16 +151,10 @@ async function rehearse(deck, button) {
   button.disabled = false;
   button.classList.remove('is-loading');
   if (!answer.ok) {
-    announce(api.describeFailure(answer), 'error');
+    announce(describeFailure(answer), 'error');
     return;
   }
-  const target = answer.body && typeof answer.body.rehearse_url === 'string' ? answer.body.rehearse_url : '';
-  if (!target) {
-    announce(t('This server cannot rehearse yet: it started a session but gave no rehearsal screen.'), 'error');
-    return;
-  }
-  const url = new URL(target, window.location.href); // same origin: the public URL may name another address
-  window.location.assign(url.pathname + url.search);
+  window.location.assign(answer.url);
 }
 
 // The id fields of the dialogs -------------------------------------------------------------------------
@@ -220,7 +216,7 @@ function createDeck(/** @type {HTMLElement} */ opener) {
       const id = newId.value.trim();
       const problem = newIdProblem(id);
       if (problem) return problem;
-      const answer = await api.saveYaml(id, newDeckYaml(title, newLang.value));
+      const answer = await api.saveDeck(id, { yaml: newDeckYaml(title, newLang.value) });
       if (answer.status === 201) {
         announce(t('Created “{title}”. Opening its editor…', { title }));
         window.location.assign(api.editorUrl(id));
@@ -230,22 +226,6 @@ function createDeck(/** @type {HTMLElement} */ opener) {
       return problemLines(answer);
     },
   });
-}
-
-/**
- * A refusal as the dialogs show it: a sentence, then each problem "Line N: message".
- * @param {api.Answer} answer
- * @returns {string | string[]}
- */
-function problemLines(answer) {
-  const problems = api.problemsOf(answer);
-  if (!problems.length) return api.describeFailure(answer);
-  return [api.describeFailure(answer), ...problems.map(problemText)];
-}
-
-/** "Line 4: poll 'type' must be one of ..." */
-function problemText(/** @type {api.Problem} */ problem) {
-  return t('Line {line}: {message}', { line: problem.line, message: problem.message });
 }
 
 // Duplicate --------------------------------------------------------------------------------------------
@@ -314,7 +294,7 @@ function rename(deck, opener) {
       const answer = await api.renameDeck(deck.id, id);
       if (!answer.ok) {
         if (answer.status === 404) await reload();
-        return api.describeFailure(answer);
+        return describeFailure(answer);
       }
       renamed = id;
       await reload();
@@ -370,7 +350,7 @@ function remove(deck, opener) {
     after: () => heading,
     action: async () => {
       const answer = await api.deleteDeck(deck.id);
-      if (!answer.ok && answer.status !== 404) return api.describeFailure(answer);
+      if (!answer.ok && answer.status !== 404) return describeFailure(answer);
       await reload();
       announce(t('Deleted “{title}”.', { title: deck.title }));
       return '';
@@ -397,7 +377,6 @@ setUpUpload({
   reload,
   cardTitle,
   confirmThen,
-  problemText,
   heading,
 });
 reload();

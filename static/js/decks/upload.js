@@ -4,8 +4,9 @@
 // version that was there when we asked (If-Match).
 import { element, h, setText } from '../dom.js';
 import { nt, t } from '../i18n.js';
-import * as api from './api.js';
+import * as api from '../deck-api.js';
 import { openDialog } from './dialogs.js';
+import { describeFailure, problemLines, problemText } from './failure.js';
 import { idFromFileName, idProblem, uniqueId } from './slug.js';
 
 /**
@@ -24,7 +25,6 @@ import { idFromFileName, idProblem, uniqueId } from './slug.js';
  * @property {() => Promise<boolean>} reload
  * @property {(id: string) => HTMLElement | null} cardTitle
  * @property {(question: Question) => void} confirmThen
- * @property {(problem: api.Problem) => string} problemText
  * @property {HTMLElement} heading
  */
 
@@ -51,7 +51,7 @@ export function setUpUpload(context) {
       problems.length, { name, n: problems.length });
     setText(problemsTitle, title);
     problemList.replaceChildren(...problems.map((problem) => h('li', { 'data-testid': 'problem' },
-      context.problemText(problem))));
+      problemText(problem))));
     problemsBox.hidden = false;
     context.announce(''); // the box says it, and focus takes a screen reader there
     problemsBox.focus();
@@ -83,7 +83,7 @@ export function setUpUpload(context) {
       return;
     }
     if (!version.ok || !version.etag) {
-      context.announce(api.describeFailure(version), 'error');
+      context.announce(describeFailure(version), 'error');
       return;
     }
     const lines = [t('The deck {file} is replaced by “{name}”. Download it first if you might want it back.',
@@ -101,23 +101,13 @@ export function setUpUpload(context) {
       opener: button,
       after: () => context.cardTitle(id),
       action: async () => {
-        const answer = await api.saveYaml(id, bytes, version.etag);
-        if (!answer.ok) return failureLines(answer);
+        const answer = await api.saveDeck(id, { yaml: bytes }, version.etag);
+        if (!answer.ok) return problemLines(answer);
         await context.reload();
         context.announce(t('Replaced “{title}” with “{name}”.', { title: existing.title, name }));
         return '';
       },
     });
-  }
-
-  /**
-   * A refused save as a dialog shows it: a sentence, then each problem.
-   * @param {api.Answer} answer
-   * @returns {string | string[]}
-   */
-  function failureLines(answer) {
-    const problems = api.problemsOf(answer);
-    return problems.length ? [api.describeFailure(answer), ...problems.map(context.problemText)] : api.describeFailure(answer);
   }
 
   /**
@@ -148,7 +138,7 @@ export function setUpUpload(context) {
           replace = id; // asked about once this dialog has closed
           return '';
         }
-        const answer = await api.saveYaml(id, bytes);
+        const answer = await api.saveDeck(id, { yaml: bytes });
         if (answer.status === 201) {
           saved = id;
           await context.reload();
@@ -160,7 +150,7 @@ export function setUpUpload(context) {
           replace = id;
           return '';
         }
-        return failureLines(answer);
+        return problemLines(answer);
       },
     });
   }
@@ -184,13 +174,13 @@ export function setUpUpload(context) {
       context.announce(t('“{name}” could not be read. Choose it again.', { name }), 'error');
       return;
     }
-    const checked = await api.validateYaml(bytes);
+    const checked = await api.validateDeck({ yaml: bytes });
     if (checked.status === 422) {
       showProblems(name, api.problemsOf(checked));
       return;
     }
     if (!checked.ok) {
-      context.announce(api.describeFailure(checked), 'error');
+      context.announce(describeFailure(checked), 'error');
       return;
     }
     context.announce(t('“{name}” passed the check.', { name }));

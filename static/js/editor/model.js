@@ -16,14 +16,6 @@
  * @property {string[]} common_keys
  */
 
-/**
- * One problem the server's validator found: `path` names the field (`slides[2].poll.options`).
- * @typedef {object} Problem
- * @property {number} line
- * @property {string} message
- * @property {string} [path]
- */
-
 /** @typedef {{name: string, bytes: number, url: string | null, problem?: string}} Picture */
 /** @typedef {{index: number, title: string}} SlideRef */
 

@@ -2,11 +2,12 @@
 // delete. The server checks every upload as check-deck does (type by name and by content, size, safe SVG).
 import { h, setText } from '../dom.js';
 import { formatNumber, t } from '../i18n.js';
-import { ApiFailure, deletePicture, listPictures, uploadPicture } from './api.js';
+import { deletePicture, listPictures, uploadPicture } from '../deck-api.js';
+import { failureText } from './failure.js';
 import { newId } from './fields.js';
 import { pictureMarkdown, pictureName } from './model.js';
 
-/** @import { Picture } from './model.js' */
+/** @import { Picture, SlideRef } from './model.js' */
 
 const ALT_LIMIT = 300; // media.MAX_ALT_LENGTH
 
@@ -72,12 +73,12 @@ export class PicturePanel {
 
   /** Fetch the list again. */
   async refresh() {
-    try {
-      this.pictures = await listPictures(this.deckId);
-    } catch (error) {
-      this.say(error instanceof Error ? error.message : String(error));
+    const answer = await listPictures(this.deckId);
+    if (!answer.ok) {
+      this.say(failureText(answer));
       return;
     }
+    this.pictures = answer.body;
     this.draw();
   }
 
@@ -164,10 +165,9 @@ export class PicturePanel {
       return;
     }
     this.say(t('Uploading {name}…', { name }), 'busy');
-    try {
-      await uploadPicture(this.deckId, name, file);
-    } catch (error) {
-      this.say(error instanceof Error ? error.message : String(error));
+    const answer = await uploadPicture(this.deckId, name, file);
+    if (!answer.ok) {
+      this.say(failureText(answer));
       return;
     }
     this.hooks.picturesChanged();
@@ -184,14 +184,15 @@ export class PicturePanel {
       return;
     }
     if (!window.confirm(t('Delete the picture {name}? This cannot be undone.', { name }))) return;
-    try {
-      await deletePicture(this.deckId, name);
-    } catch (error) {
-      if (error instanceof ApiFailure && error.code === 'in_use') {
-        const slides = error.slides.map((slide) => slide.index + 1).join(', ');
+    const answer = await deletePicture(this.deckId, name);
+    if (!answer.ok) {
+      if (answer.body && answer.body.error === 'in_use') {
+        /** @type {SlideRef[]} */
+        const shown = Array.isArray(answer.body.slides) ? answer.body.slides : [];
+        const slides = shown.map((slide) => slide.index + 1).join(', ');
         this.say(t('{name} is still on slide {slides} of the saved deck. Save your changes, then delete it.', { name, slides }));
       } else {
-        this.say(error instanceof Error ? error.message : String(error));
+        this.say(failureText(answer));
       }
       return;
     }

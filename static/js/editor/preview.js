@@ -1,12 +1,12 @@
 // The slide as the projector will show it, beside the editor's fields: the presenter's own stage markup and
 // styles (staff.css), its fitting (stage-fit.js), its results chart (results-view.js, empty), and the body's HTML
 // from the server's renderer (`POST /api/decks/<id>/preview`), so no second Markdown implementation exists.
+import { previewBody } from '../deck-api.js';
 import { h, setText, setSlideHtml, show } from '../dom.js';
 import { t } from '../i18n.js';
 import { fillResources } from '../resources.js';
 import { ResultsView } from '../results-view.js';
 import { fitStage, slideOverflows } from '../stage-fit.js';
-import { previewBody } from './api.js';
 
 /** @import { DeckData } from './model.js' */
 /** @import { Poll, Resources } from '../types.js' */
@@ -117,15 +117,16 @@ export class Preview {
     if (this.pending) this.pending.abort();
     const controller = new AbortController();
     this.pending = controller;
-    try {
-      const html = await previewBody(this.deckId, body, controller.signal);
-      if (this.cache.size >= CACHED_BODIES) this.cache.clear();
-      this.cache.set(body, html);
-      if (this.pending === controller) this.setBody(html);
-    } catch {
+    const answer = await previewBody(this.deckId, body, controller.signal);
+    if (!answer.ok) {
       // Offline or refused (a body far over the limit): keep the last preview; the fields say what is wrong.
       if (this.pending === controller) this.element.removeAttribute('aria-busy');
+      return;
     }
+    const html = answer.body && typeof answer.body.html === 'string' ? answer.body.html : '';
+    if (this.cache.size >= CACHED_BODIES) this.cache.clear();
+    this.cache.set(body, html);
+    if (this.pending === controller) this.setBody(html);
   }
 
   setBody(/** @type {string} */ html) {

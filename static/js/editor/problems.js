@@ -4,7 +4,7 @@
 import { h } from '../dom.js';
 import { within } from './model.js';
 
-/** @import { Problem } from './model.js' */
+/** @import { Problem } from '../deck-api.js' */
 
 /** The control a field's label names (none for a group: aria-invalid is not a group's attribute). */
 function controlOf(/** @type {HTMLElement} */ fieldEl) {
