@@ -142,6 +142,30 @@ def test_browser_messages_are_literal_and_never_nested(module: Path) -> None:
         assert not _CALL.search(re.sub(r"'[^']*'|\"[^\"]*\"", "", arguments)), f"{where}: a message inside a message"
 
 
+def test_pybabel_reads_every_message_of_every_module(extracted: Catalog) -> None:
+    """Each literal `t('…')` is in a fresh extract, located in its own module: pybabel's JavaScript lexer silently
+    gives up on some syntax (a template string inside another), and every message after it would stay English."""
+    located: dict[str, set[str]] = {}
+    for message in extracted:
+        if message.id:
+            singular = message.id[0] if isinstance(message.id, tuple | list) else message.id
+            located[singular] = {path for path, _line in message.locations}
+    missed = []
+    for module in JS_MODULES:
+        if module.name == "i18n.js":
+            continue
+        path = str(module.relative_to(PROJECT_ROOT))
+        for line, arguments in _calls(module.read_text(encoding="utf-8")):
+            literal = re.match(r"\s*'([^']*)'|\s*\"([^\"]*)\"", arguments)
+            if literal is None:
+                continue  # test_browser_messages_are_literal_and_never_nested names it
+            text = literal.group(1) if literal.group(1) is not None else literal.group(2)
+            text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda escape: chr(int(escape.group(1), 16)), text)
+            if path not in located.get(text, set()):
+                missed.append(f"{path}:{line}: {text}")
+    assert not missed, missed
+
+
 def test_no_sentence_is_pieced_together_with_plural_rules_of_its_own() -> None:
     """Plurals come from the catalogue (`nt`, `ngettext`), not `n === 1 ? … : …` next to words."""
     offenders = []
