@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN
-from tests.pictures import GOOD_SVG, HANDLER_SVG, OUTSIDE_SVG, SCRIPT_SVG, png
+from tests.pictures import GOOD_SVG, HANDLER_SVG, OUTSIDE_SVG, SCRIPT_SVG, png, png_claiming
 from workshop.deck_media_files import MAX_PICTURES
 from workshop.decks import load_deck
 from workshop.media import MAX_IMAGE_BYTES
@@ -100,6 +100,7 @@ def test_a_deck_in_its_own_folder_keeps_its_pictures_beside_it(api, decks_dir: P
     ("page.svg", b"<html><body>hello</body></html>", "not an SVG"),
     ("doctype.svg", b'<!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/svg">&x;</svg>', "DOCTYPE"),
     ("empty.png", b"", "not a PNG"),
+    ("bomb.png", png_claiming(50_000, 50_000), "50000x50000 pixels"),
 ])
 def test_pictures_check_deck_would_refuse_are_refused(api, decks_dir: Path, name: str, data: bytes, says: str) -> None:
     response = upload(api, name, data)

@@ -19,9 +19,15 @@ from functools import lru_cache
 from pathlib import Path
 from xml.parsers import expat
 
+from .image_size import image_size
+
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".webp": "image/webp", ".gif": "image/gif"}
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
+# What a bitmap may state as its size: a 24-megapixel camera photo fits; a file claiming more would have every
+# phone in the room set aside hundreds of megabytes (or gigabytes) to show it. Browsers also stop at 16,384 a side.
+MAX_PIXELS = 25_000_000
+MAX_SIDE = 16_384
 MAX_ALT_LENGTH = 300
 # One file name in the deck's folder: no path, no hidden file, no URL scheme.
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -132,8 +138,8 @@ def _local(name: str) -> str:
 
 
 def content_problem(name: str, data: bytes, size: int | None = None) -> str | None:
-    """Why these bytes cannot be the picture `name` (too large, a bad SVG, another kind of file than its name
-    says), or None. For a bitmap `data` may be just its first 16 bytes, with `size` the whole file's."""
+    """Why these bytes cannot be the picture `name` (too large in bytes or pixels, a bad SVG, another kind of file
+    than its name says), or None. When `size` (the whole file's) is past the limit, `data` may be just a start."""
     size = len(data) if size is None else size
     if size > MAX_IMAGE_BYTES:
         return f"is {size} bytes; a picture may be at most {MAX_IMAGE_BYTES}"
@@ -144,6 +150,19 @@ def content_problem(name: str, data: bytes, size: int | None = None) -> str | No
         return f"must be one of {', '.join(sorted(IMAGE_TYPES))}"
     if not _MAGIC[suffix](data[:16]):
         return f"is not a {IMAGE_TYPES[suffix].removeprefix('image/').upper()} file (its first bytes say otherwise)"
+    return _pixels_problem(suffix, data)
+
+
+def _pixels_problem(suffix: str, data: bytes) -> str | None:
+    """Why the size a bitmap states is too large to show (or cannot be read), or None."""
+    size = image_size(suffix, data)
+    if size is None:
+        return "does not state its width and height where a browser reads them (a damaged or unusual file); " \
+               "save it again as PNG or JPEG"
+    width, height = size
+    if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+        return (f"is {width}x{height} pixels; a picture may have at most {MAX_PIXELS // 1_000_000} million pixels "
+                f"and {MAX_SIDE} on a side, or phones could not show it")
     return None
 
 
@@ -166,10 +185,9 @@ def file_problem(path: Path) -> str | None:
 def _checked_file(path: str, inode: int, mtime_ns: int, size: int) -> str | None:
     """`file_problem` of one version of a file (the arguments after `path` only make the cache's key)."""
     name = Path(path).name
-    if size > MAX_IMAGE_BYTES or Path(path).suffix.lower() != ".svg":
-        with open(path, "rb") as file:
-            return content_problem(name, file.read(16), size)
-    with open(path, "rb") as file:
+    if size > MAX_IMAGE_BYTES:
+        return content_problem(name, b"", size)
+    with open(path, "rb") as file:  # a JPEG states its size after its metadata, anywhere in the file
         return content_problem(name, file.read(MAX_IMAGE_BYTES + 1))
 
 
