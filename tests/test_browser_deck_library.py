@@ -206,6 +206,24 @@ def test_duplicate_the_bundled_deck_then_rename_the_copy(library_server, context
     assert (decks_dir / "evening-group" / "two-circles.svg").exists()
 
 
+def test_a_full_disk_says_so_and_saves_nothing(redis_url: str, tmp_path: Path, contexts) -> None:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    shutil.copy(ROOT / "decks" / f"{BUNDLED}.yaml", decks / f"{BUNDLED}.yaml")
+    shutil.copytree(ROOT / "decks" / BUNDLED, decks / BUNDLED)
+    before = on_disk(decks)
+    # A reserve larger than the free space: the server sees a disk too full to save into.
+    reserve = shutil.disk_usage(decks).free // (1024 * 1024) + 1024
+    with running_server(redis_url, tmp_path / "data", WORKSHOP_DECKS_DIR=str(decks),
+                        WORKSHOP_DECKS_MIN_FREE_MB=str(reserve)) as server:
+        page = open_library(contexts, server)
+        card(page, BUNDLED).get_by_test_id("duplicate").click()
+        dialog = page.get_by_test_id("copy-dialog")
+        dialog.get_by_test_id("copy-confirm").click()
+        expect(dialog.get_by_test_id("dialog-error")).to_contain_text("The server’s disk is almost full")
+        assert on_disk(decks) == before
+
+
 def test_download_gets_the_decks_yaml(library_server, contexts, decks_dir: Path) -> None:
     page = open_library(contexts, library_server)
     with page.expect_download() as download:

@@ -121,6 +121,9 @@ class Settings:
         shown_default="this machine's LAN address and port")
     decks_dir: Path = setting(
         PROJECT_ROOT / "decks", "the decks directory", _path, shown_default="the bundled `decks/`")
+    decks_min_free_mb: int = setting(
+        256, "free disk space, in MB, that deck and picture saves must leave on the decks directory's disk (Redis and "
+             "the exports need room too): a save that would go below it is refused", _whole(0, 10_000_000))
     translations_dir: Path = setting(
         PROJECT_ROOT / "translations", "the interface's translations (`<lang>/LC_MESSAGES/messages.po`, compiled in "
                                        "memory when first needed)", _path, shown_default="the bundled `translations/`")

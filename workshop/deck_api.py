@@ -30,7 +30,8 @@ from .web import ApiError, deck_files, is_facilitator, live, require
 bp = Blueprint("decks", __name__)
 
 FILE_ERROR_STATUS = {"invalid_id": 400, "unsafe_path": 403, "not_found": 404, "precondition_required": 412,
-                     "conflict": 409, "exists": 409, "deck_in_use": 409, "too_large": 413, "unavailable": 503}
+                     "conflict": 409, "exists": 409, "deck_in_use": 409, "too_large": 413, "unavailable": 503,
+                     "insufficient_storage": 507}
 YAML_TYPE = "application/yaml; charset=utf-8"
 # The keys every poll has, whatever its type (decks.py `_poll`).
 COMMON_POLL_KEYS = ("id", "type", "question", "results_visible")

@@ -111,9 +111,25 @@ def iso_time(seconds: float) -> str:
 class DeckFiles:
     """The deck files of one decks directory."""
 
-    def __init__(self, decks_dir: Path):
+    def __init__(self, decks_dir: Path, min_free_bytes: int = 0):
         self.decks_dir = decks_dir
+        self.min_free_bytes = min_free_bytes
         self._lock = threading.Lock()
+
+    def ensure_room(self, size: int) -> None:
+        """Refuse a write of `size` bytes that would leave less than `min_free_bytes` free on the decks' disk: a
+        full disk would stop Redis saving answers and the organiser's exports, which matter more than a deck."""
+        if not self.min_free_bytes:
+            return
+        try:
+            free = shutil.disk_usage(self._root()).free
+        except OSError:
+            return  # cannot tell: the write itself will say if the disk is full
+        if free - size < self.min_free_bytes:
+            raise DeckFileError("insufficient_storage",
+                                f"the server's disk has {free // (1024 * 1024)} MB free; saving this would leave less "
+                                f"than the {self.min_free_bytes // (1024 * 1024)} MB kept for live sessions' data, "
+                                "so nothing was saved (free some space on the server)")
 
     # Paths ----------------------------------------------------------------------------------------------
 
@@ -266,6 +282,7 @@ class DeckFiles:
             path = self.path_of(deck_id)
             current = self._read(deck_id, path) if path is not None else None
             self.check_version(deck_id, current, if_match)
+            self.ensure_room(len(data))
             target = path if path is not None else self._inside(self._root() / f"{deck_id}.yaml")
             mode = NEW_FILE_MODE
             if path is not None:
@@ -369,6 +386,7 @@ class DeckFiles:
             if len(data) > MAX_DECK_BYTES:
                 raise DeckFileError("too_large", f"a deck may be at most {MAX_DECK_BYTES} bytes")
             pictures = self._pictures(folder) if folder is not None else []
+            self.ensure_room(len(data) + sum(picture.stat().st_size for picture in pictures))
             root = self._root()
             made: Path | None = None
             try:

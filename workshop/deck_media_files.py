@@ -125,6 +125,7 @@ class DeckPictures:
                 raise DeckFileError("unsafe_path", f"'{name}' is not a plain file; it is not replaced")
             if info is None and len(self._entries(folder)) >= MAX_PICTURES:
                 raise PictureError("too_many", f"a deck holds at most {MAX_PICTURES} pictures; delete one first")
+            self.files.ensure_room(len(data))
             replace_atomically(target, data, PICTURE_MODE, what="the picture")
         return info is None
 

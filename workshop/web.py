@@ -60,7 +60,8 @@ def _per_app_state(state: BlueprintSetupState) -> None:
                                                                      live_.address_secret.decode())
     # The deck files the deck API edits (deck_files.py): one per app, so its in-process lock is shared.
     settings_ = cast(Settings, app.extensions["workshop_settings"])
-    app.extensions["workshop_deck_files"] = DeckFiles(settings_.decks_dir)
+    app.extensions["workshop_deck_files"] = DeckFiles(settings_.decks_dir,
+                                                       min_free_bytes=settings_.decks_min_free_mb * 1024 * 1024)
     public_url = cast(Settings, app.extensions["workshop_settings"]).public_url or ""
     app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(seconds=LOGIN_TTL), SESSION_REFRESH_EACH_REQUEST=False,
                       SESSION_COOKIE_SECURE=public_url.lower().startswith("https://"))

@@ -165,11 +165,17 @@ export function problemsOf(answer) {
 }
 
 /**
- * What to tell a facilitator whose sign-in the server refused (401, or 403 for anything but a deck kept behind a
- * link on the server); '' for any other answer.
+ * What both deck pages say alike: to a facilitator whose sign-in the server refused (401, or 403 for anything but a
+ * deck kept behind a link on the server), and when the server's disk is too full to save; '' for any other answer.
  * @param {Answer} answer
  */
-export function signInRefusal(answer) {
-  const refused = answer.status === 401 || (answer.status === 403 && !(answer.body && answer.body.error === 'unsafe_path'));
-  return refused ? t('Your facilitator sign-in is missing or has expired. Open the link printed by workshop serve again.') : '';
+export function sharedRefusal(answer) {
+  const code = answer.body && typeof answer.body.error === 'string' ? answer.body.error : '';
+  if (answer.status === 401 || (answer.status === 403 && code !== 'unsafe_path')) {
+    return t('Your facilitator sign-in is missing or has expired. Open the link printed by workshop serve again.');
+  }
+  if (code === 'insufficient_storage') {
+    return t('The server’s disk is almost full, so nothing was saved. Ask whoever runs the server to free some space.');
+  }
+  return '';
 }

@@ -1,5 +1,5 @@
 // What a refused call to the deck API means, in the library's words; a refusal with problems also lists each.
-import { problemsOf, signInRefusal } from '../deck-api.js';
+import { problemsOf, sharedRefusal } from '../deck-api.js';
 import { t } from '../i18n.js';
 
 /** @import { Answer, Problem } from '../deck-api.js' */
@@ -14,8 +14,8 @@ export function describeFailure(answer) {
     return t('The server could not be reached. Check that workshop serve is still running, then try again.');
   }
   if (code === 'unsafe_path') return t('This deck is stored through a link on the server, so it cannot be changed here.');
-  const signIn = signInRefusal(answer);
-  if (signIn) return signIn;
+  const shared = sharedRefusal(answer);
+  if (shared) return shared;
   switch (code) {
     case 'exists':
       return t('A deck or folder with this file name is already on the server. Choose another file name.');

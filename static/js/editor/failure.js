@@ -1,6 +1,6 @@
 // What a refused call to the server means, in the editor's words: the server's own message, but for a server out
-// of reach and a sign-in refused.
-import { signInRefusal } from '../deck-api.js';
+// of reach, a sign-in refused and a full disk.
+import { sharedRefusal } from '../deck-api.js';
 import { t } from '../i18n.js';
 
 /** @import { Answer } from '../deck-api.js' */
@@ -12,8 +12,8 @@ import { t } from '../i18n.js';
  */
 export function failureText(answer) {
   if (answer.status === 0) return t('The server cannot be reached. Check your connection and try again.');
-  const signIn = signInRefusal(answer);
-  if (signIn) return signIn;
+  const shared = sharedRefusal(answer);
+  if (shared) return shared;
   const message = answer.body && typeof answer.body.message === 'string' ? answer.body.message : '';
   return message || t('The server answered with error {status}.', { status: answer.status });
 }
