@@ -6,9 +6,10 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +41,66 @@ def call_api(url: str, method: str, path: str, body: Any = None, token: str = FA
         return json.loads(response.read())
 
 
+class ServerOutput:
+    """A server's stdout and stderr, read as it comes: a pipe nobody reads fills (64 KiB) and then blocks the
+    server in its next log write, which a test would see as a server that stopped answering."""
+
+    def __init__(self, process: subprocess.Popen[str]):
+        self.lines: list[str] = []
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
+        self.reader.start()
+
+    def _read(self, stream: Iterable[str] | None) -> None:
+        for line in stream or ():
+            with self.lock:
+                self.lines.append(line.rstrip("\n"))
+
+    def closed(self, timeout: float = 10) -> bool:
+        """Wait until every process holding the pipe has gone (end of stream); whether it has."""
+        self.reader.join(timeout)
+        return not self.reader.is_alive()
+
+    def text(self) -> str:
+        """Everything written so far (call `closed` first for all of a stopped server's output)."""
+        with self.lock:
+            return "".join(f"{line}\n" for line in self.lines)
+
+    def mark(self) -> int:
+        """Where the output is now, for `tracebacks`."""
+        with self.lock:
+            return len(self.lines)
+
+    def tracebacks(self, start: int = 0) -> list[str]:
+        """Each traceback written since `start`, with the record that carries it: ours are indented under their
+        record line, eventlet's server log escapes its newlines into one record, gevent writes them raw."""
+        with self.lock:
+            lines = self.lines[start:]
+        found = []
+        for number, line in enumerate(lines):
+            if "Traceback (most recent call last)" not in line or "logger=workshop.logs" in line:
+                continue  # (the log's rate limiter quotes the traceback's first line when it drops repeats)
+            if "\\n" in line:  # one record, newlines escaped
+                found.append(line.replace("\\n", "\n").replace('\\"', '"'))
+                continue
+            indented = line.startswith(" ")
+            first = number - 1 if indented and number else number
+            end = number + 1
+            while end < len(lines) and lines[end].startswith(" "):
+                end += 1
+            if not indented:
+                end += 1  # gevent's exception line is not indented
+            found.append("\n".join(lines[first:end]))
+        return found
+
+
 @dataclass
 class RunningServer:
-    """A server subprocess and how to reach it."""
+    """A server subprocess, how to reach it, and what it writes."""
 
     url: str
     process: subprocess.Popen[str]
+    output: ServerOutput
 
     def api(self, method: str, path: str, body: Any = None, token: str = FACILITATOR_TOKEN) -> Any:
         """Call the JSON API."""
@@ -74,11 +129,13 @@ def running_server(redis_url: str | None, data_dir: Path, async_mode: str = "eve
     process = subprocess.Popen([sys.executable, "-m", "workshop.cli", "serve", "--host", "127.0.0.1",
                                 "--port", str(port)], env=environment, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
+    output = ServerOutput(process)
     try:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"the server exited: {process.stdout.read() if process.stdout else ''}")
+                output.closed()
+                raise RuntimeError(f"the server exited: {output.text()}")
             try:
                 with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
                     if response.status == 200:
@@ -87,6 +144,7 @@ def running_server(redis_url: str | None, data_dir: Path, async_mode: str = "eve
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        yield RunningServer(url, process)
+        yield RunningServer(url, process, output)
     finally:
         stop_process(process)
+        output.closed()

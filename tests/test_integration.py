@@ -108,7 +108,7 @@ def test_thirty_phones_answer_a_poll_and_the_tally_is_exact(redis_url: str, tmp_
         for phone in phones:
             phone.client.disconnect()
         facilitator.disconnect()
-    log = server.process.stdout.read() if server.process.stdout else ""
+    log = server.output.text()
     assert "Traceback" not in log and "tick failed" not in log, log[-3000:]
 
 

@@ -369,7 +369,7 @@ def test_an_undecodable_websocket_frame_closes_the_session_at_once(redis_url: st
         wait_until(lambda: facilitator.counts[-1] == 0, 10, "the phone stops counting within seconds")
         ws.close()
         facilitator.client.disconnect()
-    assert "Traceback" not in (server.process.stdout.read() if server.process.stdout else "")
+    assert "Traceback" not in server.output.text()
 
 
 def test_behind_a_proxy_the_per_address_cap_is_the_proxys_job() -> None:
