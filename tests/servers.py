@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -112,10 +113,29 @@ class RunningServer:
 
 
 @contextmanager
+def reserved_port() -> Iterator[int]:
+    """A loopback port that nobody else on this machine is given while the block runs, for a server to listen on.
+
+    A port merely found free is bound by the server subprocess seconds later on a loaded machine, and another
+    test (another xdist worker, another checkout's suite) may find it free meanwhile; under eventlet both
+    servers then listen on it (eventlet sets SO_REUSEPORT) and share its connections between them. Kept bound,
+    not listening, with SO_REUSEADDR, the port is one the kernel gives no other bind or connection, while a
+    server (eventlet, gevent, HAProxy) may still listen on it.
+    """
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.0.1", 0))
+        yield int(holder.getsockname()[1])
+
+
+@contextmanager
 def running_server(redis_url: str | None, data_dir: Path, async_mode: str = "eventlet", port: int | None = None,
                    **env: str) -> Iterator[RunningServer]:
-    """`workshop serve` on a free loopback port (or `port`, to restart one); stopped (SIGTERM) afterwards."""
-    port = port or free_port()
+    """`workshop serve` on a reserved loopback port (or `port`, to restart one); stopped (SIGTERM) afterwards."""
+    if port is None:
+        with reserved_port() as reserved, running_server(redis_url, data_dir, async_mode, reserved, **env) as server:
+            yield server
+        return
     url = f"http://127.0.0.1:{port}"
     environment = {
         **os.environ, "WORKSHOP_DATA_DIR": str(data_dir), "WORKSHOP_PUBLIC_URL": url,
