@@ -138,6 +138,16 @@ def sockets(app, started) -> Callable[..., Any]:
             connection.disconnect()
 
 
+def eventually(condition: Callable[[], object], what: str, timeout: float = 15.0) -> None:
+    """Wait until `condition()` holds, or fail naming `what`. A loaded machine does everything late: tests wait
+    for the condition they mean, with room to spare, never for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
 def received(connection, name: str) -> list[Any]:
     """Payloads of one event a test client received (and drains the rest)."""
     return [message["args"][0] for message in connection.get_received() if message["name"] == name]

@@ -85,11 +85,14 @@ def test_a_countdown_runs_on_the_console_presenter_and_phones(browser_server, co
     console.get_by_test_id("timer-length").fill("0.1")  # six seconds
     expect(console.get_by_test_id("timer-error")).to_be_hidden()
     console.get_by_test_id("timer-start").click()
-    for page in (console, presenter, phone):
+    # The presenter's time is read as soon as it shows, before the other screens are checked: six seconds go
+    # fast on a loaded machine.
+    for page in (presenter, console, phone):
         expect(page.get_by_test_id("countdown")).to_be_visible()
         expect(page.get_by_test_id("countdown-time")).to_have_text(CLOCK)
-    seconds = int(presenter.get_by_test_id("countdown-time").inner_text().split(":")[1])
-    assert 1 <= seconds <= 6
+        if page is presenter:
+            seconds = int(presenter.get_by_test_id("countdown-time").inner_text().split(":")[1])
+            assert 1 <= seconds <= 6
     for page in (presenter, phone):
         expect(page.get_by_test_id("countdown")).to_contain_text("Time's up", timeout=10_000)
         expect(page.get_by_test_id("countdown-time")).to_have_text("0:00")

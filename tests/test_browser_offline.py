@@ -9,6 +9,8 @@ on http://127.0.0.1, a secure context, so the service worker registers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from playwright.sync_api import expect
 
@@ -23,7 +25,7 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     wait_connected,
 )
 from tests.conftest import ORGANISER_TOKEN
-from tests.servers import free_port, running_server
+from tests.servers import reserved_port, running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -34,11 +36,18 @@ STILL_TRYING = "Still trying. This page tries again every few seconds."
 BACK_WITHIN_MS = 40_000
 
 
+@pytest.fixture
+def port() -> Iterator[int]:
+    """The server's port, kept for this test while its server is down between the two runs."""
+    with reserved_port() as held:
+        yield held
+
+
 def test_a_phone_reloading_while_the_server_is_down_gets_our_page_and_comes_back_by_itself(
-        redis_url, tmp_path, contexts, screenshot) -> None:
+        redis_url, tmp_path, port, contexts, screenshot) -> None:
     """Join, answer, server stopped, reload: the offline page with the code; server back: the same participant,
     its answer kept, without touching the phone."""
-    port, data = free_port(), tmp_path / "data"
+    data = tmp_path / "data"
     with running_server(redis_url, data, port=port) as server:
         sockets = Sockets(server)
         try:

@@ -44,10 +44,26 @@ def item(page: Page, test_id: str, text: str):
     return page.get_by_test_id(test_id).filter(has_text=text)
 
 
-def vote(phone: Page, text: str, pressed: str = "true") -> None:
+def vote(phone: Page, text: str, pressed: str = "true", then: list[str] | None = None) -> None:
+    """Tap a question's vote toggle; with `then`, wait until the phone's list is in that order.
+
+    The toggle shows the vote at once, but the list reorders only when the server's next list arrives, a tick
+    later: a tap in that moment can land on the question that moves into the tapped place. Tap again only
+    once the list stands still.
+    """
     button = item(phone, "qa-item", text).get_by_test_id("qa-vote")
     button.tap()
     expect(button).to_have_attribute("aria-pressed", pressed)
+    if then is not None:
+        expect(phone.get_by_test_id("qa-list").get_by_test_id("qa-text")).to_have_text(then)
+
+
+def moderate(console: Page, text: str, action: str, status: str) -> None:
+    """Approve or hide a question in the console, and wait until its list has moved it (pending questions come
+    first): the next click must not land on the question that slides into this one's place."""
+    question = item(console, "qa-console-item", text)
+    question.get_by_test_id(f"qa-{action}").click()
+    expect(question).to_have_attribute("data-status", status)
 
 
 def test_questions_from_phones_to_the_console_the_presenter_and_the_report(
@@ -89,8 +105,8 @@ def test_questions_from_phones_to_the_console_the_presenter_and_the_report(
     expect(phone_a.get_by_test_id("qa-item")).to_have_count(0)
     screenshot(console, "pending")
     for text in (BOUNDARY, JEALOUSY, HELP):
-        item(console, "qa-console-item", text).get_by_test_id("qa-approve").click()
-    item(console, "qa-console-item", UNKIND).get_by_test_id("qa-hide").click()
+        moderate(console, text, "approve", "shown")
+    moderate(console, UNKIND, "hide", "hidden")
     expect(pending).to_have_count(0)
     expect(console.get_by_test_id("qa-alert")).to_be_hidden()
     for phone in (phone_a, phone_b):
@@ -104,8 +120,9 @@ def test_questions_from_phones_to_the_console_the_presenter_and_the_report(
     expect(item(phone_a, "qa-item", HELP).get_by_test_id("qa-vote")).to_contain_text("1")
     expect(phone_a.get_by_test_id("qa-list").get_by_test_id("qa-text").first).to_have_text(HELP)
     vote(phone_a, HELP)
-    vote(phone_a, JEALOUSY)
-    vote(phone_a, JEALOUSY, "false")
+    # Each of these votes moves JEALOUSY past BOUNDARY (equal votes: the older question first), one way or back.
+    vote(phone_a, JEALOUSY, then=[HELP, JEALOUSY, BOUNDARY])
+    vote(phone_a, JEALOUSY, "false", then=[HELP, BOUNDARY, JEALOUSY])
     vote(phone_a, JEALOUSY)
     expect(item(phone_b, "qa-item", HELP).get_by_test_id("qa-vote")).to_contain_text("2")
     stage = presenter.get_by_test_id("stage-qa-item").get_by_test_id("qa-text")

@@ -76,7 +76,8 @@ def test_taps_float_on_the_projector_and_the_facilitator_switches_them_off(
     for client in phones:
         for _ in range(RATE_LIMIT):
             client.call("react", {"emoji": THUMBS})
-    deadline = time.monotonic() + 3
+    # Floats are counted while the frames arrive: until the tally is complete (later on a loaded machine).
+    deadline = time.monotonic() + 15
     most = 0
     while time.monotonic() < deadline:
         most = max(most, presenter.get_by_test_id("reaction-float").count())

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 from playwright.sync_api import expect
 
@@ -26,6 +25,7 @@ from tests.browser import (  # noqa: F401  (fixtures)
     socket_clients,
     wait_connected,
 )
+from tests.conftest import eventually
 
 LAST_SLIDE = len(SLIDES) - 1
 PICTURE_SLIDES = [index for index, slide in enumerate(SLIDES) if "![" in slide.get("body", "")]
@@ -42,6 +42,13 @@ def fits_inside(page, inner: str, outer: str) -> bool:
             return a.width > 0 && a.height > 0 && a.left >= b.left - 1 && a.right <= b.right + 1
                 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
         }""", [inner, outer]))
+
+
+def stage_holds_the_picture(page) -> bool:
+    """Whether the projector's picture lies inside its slide, and the slide neither overflows nor leaves the page."""
+    return fits_inside(page, "#slide-body img.slide-image", "#stage-slide") and fits_inside(
+        page, "#stage-slide", "body") and bool(page.evaluate(
+            "() => { const s = document.querySelector('#stage-slide'); return s.scrollHeight <= s.clientHeight + 1; }"))
 
 
 def loaded(page, selector: str) -> None:
@@ -68,11 +75,8 @@ def test_pictures_phone_slides_and_resources(browser_server, contexts, socket_cl
     expect(image).to_have_attribute("alt", PICTURE_ALT)
     expect(image).to_have_attribute("src", PICTURE_URL)
     loaded(presenter, "#slide-body img.slide-image")
-    presenter.wait_for_timeout(300)  # the stage fits itself again once the picture arrives
-    assert fits_inside(presenter, "#slide-body img.slide-image", "#stage-slide")
-    assert fits_inside(presenter, "#stage-slide", "body")
-    assert presenter.evaluate("() => { const s = document.querySelector('#stage-slide'); "
-                              "return s.scrollHeight <= s.clientHeight + 1; }"), "the slide overflows its stage"
+    # The stage fits itself again once the picture arrives: in a frame soon after, later on a loaded machine.
+    eventually(lambda: stage_holds_the_picture(presenter), "the picture and its slide to fit the stage")
     screenshot(presenter, "presenter-picture")
     expect(console.locator("#slide-html img.slide-image")).to_have_attribute("alt", PICTURE_ALT)
     screenshot(console, "console-picture")
@@ -82,10 +86,7 @@ def test_pictures_phone_slides_and_resources(browser_server, contexts, socket_cl
         facilitator.go_to(index)
         expect(presenter.get_by_test_id("slide-title")).to_have_text(SLIDES[index]["title"])
         loaded(presenter, "#slide-body img.slide-image")
-        presenter.wait_for_timeout(300)
-        assert fits_inside(presenter, "#slide-body img.slide-image", "#stage-slide"), SLIDES[index]["title"]
-        assert presenter.evaluate("() => { const s = document.querySelector('#stage-slide'); "
-                                  "return s.scrollHeight <= s.clientHeight + 1; }"), SLIDES[index]["title"]
+        eventually(lambda: stage_holds_the_picture(presenter), f"{SLIDES[index]['title']!r} to fit the stage")
         screenshot(presenter, f"presenter-picture-{index}")
     facilitator.go_to(PICTURE_SLIDE)
 
@@ -130,10 +131,8 @@ def test_pictures_phone_slides_and_resources(browser_server, contexts, socket_cl
     # The last slide opens Q&A: its column arrives beside the slide a tick (or a room slot) later, and the
     # resources must still fit once it is there.
     expect(presenter.locator("#stage-qa")).to_be_visible()
-    deadline = time.monotonic() + 5  # fitted again in the frame after the column's layout
-    while not fits_inside(presenter, "#stage-resources", "#stage-slide") and time.monotonic() < deadline:
-        presenter.wait_for_timeout(50)
-    assert fits_inside(presenter, "#stage-resources", "#stage-slide")
+    # Fitted again in the frame after the column's layout.
+    eventually(lambda: fits_inside(presenter, "#stage-resources", "#stage-slide"), "the resources to fit the slide")
     screenshot(presenter, "presenter-resources")
     expect(phone.get_by_test_id("slide-resources").locator("li")).to_have_count(len(RESOURCES["items"]))
 

@@ -34,12 +34,11 @@ import random
 import re
 import socket
 import struct
-import subprocess
 import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -768,48 +767,7 @@ def run_case(url: str, case: Case) -> Result:
         return Result([f"{type(error).__name__}: {error}"])
 
 
-# --- the server's side: its output and the phones ----------------------------------------------------------------
-
-class ServerOutput:
-    """The server's stdout and stderr, read as it comes (so the pipe never fills and blocks it)."""
-
-    def __init__(self, process: subprocess.Popen[str]):
-        self.lines: list[str] = []
-        self.lock = threading.Lock()
-        self.reader = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
-        self.reader.start()
-
-    def _read(self, stream: Iterable[str]) -> None:
-        for line in stream:
-            with self.lock:
-                self.lines.append(line.rstrip("\n"))
-
-    def mark(self) -> int:
-        with self.lock:
-            return len(self.lines)
-
-    def tracebacks(self, start: int) -> list[str]:
-        """Each traceback written since `start`, with the record that carries it: ours are indented under their
-        record line, eventlet's server log escapes its newlines into one record, gevent writes them raw."""
-        with self.lock:
-            lines = self.lines[start:]
-        found = []
-        for number, line in enumerate(lines):
-            if "Traceback (most recent call last)" not in line or "logger=workshop.logs" in line:
-                continue  # (the log's rate limiter quotes the traceback's first line when it drops repeats)
-            if "\\n" in line:  # one record, newlines escaped
-                found.append(line.replace("\\n", "\n").replace('\\"', '"'))
-                continue
-            indented = line.startswith(" ")
-            first = number - 1 if indented and number else number
-            end = number + 1
-            while end < len(lines) and lines[end].startswith(" "):
-                end += 1
-            if not indented:
-                end += 1  # gevent's exception line is not indented
-            found.append("\n".join(lines[first:end]))
-        return found
-
+# --- the phones (the server's output: tests/servers.py) -------------------------------------------------------------
 
 class Phone:
     """A participant: a real python-socketio client."""
@@ -924,7 +882,7 @@ def percentile(values: list[float], share: float) -> float:
 def test_fuzzed_packets_leave_the_server_serving(redis_url: str, tmp_path: Path, async_mode: str) -> None:
     begun = time.monotonic()
     with running_server(redis_url, tmp_path, async_mode) as server:
-        output = ServerOutput(server.process)
+        output = server.output
         watched = server.start_session()
         facilitator = socketio.Client(reconnection=False)
         states: list[dict[str, Any]] = []

@@ -85,8 +85,9 @@ def test_thirty_phones_answer_a_poll_and_the_tally_is_exact(redis_url: str, tmp_
         late = phones[0].client.call("submit_answer", {"poll": poll, "value": 1}, timeout=10)
         assert late == {"ok": False, "error": "poll_closed", "message": "this poll is not open"}
 
-        # Snapshots are coalesced; the last one must reflect every stored answer, including changed ones.
-        deadline = time.monotonic() + 5
+        # Snapshots are coalesced; the last one must reflect every stored answer, including changed ones. It
+        # comes a tick after the close: up to 2 s on a busy process (pacing.py), later still on a loaded machine.
+        deadline = time.monotonic() + 15
         while time.monotonic() < deadline and (final.get("total"), final.get("counts")) != (PHONES, expected):
             time.sleep(0.05)
         assert final["total"] == PHONES
@@ -108,7 +109,7 @@ def test_thirty_phones_answer_a_poll_and_the_tally_is_exact(redis_url: str, tmp_
         for phone in phones:
             phone.client.disconnect()
         facilitator.disconnect()
-    log = server.process.stdout.read() if server.process.stdout else ""
+    log = server.output.text()
     assert "Traceback" not in log and "tick failed" not in log, log[-3000:]
 
 

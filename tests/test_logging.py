@@ -42,8 +42,8 @@ def visit_as_everyone(server: RunningServer) -> tuple[str, str]:
 
 def output_of(server: RunningServer) -> str:
     """Everything the server wrote to stdout and stderr, once it has stopped."""
-    assert server.process.stdout is not None
-    return server.process.stdout.read()
+    assert server.output.closed(), "the server's output did not end"
+    return server.output.text()
 
 
 def test_the_access_log_is_opt_in_and_names_no_one(redis_url: str, tmp_path: Path) -> None:

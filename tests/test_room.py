@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.conftest import FACILITATOR_TOKEN, app_config, key_of, received
+from tests.conftest import FACILITATOR_TOKEN, app_config, eventually, key_of, received
 from tests.servers import running_server
 from workshop import create_app
 from workshop.live import Refused
@@ -109,6 +109,8 @@ def test_scripted_phones_from_one_address_are_refused_over_the_wire(redis_url: s
         facilitator.on("session_state", states.append)
         facilitator.connect(server.url, auth={"session": session["id"], "key": key_of(session["facilitator_url"])},
                             transports=["websocket"], wait_timeout=10)
+        # Handlers run on threads of their own: connect() may return before the state's handler has run.
+        eventually(lambda: states, "the facilitator's session_state")
         assert states[0]["room"]["refused_joins"] == 20 - admitted and states[0]["room"]["joined"] == admitted
         for client in [*clients, facilitator]:
             client.disconnect()

@@ -34,8 +34,8 @@ def test_sigterm_exits_zero_at_once_and_stops_the_private_redis(tmp_path: Path, 
         except subprocess.TimeoutExpired:
             pytest.fail("the server did not exit within 5 s of SIGTERM")
         assert time.monotonic() - started < 5
-        assert server.process.stdout is not None
-        output = server.process.stdout.read()
+        assert server.output.closed(), "something still holds the server's output open"
+        output = server.output.text()
     assert status == 0, output
     assert "Traceback" not in output and "Error" not in output, output
     assert redis_servers_of(tmp_path) == [], "the private Redis stops with the server"

@@ -224,9 +224,13 @@ def test_half_open_requests_are_capped_per_address_and_dropped(
             staff = time.monotonic() - started
             assert session["code"]
             assert health < 1 and staff < 2, (health, staff)
-            time.sleep(0.5)
-            held = still_open(attack)
+            # Over the cap, connections are closed at accept, which a loaded server reaches late: wait for it,
+            # but not until the request timeout could have dropped any (the first was opened at `opening`).
             cap = LIMITS.connections_per_address
+            before_any_timeout = max(time.monotonic() + 0.5, opening + LIMITS.request_timeout - 1)
+            while still_open(attack) > cap and time.monotonic() < before_any_timeout:
+                time.sleep(0.1)
+            held = still_open(attack)
             assert held <= cap, f"{held} connections from one address held, over the cap of {cap}"
             dropping = time.monotonic()
             while still_open(attack) and time.monotonic() - dropping < LIMITS.request_timeout + 5:
@@ -263,13 +267,14 @@ def test_binary_packets_and_frames_close_the_connection(redis_url: str, tmp_path
         slow = ProbeWebSocket(server.url)
         slow.join(session["code"])
         slow.send('451-["submit_answer",{"_placeholder":true,"num":0}]')
-        assert slow.closed_within(2), "a BINARY_EVENT packet did not close its connection"
+        # Closed as soon as the server reads it; "not closed" would last until the ping timeout, past 25 s.
+        assert slow.closed_within(10), "a BINARY_EVENT packet did not close its connection"
         slow.close()
         # A binary frame with no packet announcing it.
         bare = ProbeWebSocket(server.url)
         bare.join(session["code"])
         bare.send(b"\x01\x02\x03")
-        assert bare.closed_within(2), "a binary frame did not close its connection"
+        assert bare.closed_within(10), "a binary frame did not close its connection"
         bare.close()
 
         # 9,999,999,999 attachments announced, then 16 KB binary frames as fast as they go.
@@ -369,7 +374,7 @@ def test_an_undecodable_websocket_frame_closes_the_session_at_once(redis_url: st
         wait_until(lambda: facilitator.counts[-1] == 0, 10, "the phone stops counting within seconds")
         ws.close()
         facilitator.client.disconnect()
-    assert "Traceback" not in (server.process.stdout.read() if server.process.stdout else "")
+    assert "Traceback" not in server.output.text()
 
 
 def test_behind_a_proxy_the_per_address_cap_is_the_proxys_job() -> None:
