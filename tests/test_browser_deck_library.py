@@ -220,7 +220,7 @@ def test_a_full_disk_says_so_and_saves_nothing(redis_url: str, tmp_path: Path, c
         card(page, BUNDLED).get_by_test_id("duplicate").click()
         dialog = page.get_by_test_id("copy-dialog")
         dialog.get_by_test_id("copy-confirm").click()
-        expect(dialog.get_by_test_id("dialog-error")).to_contain_text("The server’s disk is almost full")
+        expect(dialog.get_by_test_id("dialog-error")).to_contain_text("The server\u2019s disk is almost full")
         assert on_disk(decks) == before
 
 
