@@ -157,6 +157,12 @@ class ResultsBroadcaster:
                 retry[(session_id, poll_id)] = audience_changed
             except LiveError:
                 pass  # the session is gone: nothing to send
+            except Exception:
+                # One poll's fault (a bug, a value in Redis that is not what it should be) must neither hold back
+                # the other polls and counts taken for this tick nor drop this one: it is tried again next tick,
+                # as a changed audience, since the failed try may have released a snapshot it never sent.
+                log.exception("sending a poll's results failed; trying again next tick")
+                retry[(session_id, poll_id)] = True
         for session_id in counts:
             try:
                 room_state = self.live.room(session_id)
@@ -165,6 +171,10 @@ class ResultsBroadcaster:
                 continue
             except LiveError:
                 continue  # the session is gone
+            except Exception:
+                log.exception("reading a session's room failed; trying again next tick")
+                self.mark_count(session_id)
+                continue
             if self._sent_counts.get(session_id) == room_state:
                 continue  # the heartbeat recounts every few seconds: send only news
             if session_id in self._local:
@@ -186,6 +196,9 @@ class ResultsBroadcaster:
             sent = None
         except LiveError:
             return  # the session is gone
+        except Exception:
+            log.exception("sending a session's reactions failed; trying again next tick")
+            sent = None
         if sent is None:  # another process sends this tick, or Redis failed: the taps wait in Redis
             self.mark_reactions(session_id, slide_changed)
             return
@@ -221,6 +234,9 @@ class ResultsBroadcaster:
                 sending = None
             except LiveError:
                 continue  # the session is gone
+            except Exception:
+                log.exception("sending a session's questions failed; trying again next tick")
+                sending = None
             if sending is None:  # another process sends this tick, or Redis failed: try again next tick
                 self.mark_questions(session_id)
                 continue
