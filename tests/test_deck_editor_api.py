@@ -100,6 +100,14 @@ def test_json_denser_than_any_deck_is_refused_before_it_is_merged_and_nothing_is
     assert api.post("/api/decks/validate?deck=pics", json=fewer, headers=AUTH).status_code == 200
 
 
+def test_a_yaml_file_denser_than_any_deck_gets_its_line_without_a_field_path(api) -> None:
+    # Finding the field would mean the slow round-trip parse the count exists to spare.
+    text = "title: T\nslides:\n  - title: A\n    body: [" + ",".join("1" for _ in range(MAX_YAML_VALUES)) + "]\n"
+    response = api.post("/api/decks/validate", data=text, headers={**AUTH, "Content-Type": "application/yaml"})
+    assert response.status_code == 422
+    assert response.get_json()["problems"] == [{"line": 4, "message": TOO_MANY_VALUES, "path": ""}]
+
+
 def test_json_needs_the_facilitator(api) -> None:
     assert api.get("/api/decks/pics?format=json").status_code == 401
     assert api.get("/api/decks/pics?format=json",

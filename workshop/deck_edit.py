@@ -25,6 +25,8 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString, ScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from .decks import crowded_line
+
 _INT_KEY = re.compile(r"^-?[0-9]{1,9}$")
 _PROBLEM = re.compile(r"^(?P<file>.*?):(?P<line>[0-9]+): (?P<message>.*)$", re.DOTALL)
 _REQUIRED = re.compile(r"^'(?P<key>[a-z_]+)' (is required|must)")
@@ -205,6 +207,8 @@ def retitled_yaml(text: str, title: str) -> str:
 
 def line_paths(text: str) -> dict[int, list[str]]:
     """1-based line -> the paths that start on it, outermost first (`slides[2]`, `slides[2].title`)."""
+    if crowded_line(text) is not None:  # refused before parsing; ruamel would take seconds to find no paths
+        return {}
     try:
         document = _yaml(text).load(text)
     except (YAMLError, ValueError, RecursionError):  # as `parse_deck` reports these, a problem without a path

@@ -181,7 +181,7 @@ def _to_python(loader: yaml.SafeLoader, node: yaml.Node, problems: _Problems) ->
     return value
 
 
-def _too_many_values(text: str) -> int | None:
+def crowded_line(text: str) -> int | None:
     """The line where the text passes MAX_YAML_VALUES values, by libyaml's fast parser; None below it, when the
     text is not YAML (the careful parser then says exactly why), or without libyaml."""
     if not yaml.__with_libyaml__:
@@ -220,7 +220,7 @@ def holds_too_many_values(value: object) -> bool:
 def parse_yaml(text: str, filename: str) -> tuple[object, list[str]]:
     """Parse YAML safely, keeping lines; returns (value, problems)."""
     problems = _Problems(filename)
-    crowded = _too_many_values(text)
+    crowded = crowded_line(text)
     if crowded is not None:
         problems.add(crowded, TOO_MANY_VALUES)
         return None, problems.items
