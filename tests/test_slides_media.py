@@ -60,6 +60,23 @@ def test_a_large_svg_shown_many_times_is_checked_once_per_version(tmp_path: Path
     assert "holds a <script> element" in "".join(load_decks(tmp_path)[1])
 
 
+def test_a_deck_is_parsed_once_per_version_of_its_file_and_its_pictures(tmp_path: Path) -> None:
+    path = tmp_path / "cached.yaml"
+    path.write_text(deck_with("![Two circles](circles.svg)"))
+    with pytest.raises(DeckError, match="circles.svg"):
+        load_deck(path)  # the picture is not there yet
+    (tmp_path / "cached").mkdir()
+    (tmp_path / "cached" / "circles.svg").write_bytes(SVG)
+    first = load_deck(path)
+    assert load_deck(path) is first, "unchanged: the same parsed deck, not a second parse"
+    path.write_text(deck_with("![Two circles, edited](circles.svg)"))
+    edited = load_deck(path)
+    assert edited is not first and "edited" in edited.slides[0].body
+    (tmp_path / "cached" / "circles.svg").unlink()
+    with pytest.raises(DeckError, match="circles.svg"):
+        load_deck(path)  # a picture removed by hand: the deck no longer loads
+
+
 def test_a_picture_in_the_decks_folder_with_alt_text_is_fine(tmp_path: Path) -> None:
     assert check(tmp_path, "Intro\n\n![Two circles](a.svg)\n\n- ![A dot](b.png)", {"a.svg": SVG, "b.png": PNG}) == []
 
