@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -26,7 +28,8 @@ MAX_SLIDES = 200
 # The most values (keys, texts, lists, maps) a deck file may hold: the fullest deck the format allows (200 poll
 # slides with every key and 12 options) has 7,825. The careful parser below takes seconds per 10,000 small values
 # and holds the whole process meanwhile, so a denser file is turned away after a count by libyaml's C parser,
-# which takes milliseconds (a 512 KB file of tiny values took 27 s to refuse before, 0.3 s now).
+# which takes milliseconds (a 120 KB file of 60,000 tiny values took 27 s on a loaded machine to refuse before,
+# 0.04 s now: `python -m bench.deck_checks`).
 MAX_YAML_VALUES = 20_000
 POLL_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 DECK_KEYS = {"title", "description", "lang", "slides", "phone_slides", "resources", "reactions"}
@@ -508,7 +511,7 @@ def load_deck(path: Path) -> Deck:
     except OSError as error:
         raise DeckError([f"{path}:1: cannot read the file ({error.strerror})"]) from error
     deck_id, folder = deck_id_and_folder(path)
-    return _parsed_once(text, deck_id, str(path), folder, _folder_version(folder))
+    return _parsed_once(text, deck_id, str(path), folder)
 
 
 def _folder_version(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
@@ -522,16 +525,29 @@ def _folder_version(folder: Path) -> tuple[tuple[str, int, int, int], ...]:
         return ()
 
 
-@lru_cache(maxsize=256)
-def _parsed_once(text: str, deck_id: str, filename: str, folder: Path,
-                 folder_version: tuple[tuple[str, int, int, int], ...]) -> Deck:
-    """`parse_deck` of one version of a deck file and its folder (`folder_version` only makes the cache's key).
+# Parsed decks by (file, SHA-256 of its text, its folder's version): the home page, the deck list and every session
+# start read each deck from disk, so that an edit shows at once, and a deck unchanged since is not parsed again
+# (25 ms for the bundled deck, 0.3 s for the fullest one, in the process that serves the rooms). Keyed by digest,
+# not text, so 256 large decks cost their parsed form only.
+_PARSED: OrderedDict[tuple[str, bytes, tuple[tuple[str, int, int, int], ...]], Deck] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+MAX_PARSED_DECKS = 256
 
-    The home page, the deck list and every session start read each deck from disk, so that an edit shows at
-    once; a deck unchanged since is not parsed again (25 ms for the bundled deck, 0.3 s for the fullest one, in
-    the process that serves the rooms). A refused deck raises each time: nothing is kept of it.
-    """
-    return parse_deck(text, deck_id, filename, folder)
+
+def _parsed_once(text: str, deck_id: str, filename: str, folder: Path) -> Deck:
+    """`parse_deck` of one version of a deck file and its pictures; a refused deck raises each time."""
+    key = (filename, hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest(), _folder_version(folder))
+    with _PARSED_LOCK:
+        deck = _PARSED.get(key)
+        if deck is not None:
+            _PARSED.move_to_end(key)
+            return deck
+    deck = parse_deck(text, deck_id, filename, folder)
+    with _PARSED_LOCK:
+        _PARSED[key] = deck
+        while len(_PARSED) > MAX_PARSED_DECKS:
+            _PARSED.popitem(last=False)
+    return deck
 
 
 def load_decks(directory: Path) -> tuple[dict[str, Deck], list[str]]:
