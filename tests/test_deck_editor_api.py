@@ -210,3 +210,15 @@ def test_the_editor_page_is_for_facilitators(api) -> None:
 def test_other_pages_do_not_load_the_editors_styles(api) -> None:
     api.get(f"/?token={FACILITATOR_TOKEN}")
     assert "editor.css" not in api.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("body", [
+    {"data": "%YAML 1.3\n---\n- a\n", "content_type": "application/yaml"},
+    {"json": {"title": "T", "slides": [{"title": "A", "body": "Two\nlines \ud800"}]}},
+])
+def test_odd_yaml_and_half_a_character_are_problems_not_500(api, decks_dir: Path, body: dict[str, Any]) -> None:
+    # ruamel.yaml asserted on `%YAML 1.3` while finding paths; a lone surrogate in a `|` block failed to encode.
+    response = api.post("/api/decks/validate", headers=AUTH, **body)
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert response.get_json()["problems"][0]["message"] in (
+        "a deck may declare YAML 1.1 or 1.2 only", "the file holds a character YAML does not allow (U+D800)")

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from workshop.config import PROJECT_ROOT
+from workshop.deck_edit import line_paths, retitled_yaml, update_deck_yaml
 from workshop.decks import MAX_SLIDES, MAX_YAML_VALUES, DeckError, load_deck, load_decks, parse_deck
 
 BUNDLED = PROJECT_ROOT / "decks" / "interdependence.yaml"
@@ -173,6 +175,45 @@ def test_a_file_denser_than_any_deck_is_refused_before_the_careful_parse_with_it
     assert len(problems) == 1 and "may hold at most 20,000 values" in problems[0], problems
     line = int(problems[0].split(":")[1])
     assert line >= 4
+
+
+@pytest.mark.parametrize("directive", ["%FOO bar", "%YAML 1.2"])
+def test_a_crowded_file_libyaml_cannot_read_is_still_refused_by_its_count(directive: str) -> None:
+    # libyaml refuses a directive PyYAML takes (`%FOO`), so it counts nothing; the careful parser counts too
+    # (such a file of 512 KB held the server for 8 s).
+    problems = problems_of(f"{directive}\n---\ntitle: T\nslides:\n  - title: A\n    body: ["
+                           + ",".join("1" for _ in range(MAX_YAML_VALUES)) + "]\n")
+    assert len(problems) == 1 and "may hold at most 20,000 values" in problems[0], problems
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.3", "2.0"])
+def test_a_deck_declares_a_yaml_version_the_editor_can_read(version: str) -> None:
+    # PyYAML takes any 1.x; libyaml and the editor's ruamel.yaml (which failed with a 500 on each save) do not.
+    assert problems_of(f"%YAML {version}\n---\ntitle: T\nslides:\n  - title: A\n") == [
+        "broken.yaml:1: a deck may declare YAML 1.1 or 1.2 only" if version != "2.0" else
+        "broken.yaml:1: found incompatible YAML document (version 1.* is required)"]
+    for fine in ("1.1", "1.2"):
+        assert parse_deck(f"%YAML {fine}\n---\ntitle: T\nslides:\n  - title: A\n", "v", "v.yaml").title == "T"
+
+
+def test_line_paths_read_a_refused_file_no_further_than_the_deck_check() -> None:
+    # Paths for a refused save were read with ruamel.yaml: every value of a 512 KB file (30 s), every alias anew
+    # (exponential: a 500-byte file, hours). Now as parse_deck reads it: nothing past what it refuses.
+    laughs = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"] + [
+        f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 10) + "]" for level in range(1, 5)]
+    assert line_paths("\n".join(laughs) + "\n") == {}
+    assert line_paths("- a\n" * (MAX_YAML_VALUES + 1)) == {}
+    assert line_paths("title: T\nslides:\n  - title: A\n    poll: {id: p, options: [a, b]}\n") == {
+        1: ["title"], 2: ["slides"], 3: ["slides[0]", "slides[0].title"], 4: [
+            "slides[0].poll", "slides[0].poll.id", "slides[0].poll.options", "slides[0].poll.options[0]",
+            "slides[0].poll.options[1]"]}
+
+
+def test_a_hand_made_yaml_1_3_deck_is_no_500_for_the_editor() -> None:
+    text = "%YAML 1.3\n---\ntitle: T\nslides:\n  - title: A\n"
+    with pytest.raises(ValueError, match="not valid YAML"):
+        retitled_yaml(text, "Copy")
+    assert yaml.safe_load(update_deck_yaml(text, {"title": "U", "slides": [{"title": "A"}]}))["title"] == "U"
 
 
 def test_a_syntax_error_in_a_crowded_file_is_still_reported_at_its_line() -> None:

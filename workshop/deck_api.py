@@ -109,7 +109,7 @@ def _text(data: bytes, deck_id: str) -> str:
 
 def _validated(text: str, deck_id: str, *, with_paths: bool, check_pictures: bool = True) -> None:
     """Raise InvalidDeck unless `parse_deck` (as `check-deck`) accepts the text."""
-    if len(text.encode("utf-8")) > MAX_DECK_BYTES:
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_DECK_BYTES:  # half a character (JSON): parse_deck names it
         raise ApiError(413, "too_large", f"a deck may be at most {MAX_DECK_BYTES} bytes")
     folder = deck_files().folder_of(deck_id) if check_pictures else None
     try:

@@ -25,7 +25,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString, ScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from .decks import crowded_line
+from .decks import parse_yaml, value_lines
 
 _INT_KEY = re.compile(r"^-?[0-9]{1,9}$")
 _PROBLEM = re.compile(r"^(?P<file>.*?):(?P<line>[0-9]+): (?P<message>.*)$", re.DOTALL)
@@ -44,8 +44,8 @@ def _yaml(text: str = "") -> YAML:
             offset = block_seq_indent or 0
             sequence = indent or 2
             mapping = max(2, sequence - offset)
-        except (YAMLError, ValueError, TypeError, AttributeError, RecursionError):
-            pass
+        except (YAMLError, ValueError, TypeError, AttributeError, AssertionError, RecursionError):
+            pass  # not YAML ruamel.yaml reads (it asserts on `%YAML 1.3`): the default indentation
     yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
     return yaml
 
@@ -175,7 +175,7 @@ def update_deck_yaml(text: str, new_data: Mapping[str, object]) -> str:
     if text.strip():
         try:
             document = yaml.load(text)
-        except YAMLError:
+        except (YAMLError, AssertionError):  # ruamel.yaml asserts on a `%YAML 1.3` file put there by hand
             document = None
     merged = _merge(document, data) if isinstance(document, CommentedMap) else _fresh(data)
     out = io.StringIO()
@@ -191,7 +191,7 @@ def retitled_yaml(text: str, title: str) -> str:
     yaml = _yaml(text)
     try:
         document = yaml.load(text)
-    except YAMLError as error:
+    except (YAMLError, AssertionError) as error:  # ruamel.yaml asserts on `%YAML 1.3`
         raise ValueError(f"the deck is not valid YAML ({error})") from error
     if not isinstance(document, CommentedMap):
         raise ValueError("a deck must be a mapping with 'title' and 'slides'")
@@ -206,34 +206,16 @@ def retitled_yaml(text: str, title: str) -> str:
 
 
 def line_paths(text: str) -> dict[int, list[str]]:
-    """1-based line -> the paths that start on it, outermost first (`slides[2]`, `slides[2].title`)."""
-    if crowded_line(text) is not None:  # refused before parsing; ruamel would take seconds to find no paths
-        return {}
-    try:
-        document = _yaml(text).load(text)
-    except (YAMLError, ValueError, RecursionError):  # as `parse_deck` reports these, a problem without a path
-        return {}
+    """1-based line -> the paths that start on it, outermost first (`slides[2]`, `slides[2].title`).
+
+    Read as `parse_deck` reads the text (PyYAML, lines kept): no aliases, at most `MAX_YAML_VALUES` values, so a
+    refused file costs no more here than it did there (ruamel.yaml, 4 times slower, took 30 s on a 512 KB file
+    of tiny values and followed each alias anew, exponentially). A text it cannot read has no paths."""
+    data, _ = parse_yaml(text, "deck.yaml")
     paths: dict[int, list[str]] = {}
-
-    def add(position: object, child: str) -> None:
-        # A merged key (`<<:`) or a tagged value may have no position of its own.
-        if isinstance(position, list | tuple) and position and isinstance(position[0], int):
-            paths.setdefault(position[0] + 1, []).append(child)
-
-    def walk(node: object, path: str) -> None:
-        if isinstance(node, CommentedMap):
-            for key in node:
-                child = f"{path}.{key}" if path else str(key)
-                add(node.lc.key(key), child)
-                walk(node[key], child)
-        elif isinstance(node, CommentedSeq):
-            for index in range(len(node)):
-                child = f"{path}[{index}]"
-                add(node.lc.item(index), child)
-                walk(node[index], child)
-
     try:
-        walk(document, "")
+        for line, path in value_lines(data):
+            paths.setdefault(line, []).append(path)
     except RecursionError:
         return {}
     return paths

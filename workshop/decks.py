@@ -8,6 +8,7 @@ import re
 import stat
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ MAX_SLIDES = 200
 # which takes milliseconds (a 120 KB file of 60,000 tiny values took 27 s on a loaded machine to refuse before,
 # 0.04 s now: `python -m bench.deck_checks`).
 MAX_YAML_VALUES = 20_000
+TOO_MANY_VALUES = f"a deck file may hold at most {MAX_YAML_VALUES:,} values (keys, texts, lists); this one has more"
 POLL_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 DECK_KEYS = {"title", "description", "lang", "slides", "phone_slides", "resources", "reactions"}
 SLIDE_KEYS = {"title", "kind", "body", "notes", "poll", "timer", "qa", "phone"}
@@ -132,12 +134,28 @@ class _Problems:
 
 
 class _DeckLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases where they appear, ruling out "billion laughs" decks."""
+    """SafeLoader that refuses aliases where they appear, ruling out "billion laughs" decks, stops counting values
+    past MAX_YAML_VALUES, and takes only the YAML versions libyaml and the editor's ruamel.yaml read."""
+
+    values = 0
+
+    def process_directives(self) -> tuple[tuple[int, int] | None, dict[str, str]]:
+        mark = self.peek_token().start_mark  # type: ignore[no-untyped-call]  # PyYAML's stubs leave it untyped
+        found: tuple[tuple[int, int] | None, dict[str, str]] = super().process_directives()  # type: ignore[no-untyped-call]
+        if self.yaml_version not in (None, (1, 1), (1, 2)):
+            raise yaml.parser.ParserError(None, None, "a deck may declare YAML 1.1 or 1.2 only", mark)
+        return found
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # PyYAML's stubs leave it untyped
             raise yaml.composer.ComposerError(None, None, "YAML anchors and aliases are not allowed in decks", mark)
+        # Counted here too, not only by libyaml beforehand: a text libyaml refuses (and so does not count) but
+        # this parser reads (`%YAML 1.3`) would otherwise be parsed value by value, for many seconds.
+        self.values += 1
+        if self.values > MAX_YAML_VALUES:
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(None, None, TOO_MANY_VALUES, mark)
         return super().compose_node(parent, index)
 
 
@@ -197,12 +215,9 @@ def crowded_line(text: str) -> int | None:
                 counted += 1
                 if counted > MAX_YAML_VALUES:
                     return event.start_mark.line + 1 if event.start_mark else 1
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeEncodeError):  # half a character (from JSON) is no UTF-8 for libyaml
         return None
     return None
-
-
-TOO_MANY_VALUES = f"a deck file may hold at most {MAX_YAML_VALUES:,} values (keys, texts, lists); this one has more"
 
 
 def holds_too_many_values(value: object) -> bool:
@@ -219,6 +234,20 @@ def holds_too_many_values(value: object) -> bool:
         elif isinstance(item, list):
             pending.extend(item)
     return False
+
+
+def value_lines(value: object, path: str = "") -> Iterator[tuple[int, str]]:
+    """(line, path) of each key and list item in what `parse_yaml` read (`slides[2].poll.options`), outer first."""
+    if isinstance(value, _Located):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            yield value.key_lines[key], child
+            yield from value_lines(item, child)
+    elif isinstance(value, _LocatedList):
+        for index, (item, line) in enumerate(zip(value, value.item_lines, strict=True)):
+            child = f"{path}[{index}]"
+            yield line, child
+            yield from value_lines(item, child)
 
 
 def parse_yaml(text: str, filename: str) -> tuple[object, list[str]]:
