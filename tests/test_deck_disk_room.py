@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -71,4 +72,30 @@ def test_saves_go_through_while_the_disk_has_room(redis_url: str, tmp_path: Path
                       headers={**AUTH, "Content-Type": "application/octet-stream"}).status_code == 201
     assert client.post("/api/decks/room/copy", json={"to": "room-copy", "title": "Copy"},
                        headers=AUTH).status_code in (200, 201)
+    app.extensions["workshop_broadcaster"].stop()
+
+
+def test_every_kind_of_save_is_refused_when_it_would_use_the_file_entries_kept_free(redis_url: str, tmp_path: Path,
+                                                                                    decks: Path) -> None:
+    # Small files use next to no bytes but an inode each; a disk out of inodes stops Redis as a full one does.
+    if not os.statvfs(decks).f_files:
+        pytest.skip("this file system does not count inodes")
+    client, app = client_keeping(redis_url, tmp_path, decks, 1)
+    # More kept free than there are free stands for a disk nearly out of inodes.
+    app.extensions["workshop_deck_files"].min_free_files = os.statvfs(decks).f_favail + 100_000
+    before = listing(decks)
+    etag = client.get("/api/decks/room", headers=AUTH).headers["ETag"]
+    refusals = [
+        client.put("/api/decks/new", data=DECK, headers={**AUTH, "Content-Type": "application/yaml"}),
+        client.put("/api/decks/room", json={"title": "Room", "slides": [{"title": "One", "body": "Changed"}]},
+                   headers={**AUTH, "If-Match": etag}),
+        client.put("/api/decks/room/media/more.png", data=png(),
+                   headers={**AUTH, "Content-Type": "application/octet-stream"}),
+        client.post("/api/decks/room/copy", json={"to": "room-copy"}, headers=AUTH),
+    ]
+    for response in refusals:
+        assert response.status_code == 507, response.get_json()
+        body = response.get_json()
+        assert body["error"] == "insufficient_storage" and "more files" in body["message"]
+    assert listing(decks) == before, "nothing was written, not even a temporary file"
     app.extensions["workshop_broadcaster"].stop()

@@ -53,6 +53,9 @@ NEW_FOLDER_MODE = 0o755
 # What a copy takes from a deck's folder at most (its pictures are at most 2 MB each, media.py).
 MAX_COPIED_FILES = 1000
 MAX_COPIED_BYTES = 256 * 1024 * 1024
+# Free file entries (inodes) deck saves leave on the disk, with the bytes of WORKSHOP_DECKS_MIN_FREE_MB: Redis
+# and the exports need a few new files now and then (an append-only file's rewrite, an export's temporary file).
+MIN_FREE_FILES = 1000
 VERSION_LENGTH = 8  # a deck version as people read it: the ETag's first hex digits ("3f2a91c0")
 
 
@@ -111,25 +114,34 @@ def iso_time(seconds: float) -> str:
 class DeckFiles:
     """The deck files of one decks directory."""
 
-    def __init__(self, decks_dir: Path, min_free_bytes: int = 0):
+    def __init__(self, decks_dir: Path, min_free_bytes: int = 0, min_free_files: int = MIN_FREE_FILES):
         self.decks_dir = decks_dir
         self.min_free_bytes = min_free_bytes
+        self.min_free_files = min_free_files
         self._lock = threading.Lock()
 
-    def ensure_room(self, size: int) -> None:
-        """Refuse a write of `size` bytes that would leave less than `min_free_bytes` free on the decks' disk: a
-        full disk would stop Redis saving answers and the organiser's exports, which matter more than a deck."""
+    def ensure_room(self, size: int, files: int = 1) -> None:
+        """Refuse a write of `size` bytes in `files` new files that would leave less than `min_free_bytes`, or fewer
+        than `min_free_files` file entries (inodes), free on the decks' disk: Redis and the exports need both."""
         if not self.min_free_bytes:
             return
         try:
-            free = shutil.disk_usage(self._root()).free
+            disk = os.statvfs(self._root())
         except OSError:
             return  # cannot tell: the write itself will say if the disk is full
+        free = disk.f_bavail * disk.f_frsize
         if free - size < self.min_free_bytes:
             raise DeckFileError("insufficient_storage",
                                 f"the server's disk has {free // (1024 * 1024)} MB free; saving this would leave less "
                                 f"than the {self.min_free_bytes // (1024 * 1024)} MB kept for live sessions' data, "
                                 "so nothing was saved (free some space on the server)")
+        # Tiny decks take no bytes to speak of but an inode each: 273 filled a test volume with 598 MB free, and
+        # Redis could no longer rewrite its append-only file. (f_files is 0 where inodes are not counted: btrfs.)
+        if disk.f_files and disk.f_favail - files < self.min_free_files:
+            raise DeckFileError("insufficient_storage",
+                                f"the server's disk can hold only {disk.f_favail} more files; saving this would leave "
+                                f"fewer than the {self.min_free_files} kept for live sessions' data, so nothing was "
+                                "saved (delete decks or pictures you no longer need)")
 
     # Paths ----------------------------------------------------------------------------------------------
 
@@ -386,7 +398,7 @@ class DeckFiles:
             if len(data) > MAX_DECK_BYTES:
                 raise DeckFileError("too_large", f"a deck may be at most {MAX_DECK_BYTES} bytes")
             pictures = self._pictures(folder) if folder is not None else []
-            self.ensure_room(len(data) + sum(picture.stat().st_size for picture in pictures))
+            self.ensure_room(len(data) + sum(picture.stat().st_size for picture in pictures), len(pictures) + 2)
             root = self._root()
             made: Path | None = None
             try:
