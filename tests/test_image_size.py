@@ -92,3 +92,24 @@ def test_the_limits_leave_room_for_a_camera_photo() -> None:
 def test_a_file_whose_size_cannot_be_read_is_refused_with_what_to_do(name: str, data: bytes) -> None:
     problem = content_problem(name, data)
     assert problem is not None and "save it again as PNG or JPEG" in problem
+
+
+def jpeg_hiding_a_frame(width: int, height: int) -> bytes:
+    """A small JPEG with a frame header of the given size before its own, behind a stuffed zero (FF 00) whose next two
+    bytes read as a length would jump straight to the small frame, hidden in an APP1 segment libjpeg skips."""
+    data = saved("JPEG", (37, 23))
+    frame_at = data.index(b"\xff\xc0")
+    frame = data[frame_at:frame_at + 2 + struct.unpack(">H", data[frame_at + 2:frame_at + 4])[0]]
+    hidden = frame[:5] + struct.pack(">HH", height, width) + frame[9:]
+    app1 = b"\xff\xe1" + struct.pack(">H", 2 + len(frame)) + frame
+    jump = 2 + len(hidden) + 4  # from the end of the stuffed zero's "length" to the small frame inside APP1
+    return data[:2] + b"\xff\x00" + struct.pack(">H", jump) + hidden + app1 + data[2:frame_at] + \
+        data[frame_at + len(frame):]
+
+
+def test_a_frame_behind_a_stuffed_zero_is_the_one_a_browser_sizes() -> None:
+    # Chromium showed such a file 12000x12000 (576 MB decoded) that was read here as 37x23 and accepted.
+    data = jpeg_hiding_a_frame(6_000, 6_000)
+    assert Image.open(io.BytesIO(data)).size == (6_000, 6_000), "what libjpeg (through Pillow) reads"
+    assert image_size(".jpg", data) != (37, 23)
+    assert content_problem("hidden.jpg", data) is not None

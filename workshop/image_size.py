@@ -69,6 +69,10 @@ def _jpeg(data: bytes) -> tuple[int, int] | None:
         if marker == 0xFF:  # fill bytes before a marker
             position += 1
             continue
+        if marker == 0x00:
+            # A stuffed zero is no marker: libjpeg skips it and reads on to the next 0xFF, so the frame a browser
+            # finds may sit inside what a length read here would jump over.
+            return None
         if marker in _JPEG_STANDALONE:
             position += 2
             continue
