@@ -179,6 +179,36 @@ def test_a_poll_that_fails_to_send_holds_back_nothing_else_and_is_sent_once_it_c
     second.disconnect()
 
 
+def test_a_poll_that_keeps_failing_is_logged_once_not_every_tick(app, started, sockets, redis, caplog) -> None:
+    # Retried every tick, a fault that stays logged a traceback 4 times a second for the rest of the session.
+    broadcaster = app.extensions["workshop_broadcaster"]
+    broadcaster.stop(wait_seconds=2)  # drive the ticks by hand, once the background task has finished
+    facilitator = sockets("facilitator")
+    phone = sockets("participant")
+    assert facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)["ok"]
+    counts = session_key(started["id"], "poll:warmup_word:counts")
+    lock = session_key(started["id"], "flush:warmup_word")
+
+    def failing_ticks(ticks: int, value: int) -> int:
+        """Breaks the poll, answers, runs ticks and mends it; how many tracebacks they logged."""
+        caplog.clear()
+        redis.hset(counts, "0", "not a number")
+        assert phone.emit("submit_answer", {"poll": "warmup_word", "value": value}, callback=True)["ok"]
+        for _ in range(ticks):
+            redis.delete(lock)  # the last tick's: this is a tick later
+            broadcaster.flush()
+        assert received(facilitator, "results_updated") == []
+        for copy in (counts, session_key(started["id"], "poll:warmup_word:released")):
+            redis.hdel(copy, "0")
+        redis.delete(lock)
+        broadcaster.flush()
+        assert received(facilitator, "results_updated"), "sent once mended"
+        return caplog.text.count("sending a poll's results failed")
+
+    assert failing_ticks(5, value=2) == 1
+    assert failing_ticks(2, value=3) == 1, "a new fault after a success is logged again"
+
+
 def test_a_refused_connection_leaves_the_online_count_alone(redis_url, tmp_path, started, sockets, redis) -> None:
     facilitator, early = sockets("facilitator"), sockets("participant")
     assert facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)["ok"]

@@ -17,6 +17,8 @@ from .payloads import RoomState
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
 HEARTBEAT_SECONDS = 5
+# A poll that keeps failing to send is retried every tick; its traceback is logged once, then at most this often.
+FAILURE_LOG_SECONDS = 60
 
 
 def room(session_id: str, audience: str) -> str:
@@ -45,6 +47,7 @@ class ResultsBroadcaster:
         self._questions: set[str] = set()  # sessions whose Q&A changed
         self._local: Counter[str] = Counter()  # session id -> connections on this process
         self._sent_counts: dict[str, RoomState] = {}
+        self._failing: dict[tuple[str, str], float] = {}  # polls failing to send -> when that was last logged
         self._started = False
         self._stopped = threading.Event()
         self._finished = threading.Event()
@@ -149,20 +152,28 @@ class ResultsBroadcaster:
             counts, self._counts = self._counts, set()
             reactions, self._reactions = self._reactions, {}
         retry: dict[tuple[str, str], bool] = {}
-        for (session_id, poll_id), audience_changed in polls.items():
+        for key, audience_changed in polls.items():
             try:
-                if not self._send_results(session_id, poll_id, audience_changed):
-                    retry[(session_id, poll_id)] = audience_changed
+                if not self._send_results(*key, audience_changed):
+                    retry[key] = audience_changed
+                    continue
             except redis.RedisError:
-                retry[(session_id, poll_id)] = audience_changed
+                retry[key] = audience_changed
+                continue
             except LiveError:
                 pass  # the session is gone: nothing to send
             except Exception:
                 # One poll's fault (a bug, a value in Redis that is not what it should be) must neither hold back
                 # the other polls and counts taken for this tick nor drop this one: it is tried again next tick,
-                # as a changed audience, since the failed try may have released a snapshot it never sent.
-                log.exception("sending a poll's results failed; trying again next tick")
-                retry[(session_id, poll_id)] = True
+                # as a changed audience, since the failed try may have released a snapshot it never sent. A fault
+                # that stays would log a traceback every tick (4 a second) for the rest of the session: once a minute.
+                now = time.monotonic()
+                if now - self._failing.get(key, -FAILURE_LOG_SECONDS) >= FAILURE_LOG_SECONDS:
+                    self._failing[key] = now
+                    log.exception("sending a poll's results failed; trying again every tick")
+                retry[key] = True
+                continue
+            self._failing.pop(key, None)
         for session_id in counts:
             try:
                 room_state = self.live.room(session_id)
