@@ -216,6 +216,18 @@ def test_a_hand_made_yaml_1_3_deck_is_no_500_for_the_editor() -> None:
     assert yaml.safe_load(update_deck_yaml(text, {"title": "U", "slides": [{"title": "A"}]}))["title"] == "U"
 
 
+@pytest.mark.parametrize("deck", [
+    "title: " + "1:" * 20_000 + "1\nslides:\n  - title: A\n",  # base 60: its square-time build took 27 s at 512 KB
+    "title: T\nlang: 0x" + "f" * 4000 + "\nslides:\n  - title: A\n",  # too long to print in a problem: a 500
+    "title: T\nreactions: [" + "9" * 41 + "]\nslides:\n  - title: A\n",
+])
+def test_a_number_longer_than_any_deck_needs_is_a_problem_of_its_own(deck: str) -> None:
+    assert problems_of(deck) == [f"broken.yaml:{1 if deck.startswith('title: 1') else 2}: this value cannot be read "
+                                 "(a number too long, or a date that does not exist)"]
+    assert "'lang' must be one of" in problems_of("title: T\nlang: " + "1" * 40 + "\nslides:\n  - title: A\n")[0], \
+        "a number of 40 digits is still read"
+
+
 def test_a_syntax_error_in_a_crowded_file_is_still_reported_at_its_line() -> None:
     problems = problems_of("title: T\nslides:\n  - title: [1\n    body: " + "x " * 1000 + "\n")
     assert problems[0].startswith("broken.yaml:4:") and "values" not in problems[0], problems

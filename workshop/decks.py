@@ -33,6 +33,10 @@ MAX_SLIDES = 200
 # 0.04 s now: `python -m bench.deck_checks`).
 MAX_YAML_VALUES = 20_000
 TOO_MANY_VALUES = f"a deck file may hold at most {MAX_YAML_VALUES:,} values (keys, texts, lists); this one has more"
+# The longest whole number a deck may write: PyYAML builds a YAML 1.1 sexagesimal one (`1:2:3`, base 60) digit by
+# digit, in time that grows with the square of its length (27 s for a 512 KB `title: 1:1:1...`), and a hex one of
+# thousands of digits is fine to build but fails to print in a problem message (a 500).
+MAX_INT_CHARACTERS = 40
 POLL_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 DECK_KEYS = {"title", "description", "lang", "slides", "phone_slides", "resources", "reactions"}
 SLIDE_KEYS = {"title", "kind", "body", "notes", "poll", "timer", "qa", "phone"}
@@ -157,6 +161,16 @@ class _DeckLoader(yaml.SafeLoader):
             mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(None, None, TOO_MANY_VALUES, mark)
         return super().compose_node(parent, index)
+
+
+def _short_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """A YAML whole number no longer than any a deck needs (`MAX_INT_CHARACTERS`), or ValueError."""
+    if len(str(node.value)) > MAX_INT_CHARACTERS:
+        raise ValueError("a number too long")
+    return int(loader.construct_yaml_int(node))
+
+
+_DeckLoader.add_constructor("tag:yaml.org,2002:int", _short_int)
 
 
 def _to_python(loader: yaml.SafeLoader, node: yaml.Node, problems: _Problems) -> object:
