@@ -220,6 +220,7 @@ def test_a_hand_made_yaml_1_3_deck_is_no_500_for_the_editor() -> None:
     "title: " + "1:" * 20_000 + "1\nslides:\n  - title: A\n",  # base 60: its square-time build took 27 s at 512 KB
     "title: T\nlang: 0x" + "f" * 4000 + "\nslides:\n  - title: A\n",  # too long to print in a problem: a 500
     "title: T\nreactions: [" + "9" * 41 + "]\nslides:\n  - title: A\n",
+    "title: T\nlang: " + "1:" * 200 + "1.5\nslides:\n  - title: A\n",  # base 60 past a float's range: a 500
 ])
 def test_a_number_longer_than_any_deck_needs_is_a_problem_of_its_own(deck: str) -> None:
     assert problems_of(deck) == [f"broken.yaml:{1 if deck.startswith('title: 1') else 2}: this value cannot be read "

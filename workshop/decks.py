@@ -203,7 +203,8 @@ def _to_python(loader: yaml.SafeLoader, node: yaml.Node, problems: _Problems) ->
         return items
     try:
         value = loader.construct_object(node, deep=True)
-    except ValueError:  # a number past Python's digit limit, a date that does not exist (2001-13-45)
+    # A number too long (in base 60 past a float's range, too: 1:1:...:1.5), a date that does not exist (2001-13-45).
+    except (ValueError, OverflowError):
         problems.add(node.start_mark.line + 1, "this value cannot be read (a number too long, or a date that "
                                                "does not exist)")
         return None
