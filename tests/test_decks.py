@@ -108,6 +108,8 @@ def test_a_good_deck_loads_into_dataclasses() -> None:
     ("title: T\nslides:\n  - title: A\x00B\n", "broken.yaml:3: the file holds a character YAML does not allow"),
     ("title: T\nslides:\n  - title: A\n    timer: " + "9" * 5000 + "\n", "broken.yaml:4: this value cannot be read"),
     ("title: 2001-13-45\nslides:\n  - title: A\n", "broken.yaml:1: this value cannot be read"),
+    *((f"title: T\nslides:\n  - title: {tagged}\n", "broken.yaml:3: this value cannot be read")
+      for tagged in ("!!int ''", "!!int +", "!!float ''", "!!timestamp nope", "!!bool maybe")),
     ("title: T\nslides:\n  - title: \"A\\uD800\"\n", "broken.yaml:3: the text holds \\uD800"),
     ("title: T\nslides: " + "[" * 5000 + "]" * 5000 + "\n", "broken.yaml:1: the file is nested too deeply"),
     ("title: T\nslides: " + "{a: " * 5000 + "}" * 5000 + "\n", "broken.yaml:1: the file is nested too deeply"),
@@ -224,7 +226,7 @@ def test_a_hand_made_yaml_1_3_deck_is_no_500_for_the_editor() -> None:
 ])
 def test_a_number_longer_than_any_deck_needs_is_a_problem_of_its_own(deck: str) -> None:
     assert problems_of(deck) == [f"broken.yaml:{1 if deck.startswith('title: 1') else 2}: this value cannot be read "
-                                 "(a number too long, or a date that does not exist)"]
+                                 "(a number too long, a date that does not exist, or a tag that does not fit it)"]
     assert "'lang' must be one of" in problems_of("title: T\nlang: " + "1" * 40 + "\nslides:\n  - title: A\n")[0], \
         "a number of 40 digits is still read"
 

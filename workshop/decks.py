@@ -203,10 +203,11 @@ def _to_python(loader: yaml.SafeLoader, node: yaml.Node, problems: _Problems) ->
         return items
     try:
         value = loader.construct_object(node, deep=True)
-    # A number too long (in base 60 past a float's range, too: 1:1:...:1.5), a date that does not exist (2001-13-45).
-    except (ValueError, OverflowError):
-        problems.add(node.start_mark.line + 1, "this value cannot be read (a number too long, or a date that "
-                                               "does not exist)")
+    # A number too long (in base 60 past a float's range, too: 1:1:...:1.5), a date that does not exist (2001-13-45),
+    # a tag PyYAML's constructors trip over (`!!int ''`: IndexError, `!!timestamp x`: AttributeError, `!!bool x`).
+    except (ValueError, ArithmeticError, LookupError, AttributeError, TypeError):
+        problems.add(node.start_mark.line + 1, "this value cannot be read (a number too long, a date that "
+                                               "does not exist, or a tag that does not fit it)")
         return None
     if isinstance(value, str):
         try:
