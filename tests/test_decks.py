@@ -231,6 +231,14 @@ def test_a_number_longer_than_any_deck_needs_is_a_problem_of_its_own(deck: str) 
         "a number of 40 digits is still read"
 
 
+def test_a_body_too_long_is_not_rendered_to_look_for_pictures() -> None:
+    # Its length is the problem; rendering it anyway (512 KB of "![" took 17 s) would only find more.
+    body = "![](no-alt.png) " + "a" * 4000
+    assert problems_of(f"title: T\nslides:\n  - title: A\n    body: '{body}'\n") == [
+        "broken.yaml:4: 'body' is longer than 4000 characters"]
+    assert "needs alt text" in problems_of(f"title: T\nslides:\n  - title: A\n    body: '{body[:100]}'\n")[0]
+
+
 def test_a_syntax_error_in_a_crowded_file_is_still_reported_at_its_line() -> None:
     problems = problems_of("title: T\nslides:\n  - title: [1\n    body: " + "x " * 1000 + "\n")
     assert problems[0].startswith("broken.yaml:4:") and "values" not in problems[0], problems

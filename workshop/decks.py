@@ -26,6 +26,7 @@ MAX_DECK_BYTES = 512 * 1024
 # escaped line breaks) it may be longer, and the YAML made from it is held to MAX_DECK_BYTES again.
 MAX_DECK_BODY_BYTES = 2 * MAX_DECK_BYTES
 MAX_SLIDES = 200
+MAX_BODY_CHARS = 4000  # a slide's body, and its notes
 # The most values (keys, texts, lists, maps) a deck file may hold: the fullest deck the format allows (200 poll
 # slides with every key and 12 options) has 7,825. The careful parser below takes seconds per 10,000 small values
 # and holds the whole process meanwhile, so a denser file is turned away after a count by libyaml's C parser,
@@ -441,10 +442,12 @@ def _slide(raw: object, line: int, problems: _Problems, poll_ids: dict[str, int]
     if not isinstance(kind, str) or kind not in SLIDE_KINDS:
         problems.add(lines.get("kind", raw.line), f"slide 'kind' must be one of {', '.join(SLIDE_KINDS)}")
         kind = "content"
-    body = _text(raw.get("body"), lines.get("body", raw.line), "body", problems, required=False, limit=4000)
+    body = _text(raw.get("body"), lines.get("body", raw.line), "body", problems, required=False,
+                 limit=MAX_BODY_CHARS)
     notes = _text(raw.get("notes"), lines.get("notes", raw.line), "notes", problems, required=False,
-                  limit=4000)
-    _images(raw, "body", problems, media)
+                  limit=MAX_BODY_CHARS)
+    if len(body) <= MAX_BODY_CHARS:  # a longer one is refused already: rendering 512 KB of "![" to look took 17 s
+        _images(raw, "body", problems, media)
     poll = None
     if "poll" in raw:
         poll = _poll(raw["poll"], lines["poll"], problems)
