@@ -20,6 +20,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from .image_size import image_size
+from .svg_cost import MAX_DRAWN, drawn_shapes
 
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".webp": "image/webp", ".gif": "image/gif"}
@@ -129,6 +130,13 @@ def svg_problem(data: bytes) -> str | None:
                 return "has a style that loads something from outside"
             if ("url(" in value.lower() or "image-set(" in value.lower()) and _CSS_OUTSIDE.search(value):
                 return f"refers to something outside the file ({_local(attribute)})"
+    try:
+        drawn = drawn_shapes(root)
+    except RecursionError:
+        return "is nested too deeply to be drawn"
+    if drawn > MAX_DRAWN:
+        return (f"would make a browser draw more than {MAX_DRAWN:,} shapes (its <use> elements and markers repeat "
+                "others), which freezes the screens that show it")
     return None
 
 
