@@ -127,12 +127,20 @@ def test_a_poll_field_changes_only_while_the_session_is_live_whatever_python_che
     assert redis.hget(session_key(sid, "poll:p"), "status") == "open", "the script refused the change"
 
 
-def test_a_poll_whose_flush_lock_is_taken_is_sent_on_a_later_tick(app, started, sockets, redis) -> None:
+@pytest.fixture
+def ticked_by_hand(app, started, sockets) -> tuple[Any, Any, Any]:
+    """The broadcaster (its background task stopped, so a test runs each tick), a facilitator and a phone, with
+    the warm-up poll open."""
     broadcaster = app.extensions["workshop_broadcaster"]
-    broadcaster.stop(wait_seconds=2)  # drive the ticks by hand, once the background task has finished
+    broadcaster.stop(wait_seconds=2)  # once the background task has finished its last tick
     facilitator = sockets("facilitator")
     phone = sockets("participant")
     assert facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)["ok"]
+    return broadcaster, facilitator, phone
+
+
+def test_a_poll_whose_flush_lock_is_taken_is_sent_on_a_later_tick(ticked_by_hand, started, redis) -> None:
+    broadcaster, facilitator, phone = ticked_by_hand
     assert phone.emit("submit_answer", {"poll": "warmup_word", "value": 3}, callback=True)["ok"]
     received(facilitator, "results_updated")
     # Another process holds this tick's lock for the poll.
@@ -148,13 +156,9 @@ def test_a_poll_whose_flush_lock_is_taken_is_sent_on_a_later_tick(app, started, 
     assert received(facilitator, "results_updated") == [], "sent once it got through, not again"
 
 
-def test_a_poll_that_fails_to_send_holds_back_nothing_else_and_is_sent_once_it_can_be(app, started, sockets,
+def test_a_poll_that_fails_to_send_holds_back_nothing_else_and_is_sent_once_it_can_be(ticked_by_hand, started, sockets,
                                                                                       redis, caplog) -> None:
-    broadcaster = app.extensions["workshop_broadcaster"]
-    broadcaster.stop(wait_seconds=2)  # drive the ticks by hand, once the background task has finished
-    facilitator = sockets("facilitator")
-    phone = sockets("participant")
-    assert facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)["ok"]
+    broadcaster, facilitator, phone = ticked_by_hand
     assert phone.emit("submit_answer", {"poll": "warmup_word", "value": 3}, callback=True)["ok"]
     broadcaster.flush()
     facilitator.get_received()
@@ -179,13 +183,9 @@ def test_a_poll_that_fails_to_send_holds_back_nothing_else_and_is_sent_once_it_c
     second.disconnect()
 
 
-def test_a_poll_that_keeps_failing_is_logged_once_not_every_tick(app, started, sockets, redis, caplog) -> None:
+def test_a_poll_that_keeps_failing_is_logged_once_not_every_tick(ticked_by_hand, started, redis, caplog) -> None:
     # Retried every tick, a fault that stays logged a traceback 4 times a second for the rest of the session.
-    broadcaster = app.extensions["workshop_broadcaster"]
-    broadcaster.stop(wait_seconds=2)  # drive the ticks by hand, once the background task has finished
-    facilitator = sockets("facilitator")
-    phone = sockets("participant")
-    assert facilitator.emit("open_poll", {"poll": "warmup_word"}, callback=True)["ok"]
+    broadcaster, facilitator, phone = ticked_by_hand
     counts = session_key(started["id"], "poll:warmup_word:counts")
     lock = session_key(started["id"], "flush:warmup_word")
 
