@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 import threading
 import time
 import unicodedata
@@ -54,6 +55,30 @@ JOIN_SLIDE = next(index for index, slide in enumerate(SLIDES) if slide.get("kind
 PICTURE_SLIDE = next(index for index, slide in enumerate(SLIDES) if "](" in slide.get("body", "")
                      and "![" in slide.get("body", ""))
 PICTURE_ALT = re.search(r"!\[([^\]]+)\]", SLIDES[PICTURE_SLIDE]["body"]).group(1)  # type: ignore[union-attr]
+
+
+def bundled_decks(directory: Path, *deck_ids: str) -> Path:
+    """The bundled decks (or only `deck_ids`) with their pictures, copied into `directory` (made here): browser
+    tests write decks there, never in the repository's `decks/`."""
+    if not deck_ids:
+        shutil.copytree(ROOT / "decks", directory)
+        return directory
+    directory.mkdir(parents=True)
+    for deck_id in deck_ids:
+        bundled_deck_as(directory, deck_id, deck_id)
+    return directory
+
+
+def bundled_deck_as(directory: Path, deck_id: str, source: str = "interdependence", text: str | None = None) -> Path:
+    """Bundled deck `source` and its pictures as deck `deck_id` in `directory` (as the library's "duplicate" makes
+    one), its YAML replaced by `text` if given; the deck's file."""
+    yaml_file = directory / f"{deck_id}.yaml"
+    if text is None:
+        shutil.copy(ROOT / "decks" / f"{source}.yaml", yaml_file)
+    else:
+        yaml_file.write_text(text, encoding="utf-8")
+    shutil.copytree(ROOT / "decks" / source, directory / deck_id)
+    return yaml_file
 
 
 def slide_title(index: int) -> str:

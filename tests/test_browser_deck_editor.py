@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,8 @@ from tests.browser import (  # noqa: F401  (fixtures)
     PRESENTER,
     ROOT,
     axe_violations,
+    bundled_deck_as,
+    bundled_decks,
     chromium,
     contexts,
     describe_violations,
@@ -43,9 +44,7 @@ TABLET = {"viewport": {"width": 768, "height": 1024}, "has_touch": True}
 @pytest.fixture(scope="module")
 def decks_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A decks directory of this module's own: the repository's `decks/` is never written."""
-    directory = tmp_path_factory.mktemp("editor") / "decks"
-    shutil.copytree(ROOT / "decks", directory)
-    return directory
+    return bundled_decks(tmp_path_factory.mktemp("editor") / "decks")
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +55,7 @@ def editor_server(redis_url: str, decks_dir: Path, tmp_path_factory: pytest.Temp
 
 def copy_of_bundled(decks_dir: Path, deck_id: str, text: str = BUNDLED_TEXT) -> Path:
     """The bundled deck and its pictures as deck `deck_id` (as "duplicate" in the deck library makes one)."""
-    (decks_dir / f"{deck_id}.yaml").write_text(text, encoding="utf-8")
-    shutil.copytree(ROOT / "decks" / "interdependence", decks_dir / deck_id)
-    return decks_dir / f"{deck_id}.yaml"
+    return bundled_deck_as(decks_dir, deck_id, text=text)
 
 
 def open_editor(page: Page, server: RunningServer, deck_id: str) -> None:

@@ -9,7 +9,6 @@ version it used. Every write lands in a temporary decks directory (the repositor
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     PRESENTER,
     ROOT,
     bar,
+    bundled_decks,
     chromium,
     contexts,
     facilitator_home,
@@ -67,9 +67,7 @@ def patient_expect() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def decks_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the bundled decks (and their pictures) in a temporary decks directory."""
-    directory = tmp_path_factory.mktemp("journey") / "decks"
-    shutil.copytree(ROOT / "decks", directory)
-    return directory
+    return bundled_decks(tmp_path_factory.mktemp("journey") / "decks")
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     ROOT,
     SLIDES,
     axe_violations,
+    bundled_decks,
     chromium,
     contexts,
     describe_violations,
@@ -57,11 +58,7 @@ def good_deck(title: str, question: str = "How are you?") -> str:
 @pytest.fixture(scope="module")
 def decks_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the bundled deck (and its pictures) in a temporary decks directory, never the repository's."""
-    directory = tmp_path_factory.mktemp("library") / "decks"
-    directory.mkdir()
-    shutil.copy(ROOT / "decks" / f"{BUNDLED}.yaml", directory / f"{BUNDLED}.yaml")
-    shutil.copytree(ROOT / "decks" / BUNDLED, directory / BUNDLED)
-    return directory
+    return bundled_decks(tmp_path_factory.mktemp("library") / "decks", BUNDLED)
 
 
 @pytest.fixture(scope="module")
@@ -207,10 +204,7 @@ def test_duplicate_the_bundled_deck_then_rename_the_copy(library_server, context
 
 
 def test_a_full_disk_says_so_and_saves_nothing(redis_url: str, tmp_path: Path, contexts) -> None:
-    decks = tmp_path / "decks"
-    decks.mkdir()
-    shutil.copy(ROOT / "decks" / f"{BUNDLED}.yaml", decks / f"{BUNDLED}.yaml")
-    shutil.copytree(ROOT / "decks" / BUNDLED, decks / BUNDLED)
+    decks = bundled_decks(tmp_path / "decks", BUNDLED)
     before = on_disk(decks)
     # A reserve larger than the free space: the server sees a disk too full to save into.
     reserve = shutil.disk_usage(decks).free // (1024 * 1024) + 1024

@@ -14,7 +14,6 @@ on) no English left.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,8 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     Facilitator,
     SocketClient,
     axe_violations,
+    bundled_deck_as,
+    bundled_decks,
     chromium,
     contexts,
     describe_violations,
@@ -355,8 +356,7 @@ def test_every_word_on_every_page_comes_from_the_catalogue(pseudo_server, contex
 
 def test_the_deck_pages_come_from_the_catalogue(redis_url, tmp_path, contexts, request) -> None:
     """The deck library, the editor and the rehearse page, with the pseudo-translation: no unmarked text."""
-    decks = tmp_path / "decks"
-    shutil.copytree(ROOT / "decks", decks)
+    decks = bundled_decks(tmp_path / "decks")
     translations = write_pseudo_catalogue(tmp_path / "translations", PSEUDO)
     check = Checker(request)
     check.own(*decks_words(decks))
@@ -411,9 +411,8 @@ def languages_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -
     decks.mkdir()
     source = (ROOT / "decks" / "interdependence.yaml").read_text(encoding="utf-8")
     for lang in LANGUAGES:
-        (decks / f"deck-{lang}.yaml").write_text(re.sub(r"^lang: .*$", f"lang: {lang}", source, count=1,
-                                                        flags=re.MULTILINE), encoding="utf-8")
-        shutil.copytree(ROOT / "decks" / "interdependence", decks / f"deck-{lang}")
+        bundled_deck_as(decks, f"deck-{lang}", text=re.sub(r"^lang: .*$", f"lang: {lang}", source, count=1,
+                                                          flags=re.MULTILINE))
     with running_server(redis_url, base / "data", WORKSHOP_DECKS_DIR=str(decks)) as server:
         yield server
 
