@@ -85,6 +85,26 @@ def client(app):
     return app.test_client()
 
 
+FACILITATOR_AUTH = {"Authorization": f"Bearer {FACILITATOR_TOKEN}"}
+
+
+def write_deck(directory: Path, deck_id: str, text: str, pictures: dict[str, bytes] | None = None) -> Path:
+    """Deck `deck_id` in a decks directory (made if need be): its YAML, and its pictures in its own folder."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{deck_id}.yaml").write_text(text, encoding="utf-8")
+    if pictures:
+        (directory / deck_id).mkdir()
+        for name, data in pictures.items():
+            (directory / deck_id / name).write_bytes(data)
+    return directory
+
+
+def decks_listing(directory: Path) -> list[str]:
+    """Every entry under a decks directory (relative paths), the lock file saves share aside: a temporary file
+    or a half-made copy left over would show here."""
+    return sorted(str(path.relative_to(directory)) for path in directory.rglob("*") if path.name != ".decks.lock")
+
+
 @pytest.fixture
 def deck_app(redis_url: str, tmp_path: Path, decks_dir: Path):
     """The app on a deck test module's own decks directory (that module's `decks_dir` fixture), which its

@@ -31,6 +31,7 @@ from tests.browser import (  # noqa: F401  (fixtures are requested by name)
     facilitator_home,
     screenshot,
 )
+from tests.conftest import decks_listing
 from tests.servers import RunningServer, running_server
 from workshop.decks import parse_deck
 
@@ -80,10 +81,6 @@ def open_library(contexts, server: RunningServer, **options) -> Page:
 
 def card(page: Page, deck_id: str):
     return page.locator(f'[data-testid="library-deck"][data-deck="{deck_id}"]')
-
-
-def on_disk(directory: Path) -> list[str]:
-    return sorted(str(path.relative_to(directory)) for path in directory.rglob("*") if path.name != ".decks.lock")
 
 
 def assert_axe_clean(page: Page) -> None:
@@ -205,7 +202,7 @@ def test_duplicate_the_bundled_deck_then_rename_the_copy(library_server, context
 
 def test_a_full_disk_says_so_and_saves_nothing(redis_url: str, tmp_path: Path, contexts) -> None:
     decks = bundled_decks(tmp_path / "decks", BUNDLED)
-    before = on_disk(decks)
+    before = decks_listing(decks)
     # A reserve larger than the free space: the server sees a disk too full to save into.
     reserve = shutil.disk_usage(decks).free // (1024 * 1024) + 1024
     with running_server(redis_url, tmp_path / "data", WORKSHOP_DECKS_DIR=str(decks),
@@ -215,7 +212,7 @@ def test_a_full_disk_says_so_and_saves_nothing(redis_url: str, tmp_path: Path, c
         dialog = page.get_by_test_id("copy-dialog")
         dialog.get_by_test_id("copy-confirm").click()
         expect(dialog.get_by_test_id("dialog-error")).to_contain_text("The server\u2019s disk is almost full")
-        assert on_disk(decks) == before
+        assert decks_listing(decks) == before
 
 
 def test_download_gets_the_decks_yaml(library_server, contexts, decks_dir: Path) -> None:
@@ -236,7 +233,7 @@ def upload(page: Page, name: str, text: str) -> None:
 def test_a_broken_upload_lists_its_problems_by_line_and_saves_nothing(library_server, contexts, decks_dir: Path,
                                                                       screenshot) -> None:
     page = open_library(contexts, library_server)
-    before = on_disk(decks_dir)
+    before = decks_listing(decks_dir)
     upload(page, "broken-deck.yaml", BROKEN)
     problems = page.get_by_test_id("upload-problems")
     expect(problems).to_be_visible()
@@ -249,7 +246,7 @@ def test_a_broken_upload_lists_its_problems_by_line_and_saves_nothing(library_se
     expect(page.get_by_test_id("upload-dialog")).to_be_hidden()
     screenshot(page, "broken upload")
     assert_axe_clean(page)
-    assert on_disk(decks_dir) == before
+    assert decks_listing(decks_dir) == before
     expect(card(page, "broken-deck")).to_have_count(0)
 
 

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN, key_of
+from tests.conftest import FACILITATOR_AUTH, FACILITATOR_TOKEN, ORGANISER_TOKEN, key_of
 from workshop.deck_edit import update_deck_yaml
 from workshop.deck_files import DeckFileError, DeckFiles, etag_of
 from workshop.decks import MAX_DECK_BYTES, parse_deck
 from workshop.polls import POLL_TYPES
 
-AUTH = {"Authorization": f"Bearer {FACILITATOR_TOKEN}"}
+AUTH = FACILITATOR_AUTH
 YAML_HEADERS = {**AUTH, "Content-Type": "application/yaml"}
 
 HAND_WRITTEN = """\

@@ -9,28 +9,18 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FACILITATOR_TOKEN, app_config
+from tests.conftest import FACILITATOR_AUTH, app_config, decks_listing, write_deck
 from tests.pictures import png
 from workshop import create_app
 
-AUTH = {"Authorization": f"Bearer {FACILITATOR_TOKEN}"}
+AUTH = FACILITATOR_AUTH
 DECK = "title: Room\nslides:\n  - title: One\n    body: Hello\n"
 MB = 1024 * 1024
 
 
-def listing(folder: Path) -> list[str]:
-    """Every file and folder under `folder` but the lock file saves share."""
-    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.name != ".decks.lock")
-
-
 @pytest.fixture
 def decks(tmp_path: Path) -> Path:
-    folder = tmp_path / "decks"
-    folder.mkdir()
-    (folder / "room.yaml").write_text(DECK)
-    (folder / "room").mkdir()
-    (folder / "room" / "dot.png").write_bytes(png())
-    return folder
+    return write_deck(tmp_path / "decks", "room", DECK, {"dot.png": png()})
 
 
 def client_keeping(redis_url: str, tmp_path: Path, decks: Path, reserve_mb: int) -> Any:
@@ -43,7 +33,7 @@ def test_every_kind_of_save_is_refused_when_it_would_eat_into_the_reserve(redis_
     # A reserve larger than the disk's free space stands for a disk that is nearly full.
     reserve = shutil.disk_usage(decks).free // MB + 1024
     client, app = client_keeping(redis_url, tmp_path, decks, reserve)
-    before = listing(decks)
+    before = decks_listing(decks)
     etag = client.get("/api/decks/room", headers=AUTH).headers["ETag"]
     refusals = [
         client.put("/api/decks/new", data=DECK, headers={**AUTH, "Content-Type": "application/yaml"}),
@@ -57,7 +47,7 @@ def test_every_kind_of_save_is_refused_when_it_would_eat_into_the_reserve(redis_
         assert response.status_code == 507, response.get_json()
         body = response.get_json()
         assert body["error"] == "insufficient_storage" and "MB free" in body["message"]
-    assert listing(decks) == before, "nothing was written, not even a temporary file"
+    assert decks_listing(decks) == before, "nothing was written, not even a temporary file"
     assert client.get("/api/decks/room", headers=AUTH).status_code == 200, "reading goes on"
     app.extensions["workshop_broadcaster"].stop()
 
@@ -83,7 +73,7 @@ def test_every_kind_of_save_is_refused_when_it_would_use_the_file_entries_kept_f
     client, app = client_keeping(redis_url, tmp_path, decks, 1)
     # More kept free than there are free stands for a disk nearly out of inodes.
     app.extensions["workshop_deck_files"].min_free_files = os.statvfs(decks).f_favail + 100_000
-    before = listing(decks)
+    before = decks_listing(decks)
     etag = client.get("/api/decks/room", headers=AUTH).headers["ETag"]
     refusals = [
         client.put("/api/decks/new", data=DECK, headers={**AUTH, "Content-Type": "application/yaml"}),
@@ -97,5 +87,5 @@ def test_every_kind_of_save_is_refused_when_it_would_use_the_file_entries_kept_f
         assert response.status_code == 507, response.get_json()
         body = response.get_json()
         assert body["error"] == "insufficient_storage" and "more files" in body["message"]
-    assert listing(decks) == before, "nothing was written, not even a temporary file"
+    assert decks_listing(decks) == before, "nothing was written, not even a temporary file"
     app.extensions["workshop_broadcaster"].stop()

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN
+from tests.conftest import FACILITATOR_AUTH, FACILITATOR_TOKEN, ORGANISER_TOKEN, write_deck
 from tests.pictures import GOOD_SVG
 from workshop.deck_editor import MAX_PREVIEW_CHARS
 from workshop.deck_files import etag_of
 from workshop.decks import MAX_YAML_VALUES, TOO_MANY_VALUES
 
-AUTH = {"Authorization": f"Bearer {FACILITATOR_TOKEN}"}
+AUTH = FACILITATOR_AUTH
 DECK = """\
 # Comments stay in the file; the JSON is the data.
 title: Pictures   # shown on the home page
@@ -35,11 +35,7 @@ slides:
 
 @pytest.fixture
 def decks_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "decks"
-    (directory / "pics").mkdir(parents=True)
-    (directory / "pics.yaml").write_text(DECK, encoding="utf-8")
-    (directory / "pics" / "circles.svg").write_bytes(GOOD_SVG)
-    return directory
+    return write_deck(tmp_path / "decks", "pics", DECK, {"circles.svg": GOOD_SVG})
 
 
 # The deck as JSON ---------------------------------------------------------------------------------------------

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN
+from tests.conftest import FACILITATOR_AUTH, FACILITATOR_TOKEN, ORGANISER_TOKEN, decks_listing
 from tests.test_deck_api import HAND_WRITTEN, deck_yaml
 from workshop.deck_files import RESERVED_IDS, DeckFileError, DeckFiles, etag_of
 
-AUTH = {"Authorization": f"Bearer {FACILITATOR_TOKEN}"}
+AUTH = FACILITATOR_AUTH
 ORGANISER = {"Authorization": f"Bearer {ORGANISER_TOKEN}"}
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4"/></svg>'
 PICTURES_DECK = """\
@@ -54,11 +54,6 @@ def copy(api: Any, deck_id: str, body: object, headers: dict[str, str] | None = 
 
 def rename(api: Any, deck_id: str, body: object, **headers: str) -> Any:
     return api.post(f"/api/decks/{deck_id}/rename", json=body, headers={**AUTH, **headers})
-
-
-def listing(directory: Path) -> list[str]:
-    """Every entry under the directory (relative paths), the lock file aside."""
-    return sorted(str(path.relative_to(directory)) for path in directory.rglob("*") if path.name != ".decks.lock")
 
 
 def deck_ids(api: Any) -> set[str]:
@@ -119,7 +114,7 @@ def test_a_title_must_be_one_line_of_text(api, decks_dir: Path, title: object) -
 
 
 def test_a_copy_that_would_not_load_is_422_and_nothing_is_written(api, decks_dir: Path) -> None:
-    before = listing(decks_dir)
+    before = decks_listing(decks_dir)
     long_title = copy(api, "lib-pics", {"to": "long", "title": "x" * 121})
     assert long_title.status_code == 422
     assert long_title.get_json()["problems"][0]["line"] == 2  # the title's line, under the leading comment
@@ -128,7 +123,7 @@ def test_a_copy_that_would_not_load_is_422_and_nothing_is_written(api, decks_dir
     assert broken.status_code == 422 and broken.get_json()["error"] == "invalid_deck"
     assert broken.get_json()["problems"] == [{"line": 2, "message": "'slides' must be a non-empty list",
                                               "path": "slides"}]
-    assert listing(decks_dir) == sorted([*before, "broken.yaml"])
+    assert decks_listing(decks_dir) == sorted([*before, "broken.yaml"])
 
 
 def test_a_copy_never_replaces_anything(api, decks_dir: Path, tmp_path: Path) -> None:
@@ -136,13 +131,13 @@ def test_a_copy_never_replaces_anything(api, decks_dir: Path, tmp_path: Path) ->
     (decks_dir / "orphan" / "left.svg").write_bytes(SVG)
     (decks_dir / "linked.yaml").symlink_to(tmp_path / "secret.txt")
     (decks_dir / "linkdir").symlink_to(tmp_path, target_is_directory=True)
-    before = listing(decks_dir)
+    before = decks_listing(decks_dir)
     for target in ("gentle", "lib-pics", "orphan", "linked", "linkdir"):
         response = copy(api, "gentle", {"to": target})
         assert response.status_code == 409, target
         assert response.get_json()["error"] == "exists"
     assert copy(api, "nope", {"to": "fresh"}).status_code == 404
-    assert listing(decks_dir) == before
+    assert decks_listing(decks_dir) == before
     assert (tmp_path / "secret.txt").read_text() == "outside the decks directory"
     assert (decks_dir / "gentle.yaml").read_text() == HAND_WRITTEN
 
@@ -157,21 +152,21 @@ def test_a_copy_never_replaces_anything(api, decks_dir: Path, tmp_path: Path) ->
     # exports then failed (a newline in the download's file name).
     ({"to": "fresh\n"}, "invalid_deck_id"), ({"to": "fresh\r\n"}, "invalid_deck_id")])
 def test_bad_targets_are_400_and_nothing_is_written(api, decks_dir: Path, body: object, error: str) -> None:
-    before = listing(decks_dir)
+    before = decks_listing(decks_dir)
     for response in (copy(api, "gentle", body), rename(api, "gentle", body)):
         assert response.status_code == 400, (body, response.get_json())
         assert response.get_json()["error"] == error
-    assert listing(decks_dir) == before
+    assert decks_listing(decks_dir) == before
     assert {path.name for path in decks_dir.parent.iterdir()} <= {"decks", "data", "secret.txt"}
 
 
 @pytest.mark.parametrize("source", ["..", "%2e%2e", "..%2Fhand", "a%00b", "Upper", "validate", "%2E%2E%2Fdecks"])
 def test_bad_sources_are_refused(api, decks_dir: Path, source: str) -> None:
-    before = listing(decks_dir)
+    before = decks_listing(decks_dir)
     for response in (copy(api, source, {"to": "fresh"}), rename(api, source, {"to": "fresh"})):
         assert response.status_code in (400, 404, 405), (source, response.status_code)
         assert response.get_json()["error"] in ("invalid_deck_id", "not_found", "method_not_allowed")
-    assert listing(decks_dir) == before
+    assert decks_listing(decks_dir) == before
 
 
 def test_symlinked_sources_are_neither_copied_nor_renamed(api, decks_dir: Path, tmp_path: Path) -> None:
@@ -182,17 +177,17 @@ def test_symlinked_sources_are_neither_copied_nor_renamed(api, decks_dir: Path, 
     (decks_dir / "far.yaml").write_text(PICTURES_DECK)
     (decks_dir / "far").symlink_to(outside, target_is_directory=True)  # a link as the pictures folder
     (decks_dir / "linked.yaml").symlink_to(decks_dir / "gentle.yaml")  # a link as the deck file
-    before = listing(decks_dir)
+    before = decks_listing(decks_dir)
     for source in ("far", "linked"):
         for response in (copy(api, source, {"to": "fresh"}), rename(api, source, {"to": "fresh"})):
             assert response.status_code == 403, source
             assert response.get_json()["error"] == "unsafe_path"
-    assert listing(decks_dir) == before
+    assert decks_listing(decks_dir) == before
     assert sorted(path.name for path in outside.iterdir()) == ["deck.yaml", "seesaw.svg"]
 
 
 def test_a_failed_copy_leaves_no_half_deck(api, decks_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    before = listing(decks_dir)
+    before = decks_listing(decks_dir)
 
     def crash(source: object, target: object) -> None:
         raise OSError(28, "No space left on device")
@@ -201,7 +196,7 @@ def test_a_failed_copy_leaves_no_half_deck(api, decks_dir: Path, monkeypatch: py
     response = copy(api, "lib-pics", {"to": "half"})
     assert response.status_code == 503 and response.get_json()["error"] == "unavailable"
     monkeypatch.undo()
-    assert listing(decks_dir) == before  # neither the pictures folder nor a temporary file is left
+    assert decks_listing(decks_dir) == before  # neither the pictures folder nor a temporary file is left
     assert "half" not in deck_ids(api)
     assert copy(api, "lib-pics", {"to": "half"}).status_code == 201
 
@@ -260,20 +255,20 @@ def test_a_folder_deck_moves_in_one_piece(api, decks_dir: Path) -> None:
 
 
 def test_a_rename_checks_if_match_when_given_and_never_replaces(api, decks_dir: Path) -> None:
-    before = listing(decks_dir)
+    before = decks_listing(decks_dir)
     stale = rename(api, "gentle", {"to": "renamed"}, **{"If-Match": '"0123"'})
     assert stale.status_code == 409 and stale.get_json()["error"] == "conflict"
     taken = rename(api, "gentle", {"to": "lib-pics"})
     assert taken.status_code == 409 and taken.get_json()["error"] == "exists"
     assert rename(api, "gentle", {"to": "gentle"}).status_code == 409
-    assert listing(decks_dir) == before
+    assert decks_listing(decks_dir) == before
     current = api.get("/api/decks/gentle", headers=AUTH).headers["ETag"]
     assert rename(api, "gentle", {"to": "renamed"}, **{"If-Match": current}).status_code == 200
     assert (decks_dir / "renamed.yaml").read_text() == HAND_WRITTEN
 
 
 def test_a_failed_rename_puts_the_pictures_back(api, decks_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    before = listing(decks_dir)
+    before = decks_listing(decks_dir)
     real_rename = os.rename
 
     def failing(source: Any, target: Any) -> None:
@@ -285,19 +280,19 @@ def test_a_failed_rename_puts_the_pictures_back(api, decks_dir: Path, monkeypatc
     response = rename(api, "lib-pics", {"to": "moved"})
     assert response.status_code == 503 and response.get_json()["error"] == "unavailable"
     monkeypatch.undo()
-    assert listing(decks_dir) == before
+    assert decks_listing(decks_dir) == before
     assert api.get("/decks/lib-pics/media/seesaw.svg").status_code == 200
 
 
 def test_a_deck_in_use_by_a_live_session_is_not_renamed_until_it_ends(api, decks_dir: Path) -> None:
     started = api.post("/api/sessions", json={"deck": "lib-pics"}, headers=AUTH)
     assert started.status_code == 201
-    before = listing(decks_dir)
+    before = decks_listing(decks_dir)
     refused = rename(api, "lib-pics", {"to": "seesaw"})
     assert refused.status_code == 409
     assert refused.get_json()["error"] == "deck_in_use"
     assert "end them first" in refused.get_json()["message"]
-    assert listing(decks_dir) == before
+    assert decks_listing(decks_dir) == before
     # Its pictures are still where the session's slides point.
     assert api.get("/decks/lib-pics/media/seesaw.svg").status_code == 200
     # A copy is fine while it runs.
@@ -335,12 +330,12 @@ def test_a_reserved_id_is_refused_with_a_clear_message(api, decks_dir: Path) -> 
 
 @pytest.mark.parametrize(("headers", "status"), [({}, 401), (ORGANISER, 403), ({"Authorization": "Bearer nope"}, 403)])
 def test_only_facilitators_copy_and_rename(api, decks_dir: Path, headers: dict[str, str], status: int) -> None:
-    before = listing(decks_dir)
+    before = decks_listing(decks_dir)
     for response in (copy(api, "gentle", {"to": "mine"}, headers), api.post("/api/decks/gentle/rename",
                                                                          json={"to": "mine"}, headers=headers)):
         assert response.status_code == status
         assert response.get_json()["error"] in ("unauthorized", "forbidden")
-    assert listing(decks_dir) == before
+    assert decks_listing(decks_dir) == before
 
 
 def test_the_library_page_is_for_facilitators(api) -> None:

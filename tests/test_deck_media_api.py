@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FACILITATOR_TOKEN, ORGANISER_TOKEN
+from tests.conftest import FACILITATOR_AUTH, ORGANISER_TOKEN, write_deck
 from tests.pictures import GOOD_SVG, HANDLER_SVG, OUTSIDE_SVG, SCRIPT_SVG, png, png_claiming
 from workshop.deck_media_files import MAX_PICTURES
 from workshop.decks import load_deck
 from workshop.media import MAX_IMAGE_BYTES
 
-AUTH = {"Authorization": f"Bearer {FACILITATOR_TOKEN}"}
+AUTH = FACILITATOR_AUTH
 DECK = """\
 title: Pictures
 slides:
@@ -28,11 +28,7 @@ slides:
 
 @pytest.fixture
 def decks_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "decks"
-    (directory / "pics").mkdir(parents=True)
-    (directory / "pics.yaml").write_text(DECK, encoding="utf-8")
-    (directory / "pics" / "circles.svg").write_bytes(GOOD_SVG)
-    return directory
+    return write_deck(tmp_path / "decks", "pics", DECK, {"circles.svg": GOOD_SVG})
 
 
 def upload(api: Any, name: str, data: bytes, deck: str = "pics", **headers: str) -> Any:
