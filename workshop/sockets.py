@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Protocol, cast
 
 import redis
-from flask import current_app, request, session
+from flask import current_app, request
 from flask_socketio import Namespace, SocketIO, join_room
 from socketio.exceptions import ConnectionRefusedError
 
@@ -16,6 +16,7 @@ from .broadcast import ResultsBroadcaster, room
 from .live import Client, LiveError, Refused, Workshop
 from .payloads import Ack, PollPayload, TimerPayload
 from .throttle import SharedFailureThrottle
+from .web import staff_browser
 
 log = logging.getLogger(__name__)
 Payload = dict[str, object]
@@ -188,7 +189,7 @@ class WorkshopNamespace(Namespace):
         if self.throttled(auth, address):
             raise Refused("rate_limited")
         try:
-            return self.live.connect(auth, address, self._staff_browser())
+            return self.live.connect(auth, address, staff_browser())
         except Refused as refused:
             throttle = _join_throttle()
             if throttle is not None and str(refused) == "unknown_session" and _is_code(auth):
@@ -201,13 +202,6 @@ class WorkshopNamespace(Namespace):
         throttle = _join_throttle()
         return bool(_is_code(auth) and throttle is not None and throttle.retry_after(address) > 0
                     and not self.live.is_returning(auth))
-
-    @staticmethod
-    def _staff_browser() -> bool:
-        """Whether this connection comes from a browser logged in as staff (facilitator, organiser, a key)."""
-        logins = current_app.extensions.get("workshop_logins")
-        login = logins.get(session.get("login")) if logins is not None else None
-        return login is not None and bool(login.fingerprints or login.keys)
 
     def on_disconnect(self, reason: object = None) -> None:
         """Forget the connection."""

@@ -137,7 +137,7 @@ def _holds(role: str, configured: str | None) -> bool:
 
 
 def staff_browser() -> bool:
-    """This browser holds a staff login (a server token or a session key), as `sockets.py` judges a connection."""
+    """This browser holds a staff login (a server token or a session key): its pages, and its Socket.IO connect."""
     login = current_login()
     return login is not None and bool(login.fingerprints or login.keys)
 
