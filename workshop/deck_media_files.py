@@ -20,7 +20,7 @@ from pathlib import Path
 from .deck_files import DeckFileError, DeckFiles, fsync_directory, replace_atomically
 from .decks import parse_yaml
 from .media import content_problem, reference_problem
-from .render import markdown_tokens
+from .render import image_tokens
 
 MAX_PICTURES = 100  # per deck: enough for any workshop, and a bound on what one deck's uploads can fill
 PICTURE_MODE = 0o644
@@ -57,8 +57,7 @@ def slides_showing(text: str, name: str) -> list[dict[str, object]] | None:
         body = slide.get("body") if isinstance(slide, dict) else None
         if not isinstance(body, str) or name not in body:
             continue
-        sources = {str(token.attrGet("src") or "") for block in markdown_tokens(body)
-                   for token in (block.children or []) if token.type == "image"}
+        sources = {str(token.attrGet("src") or "") for _, token in image_tokens(body)}
         if name in sources:
             title = slide.get("title") if isinstance(slide, dict) else None
             found.append({"index": index, "title": title if isinstance(title, str) else ""})

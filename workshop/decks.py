@@ -18,7 +18,7 @@ from .languages import DEFAULT_LANGUAGE, LANGUAGES
 from .media import MAX_ALT_LENGTH, file_problem, reference_problem
 from .polls import POLL_TYPES, Common, DefinitionError, Poll
 from .reactions import DEFAULT_REACTIONS, set_problems
-from .render import markdown_tokens
+from .render import image_tokens
 from .timers import DurationError, parse_duration
 
 MAX_DECK_BYTES = 512 * 1024
@@ -377,33 +377,28 @@ def _images(raw: _Located, key: str, problems: _Problems, media: Path | None) ->
         return
     lines = body.split("\n")
     start = raw.block_lines.get(key)
-    for block in markdown_tokens(body):
-        if block.type != "inline" or not block.children:
+    for block, token in image_tokens(body):
+        src = str(token.attrGet("src") or "")
+        line = raw.key_lines[key]
+        if start is not None and block.map:
+            first, last = block.map
+            offset = next((index for index in range(first, last) if src and src in lines[index]), first)
+            line = start + offset
+        alt = "".join(child.content for child in token.children or [])
+        problem = reference_problem(src)
+        if problem is not None:
+            problems.add(line, problem)
             continue
-        for token in block.children:
-            if token.type != "image":
-                continue
-            src = str(token.attrGet("src") or "")
-            line = raw.key_lines[key]
-            if start is not None and block.map:
-                first, last = block.map
-                offset = next((index for index in range(first, last) if src and src in lines[index]), first)
-                line = start + offset
-            alt = "".join(child.content for child in token.children or [])
-            problem = reference_problem(src)
-            if problem is not None:
-                problems.add(line, problem)
-                continue
-            if not alt.strip():
-                problems.add(line, f"image '{src}' needs alt text: ![what the picture shows]({src})")
-            elif len(alt) > MAX_ALT_LENGTH:
-                problems.add(line, f"image '{src}' has alt text longer than {MAX_ALT_LENGTH} characters")
-            if media is not None:
-                missing = file_problem(media / src)
-                if missing == "not found":
-                    problems.add(line, f"image '{src}' not found in {media}")
-                elif missing is not None:
-                    problems.add(line, f"image '{src}' {missing}")
+        if not alt.strip():
+            problems.add(line, f"image '{src}' needs alt text: ![what the picture shows]({src})")
+        elif len(alt) > MAX_ALT_LENGTH:
+            problems.add(line, f"image '{src}' has alt text longer than {MAX_ALT_LENGTH} characters")
+        if media is not None:
+            missing = file_problem(media / src)
+            if missing == "not found":
+                problems.add(line, f"image '{src}' not found in {media}")
+            elif missing is not None:
+                problems.add(line, f"image '{src}' {missing}")
 
 
 def _resources(raw: object, line: int, problems: _Problems) -> Resources | None:

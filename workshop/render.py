@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -36,9 +36,14 @@ def _image(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, e
     return f'<img class="slide-image" src="{escapeHtml(url)}" alt="{escapeHtml(alt)}" loading="lazy" decoding="async">'
 
 
-def markdown_tokens(source: str) -> list[Token]:
-    """The Markdown's tokens, as the renderer sees them (to find the pictures a slide shows)."""
-    return _renderer().parse(source)
+def image_tokens(source: str) -> Iterator[tuple[Token, Token]]:
+    """(its block, the picture) for each picture the Markdown shows, found by the renderer's own parser, so what
+    is checked is what renders."""
+    for block in _renderer().parse(source):
+        if block.type == "inline" and block.children:
+            for token in block.children:
+                if token.type == "image":
+                    yield block, token
 
 
 def markdown_to_html(source: str, image_url: ImageUrl | None = None) -> str:
