@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .decks import FOLDER_DECK, MAX_DECK_BYTES
+from .decks import FOLDER_DECK, MAX_DECK_BYTES, deck_text
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # Words that name routes beside the decks under /api/decks/ (`POST /api/decks/validate`): never a deck's id, so a
@@ -94,11 +94,6 @@ def id_problem(deck_id: str) -> str | None:
 def short_version(etag: str) -> str:
     """A deck version as sessions keep it and people read it: the ETag's first `VERSION_LENGTH` hex digits."""
     return etag[:VERSION_LENGTH]
-
-
-def _as_loaded(data: bytes) -> str:
-    """A deck file's bytes as `decks.load_deck` reads them (UTF-8, universal newlines)."""
-    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def valid_id(deck_id: str) -> bool:
@@ -234,7 +229,7 @@ class DeckFiles:
         loaded, or its id is not one the API reads)."""
         with contextlib.suppress(DeckFileError):
             current = self.read(deck_id) if valid_id(deck_id) else None
-            if current is not None and _as_loaded(current.data) == source:
+            if current is not None and deck_text(current.data, errors="replace") == source:
                 return short_version(current.etag)
         return short_version(etag_of(source.encode("utf-8")))
 

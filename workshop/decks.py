@@ -534,6 +534,11 @@ def deck_id_and_folder(path: Path) -> tuple[str, Path]:
     return path.stem, path.parent / path.stem
 
 
+def deck_text(data: bytes, errors: str = "strict") -> str:
+    """A deck file's bytes as decks are read: UTF-8 (`errors` as `bytes.decode` takes it), universal newlines."""
+    return data.decode("utf-8", errors).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def load_deck(path: Path) -> Deck:
     """Read and validate one deck file (a deck's own folder stands for its `deck.yaml`)."""
     if path.is_dir():
@@ -548,7 +553,7 @@ def load_deck(path: Path) -> Deck:
                 raise DeckError([f"{path}:1: the file is {info.st_size} bytes; a deck may be at most "
                                  f"{MAX_DECK_BYTES}"])
             data = file.read(MAX_DECK_BYTES + 1)
-        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as read_text
+        text = deck_text(data)
     except UnicodeDecodeError as error:
         raise DeckError([f"{path}:1: the file is not UTF-8 text ({error.reason})"]) from error
     except OSError as error:
