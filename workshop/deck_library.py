@@ -15,7 +15,6 @@ from .deck_edit import line_paths, problem_items, retitled_yaml
 from .deck_files import ID_PATTERN, RESERVED_IDS, DeckFile, DeckFileError
 from .decks import DeckError, parse_deck
 from .i18n import gettext as _
-from .languages import LANGUAGE_NAMES, LANGUAGES
 from .web import ApiError, deck_files, is_facilitator, live, logout_token, private, require
 
 bp = Blueprint("deck_library", __name__)
@@ -31,8 +30,8 @@ def library() -> tuple[str, int] | Response:
         return render_template("message.html", page_title=_("Decks"), title=_("Facilitator link needed"),
                                message=_("Open the facilitator link printed by workshop serve, then come back "
                                          "to this page."), status=401), 401
+    # The language choices come with every page (i18n's `languages`).
     return private(render_template("decks.html", page_title=_("Decks"), logout_token=logout_token(),
-                                   languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
                                    id_pattern=ID_PATTERN.pattern.strip("^$"), reserved_ids=sorted(RESERVED_IDS)))
 
 
